@@ -1,0 +1,323 @@
+"""PDF speed (issue #6): LHE render, stored re-download, bulk export with two RQ workers.
+
+Goals on this 2-core machine, for a 113-indicator assessment with realistic notes (100–400
+characters on every answer, four layers, review comments):
+
+* LHE p50 ≤ 1.0 s, and ≤ 1.1 × the bare WeasyPrint render of the same HTML (so loading,
+  scoring and templating cost at most 10 %);
+* re-download of a stored (final) report ≤ 20 ms through the web view;
+* bulk export ≥ 80 reports per minute with 2 ``zi-assess worker`` processes, each ≤ 200 MB peak;
+* every PDF ≤ 300 KB.
+
+Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
+The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / "out"
+WORDS = ("unit kerja telah melaksanakan kegiatan sosialisasi pembangunan zona integritas secara berkala dengan "
+         "bukti notulen daftar hadir dan dokumentasi foto serta laporan monitoring evaluasi triwulan tim penilai "
+         "internal meminta perbaikan dokumen SK penetapan agen perubahan survei kepuasan masyarakat inovasi "
+         "pelayanan publik pengaduan tindak lanjut rencana aksi pimpinan komitmen").split()
+PASSWORD = "bench-password-2026"
+
+
+def note(rng: random.Random) -> str:
+    size = rng.randint(100, 400)
+    words: list[str] = []
+    while len(" ".join(words)) < size:
+        words.append(rng.choice(WORDS))
+    return (" ".join(words))[:size].rstrip().capitalize() + "."
+
+
+def seed(app: Any, units: int, rng: random.Random) -> dict[str, Any]:
+    """One assessment answered by every layer (the LHE under test) and ``units`` others for the export."""
+    from zi_assess.assessments import operations as aops
+    from zi_assess.audit import SYSTEM, Actor
+    from zi_assess.demo import GOOD_PREREQUISITES_INSTANSI, GOOD_PREREQUISITES_UNIT
+    from zi_assess.domain import load_criteria
+    from zi_assess.domain.answers import random_answers
+    from zi_assess.domain.workflow import Layer
+    from zi_assess.extensions import db
+    from zi_assess.models import InstansiKind, Predicate, Role
+    from zi_assess.org import operations as org
+
+    criteria = load_criteria()
+    instansi = org.create_instansi(SYSTEM, "Kementerian Bench", InstansiKind.KEMENTERIAN)
+    org.record_prerequisites(SYSTEM, 2026, GOOD_PREREQUISITES_INSTANSI, instansi=instansi)
+
+    def user(email: str, role: Role, **scope: Any) -> Actor:
+        account = org.create_user(SYSTEM, email, email.split("@")[0].title(), PASSWORD)
+        org.assign_role(SYSTEM, account, role, **scope)
+        return Actor(account, "127.0.0.1")
+
+    lead = user("ketua.tpi@bench.zi", Role.TPI_LEAD, instansi=instansi)
+    tpi = user("tpi@bench.zi", Role.TPI_EVALUATOR, instansi=instansi)
+    manager = user("manajer@bench.zi", Role.MANAGER, instansi=instansi)
+    tpn = user("tpn@bench.zi", Role.TPN_EVALUATOR)
+    national = user("nasional@bench.zi", Role.NATIONAL_MANAGER)
+
+    def fill(actor: Actor, assessment_id: int, layer: Layer, answers: dict[str, Any]) -> None:
+        bundle = aops.load_bundle(assessment_id)
+        current = bundle.layer_answers(layer)
+        aops.save_answers(actor, assessment_id, layer, [
+            aops.AnswerInput(ind, value, note(rng), current[ind].version if ind in current else None)
+            for ind, value in answers.items()])
+
+    def worse(answers: dict[str, Any], share: float) -> dict[str, Any]:
+        out = {}
+        for ind_id, value in answers.items():
+            ind = criteria.indicators[ind_id]
+            if ind.kind == "choice" and rng.random() < share:
+                keys = ind.scale.keys
+                out[ind_id] = keys[min(len(keys) - 1, keys.index(value) + 1)]
+        return out
+
+    created = []
+    for n in range(units + 1):
+        unit = org.create_unit(SYSTEM, instansi, f"Kantor Pelayanan Bench {n:03d}", f"KPB-{n:03d}")
+        org.record_prerequisites(SYSTEM, 2026, GOOD_PREREQUISITES_UNIT, unit=unit)
+        head = user(f"kepala{n}@bench.zi", Role.UNIT_HEAD, unit=unit)
+        a = aops.create_assessment(head, unit, 2026, Predicate.WBK)
+        answers = random_answers(criteria, rng, quality=0.8)
+        fill(head, a.id, Layer.MANDIRI, answers)
+        aops.transition(head, a.id, "submit")
+        aops.transition(lead, a.id, "start_tpi_review", prefill=True)
+        changes = worse(answers, 0.15)
+        fill(tpi, a.id, Layer.TPI, changes)
+        for ind_id in list(changes)[:8]:
+            aops.add_comment(tpi, a.id, ind_id, note(rng), needs_fix=False)
+        created.append(a.id)
+        if n == 0:  # the LHE under test goes on to the national layers
+            aops.transition(lead, a.id, "conclude_tpi", eligible=True, recommendation=note(rng))
+            aops.transition(lead, a.id, "propose")
+            aops.transition(tpn, a.id, "start_desk", prefill=True)
+            fill(tpn, a.id, Layer.TPN_DESK, worse(answers | changes, 0.05))
+            aops.transition(tpn, a.id, "start_field", prefill=True)
+            fill(tpn, a.id, Layer.TPN_LAPANGAN, {"H1.a": 3.61, "H2.a": 3.48})
+        db.session.commit()
+    return {"lhe": created[0], "export": created[1:], "manager": manager.user.id, "national": national.user.id,
+            "instansi": instansi.id}
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def bench_lhe(app: Any, ids: dict[str, Any], runs: int) -> dict[str, Any]:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from zi_assess.assessments.scores import EFFECTIVE
+    from zi_assess.audit import Actor
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+    from zi_assess.reports import documents
+    from zi_assess.reports.context import load_report_data
+    from zi_assess.reports.context_lhe import lhe_context
+    from zi_assess.reports.pdf import STATIC_URL
+
+    actor = Actor(db.session.get(User, ids["manager"]), "127.0.0.1")
+    documents.assessment_report(actor, ids["lhe"], "lhe", EFFECTIVE, "id")  # warm-up: fonts, templates
+    db.session.rollback()
+    full, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        rendered = documents.assessment_report(actor, ids["lhe"], "lhe", EFFECTIVE, "id")
+        db.session.commit()
+        full.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    assert rendered.draft  # status tpn_field: rendered every time (drafts are never stored)
+    from flask_babel import force_locale
+
+    from zi_assess.assessments.loading import load_bundle
+
+    with force_locale("id"):
+        context = lhe_context(load_report_data(load_bundle(ids["lhe"])), None, draft=True, locale="id")
+    html = documents.html_for("reports/lhe.html", "id", r=context)
+    css = documents.stylesheet()
+    bare, bare_cached = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fonts = FontConfiguration()
+        weasyprint.HTML(string=html, base_url=STATIC_URL).write_pdf(
+            stylesheets=[weasyprint.CSS(string=css, base_url=STATIC_URL, font_config=fonts)], font_config=fonts)
+        bare.append(time.perf_counter() - start)
+    # the same, with the stylesheet and fonts parsed once (as the helper does): what is left is ours
+    fonts = FontConfiguration()
+    sheet = weasyprint.CSS(string=css, base_url=STATIC_URL, font_config=fonts)
+    for _ in range(runs):
+        start = time.perf_counter()
+        weasyprint.HTML(string=html, base_url=STATIC_URL).write_pdf(stylesheets=[sheet], font_config=fonts)
+        bare_cached.append(time.perf_counter() - start)
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return {"lhe_p50_s": p50(full), "lhe_min_s": min(full), "lhe_cpu_p50_s": p50(cpu),
+            "bare_p50_s": p50(bare), "bare_min_s": min(bare), "bare_cached_p50_s": p50(bare_cached),
+            "ratio_p50": p50(full) / p50(bare), "lhe_kb": len(rendered.pdf) / 1024, "findings": context.finding_count,
+            "pages": len(PdfReader(BytesIO(rendered.pdf)).pages)}
+
+
+def bench_stored(app: Any, ids: dict[str, Any], runs: int) -> dict[str, Any]:
+    from zi_assess.assessments import operations as aops
+    from zi_assess.audit import Actor
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+
+    national = Actor(db.session.get(User, ids["national"]), "127.0.0.1")
+    aops.transition(national, ids["lhe"], "decide", granted=True, today=date(2026, 12, 9))
+    db.session.commit()
+    client = app.test_client()
+    client.post("/masuk", data={"email": "manajer@bench.zi", "password": PASSWORD})
+    first_start = time.perf_counter()
+    first = client.get(f"/penilaian/{ids['lhe']}/lhe.pdf")
+    first_s = time.perf_counter() - first_start
+    assert first.status_code == 200, first.status_code
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        again = client.get(f"/penilaian/{ids['lhe']}/lhe.pdf")
+        times.append(time.perf_counter() - start)
+        assert again.data == first.data
+    return {"first_download_s": first_s, "stored_p50_ms": p50(times) * 1000, "stored_max_ms": max(times) * 1000,
+            "final_kb": len(first.data) / 1024}
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def bench_bulk(app: Any, ids: dict[str, Any], env: dict[str, str], workers: int) -> dict[str, Any]:
+    from rq import Worker
+    from sqlalchemy import func, select
+
+    from zi_assess.audit import Actor
+    from zi_assess.extensions import db
+    from zi_assess.models import Assessment, ExportItem, ExportJob, User
+    from zi_assess.reports import jobs
+    from zi_assess.reports import operations as ops
+
+    exe = str(Path(sys.executable).with_name("zi-assess"))
+    procs = [subprocess.Popen([exe, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(workers)]
+    try:
+        queue = jobs.queue()
+        deadline = time.monotonic() + 60
+        while len(Worker.all(queue=queue)) < workers:  # started and listening (start-up not counted)
+            assert time.monotonic() < deadline, "workers did not start"
+            time.sleep(0.2)
+        actor = Actor(db.session.get(User, ids["manager"]), "127.0.0.1")
+        unit_ids = list(db.session.scalars(select(Assessment.unit_id).where(Assessment.id.in_(ids["export"]))))
+        start = time.perf_counter()
+        job = ops.create_export_job(actor, ids["instansi"], 2026, unit_ids, locale="id", backend="rq")
+        db.session.commit()
+        jobs.start(job)
+        while True:
+            db.session.expire_all()
+            state = db.session.get(ExportJob, job.id)
+            if state.status in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        wall = time.perf_counter() - start
+        peaks = [peak_rss_mb(p.pid) for p in procs]
+        sizes = [s for s in db.session.scalars(select(ExportItem.size).where(ExportItem.job_id == job.id)) if s]
+        failed = db.session.scalar(select(func.count()).where(ExportItem.job_id == job.id,
+                                                              ExportItem.status == "failed"))
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=60)
+        jobs.queue().delete(delete_jobs=True)
+    return {"reports": len(unit_ids), "failed": failed, "wall_s": wall, "per_minute": len(unit_ids) / wall * 60,
+            "worker_peak_mb": max(peaks), "largest_kb": max(sizes) / 1024, "zip_kb": (state.zip_size or 0) / 1024}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="LHE renders to time")
+    parser.add_argument("--units", type=int, default=60, help="reports in the bulk export (0: no bulk run)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database and PDFs")
+    args = parser.parse_args()
+
+    from flask_migrate import upgrade
+
+    from zi_assess import create_app
+    from zi_assess.extensions import db
+
+    tmp = Path(tempfile.mkdtemp(prefix="zi-bench-pdf-"))
+    config = {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench",
+              "REPORT_DIR": str(tmp / "reports"), "EXPORT_DIR": str(tmp / "exports"), "REDIS_URL": args.redis_url,
+              "REPORT_QUEUE": f"zi-bench-{uuid.uuid4().hex[:8]}", "WTF_CSRF_ENABLED": False,
+              "FAST_PASSWORD_HASHING": True}
+    env = {**os.environ, **{f"ZI_{k}": str(v) for k, v in config.items() if k != "WTF_CSRF_ENABLED"}}
+    app = create_app(config)
+    rng = random.Random(2026)
+    with app.app_context():
+        upgrade()
+        seed_start = time.perf_counter()
+        ids = seed(app, args.units, rng)
+        print(f"seeded {args.units + 1} assessments in {time.perf_counter() - seed_start:.1f} s ({tmp})")
+        lhe = bench_lhe(app, ids, args.runs)
+        bulk = bench_bulk(app, ids, env, args.workers) if args.units else None
+        stored = bench_stored(app, ids, args.runs * 2)
+        db.session.remove()
+
+    print(f"load average before the figures below: {os.getloadavg()[0]:.2f} (2 cores)")
+
+    def line(label: str, value: str, ok: bool, goal: str) -> None:
+        print(f"{label:<44} {value:>14}   {'ok  ' if ok else 'MISS'} (goal {goal})")
+
+    print(f"\nLHE: 113 indicators, 4 layers, notes 100–400 characters, {lhe['findings']} findings, "
+          f"{lhe['pages']} pages")
+    line("LHE render p50 (load + score + HTML + PDF)", f"{lhe['lhe_p50_s']:.3f} s", lhe["lhe_p50_s"] <= 1.0,
+         "≤ 1.0 s")
+    line("LHE render p50, CPU time of the process", f"{lhe['lhe_cpu_p50_s']:.3f} s", True, "other load excluded")
+    line("bare WeasyPrint render of the same HTML p50", f"{lhe['bare_p50_s']:.3f} s", True, "reference")
+    line("ratio LHE / bare", f"{lhe['ratio_p50']:.2f} ×", lhe["ratio_p50"] <= 1.1, "≤ 1.1 ×")
+    line("bare render, stylesheet and fonts parsed once", f"{lhe['bare_cached_p50_s']:.3f} s", True, "reference")
+    cached_ratio = lhe["lhe_p50_s"] / lhe["bare_cached_p50_s"]
+    line("ratio LHE / that", f"{cached_ratio:.2f} ×", cached_ratio <= 1.1, "≤ 1.1 ×")
+    line("LHE PDF size (draft)", f"{lhe['lhe_kb']:.0f} KB", lhe["lhe_kb"] <= 300, "≤ 300 KB")
+    line("final LHE: first download (render + store)", f"{stored['first_download_s']:.3f} s", True, "—")
+    line("final LHE: stored re-download p50", f"{stored['stored_p50_ms']:.1f} ms", stored["stored_p50_ms"] <= 20,
+         "≤ 20 ms")
+    if bulk:
+        line(f"bulk: {bulk['reports']} LHE with {args.workers} RQ workers", f"{bulk['per_minute']:.0f} /min",
+             bulk["per_minute"] >= 80, "≥ 80 /min")
+        line("bulk: wall time", f"{bulk['wall_s']:.1f} s", bulk["failed"] == 0, "no failed report")
+        line("bulk: worker peak memory (VmHWM)", f"{bulk['worker_peak_mb']:.0f} MB", bulk["worker_peak_mb"] <= 200,
+             "≤ 200 MB")
+        line("bulk: largest PDF", f"{bulk['largest_kb']:.0f} KB", bulk["largest_kb"] <= 300, "≤ 300 KB")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "bench-pdf.json").write_text(json.dumps({"lhe": lhe, "stored": stored, "bulk": bulk}, indent=2))
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

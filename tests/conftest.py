@@ -1,0 +1,236 @@
+"""App, client and database fixtures, and callable factories (Indico style).
+
+The database is SQLite in a temporary folder, or the server named by ``ZI_TEST_DATABASE_URL``
+(PostgreSQL in CI). The schema is built once per session by running the real migrations;
+each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from zi_assess import create_app
+from zi_assess.config import test_database_url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return test_database_url() or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Drop everything, then `zi-assess db upgrade` (so the migrations are what is tested)."""
+    from flask_migrate import upgrade
+
+    from zi_assess.extensions import db
+
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(_test_config(database_url, instance))
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "FAST_PASSWORD_HASHING": True,
+        "EVIDENCE_DIR": str(instance / "evidence"),
+        "REPORT_DIR": str(instance / "reports"),
+        "EXPORT_DIR": str(instance / "exports"),
+        "REDIS_URL": None,
+    }
+
+
+@pytest.fixture
+def app_config(_schema: str, tmp_path) -> dict[str, Any]:
+    """Override keys in a test module with its own ``app_config`` fixture."""
+    return _test_config(_schema, tmp_path)
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g`` and database session), as in
+    production, even though the test itself holds one for its factories."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        from zi_assess.extensions import db
+
+        db.session.commit()  # what the test set up is visible to the request (and holds no lock)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Any]:
+    from zi_assess.assessments.page_cache import area_parts_cache
+    from zi_assess.dashboard.views import unit_card_cache
+    from zi_assess.extensions import db
+
+    area_parts_cache.clear()
+    unit_card_cache.clear()
+    app = create_app(app_config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        _empty_tables(db)
+        yield app
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def _empty_tables(db: Any) -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Any) -> Any:
+    return app.test_cli_runner()
+
+
+# -- factories -------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_instansi(app: Any) -> Callable[..., Any]:
+    from zi_assess.audit import SYSTEM
+    from zi_assess.models import InstansiKind
+    from zi_assess.org import operations as ops
+
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, kind: InstansiKind = InstansiKind.KEMENTERIAN) -> Any:
+        return ops.create_instansi(SYSTEM, name or f"Instansi {next(counter)}", kind)
+
+    return make
+
+
+@pytest.fixture
+def make_unit(app: Any, make_instansi: Callable[..., Any]) -> Callable[..., Any]:
+    from zi_assess.audit import SYSTEM
+    from zi_assess.models import UnitType
+    from zi_assess.org import operations as ops
+
+    counter = iter(range(1, 10_000))
+
+    def make(instansi: Any = None, *, unit_type: UnitType = UnitType.UMUM, code: str | None = None) -> Any:
+        n = next(counter)
+        return ops.create_unit(SYSTEM, instansi or make_instansi(), f"Unit {n}", code or f"U{n}",
+                               unit_type=unit_type)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Any) -> Callable[..., Any]:
+    from zi_assess.audit import SYSTEM
+    from zi_assess.models import Role
+    from zi_assess.org import operations as ops
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str | None = None, scope: Any = None, *, email: str | None = None, locale: str = "id") -> Any:
+        from zi_assess.models import Instansi, Unit
+
+        user = ops.create_user(SYSTEM, email or f"user{next(counter)}@test.zi", "Test User", PASSWORD, locale=locale)
+        if role:
+            ops.assign_role(SYSTEM, user, Role(role), unit=scope if isinstance(scope, Unit) else None,
+                            instansi=scope if isinstance(scope, Instansi) else None)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def actor_for() -> Callable[[Any], Any]:
+    from zi_assess.audit import Actor
+
+    return lambda user: Actor(user, "203.0.113.7")
+
+
+@pytest.fixture
+def best_answers() -> dict[str, Any]:
+    from zi_assess.domain import load_criteria
+    from zi_assess.domain.answers import best_answers as build
+
+    return build(load_criteria())
+
+
+@pytest.fixture
+def team(make_instansi, make_unit, make_user) -> Any:
+    """One instansi with one unit and a user for every role (plus a second, unrelated unit)."""
+    from types import SimpleNamespace
+
+    instansi = make_instansi("Kementerian Uji")
+    unit = make_unit(instansi, code="UJI-1")
+    other_instansi = make_instansi("Pemkot Lain")
+    other_unit = make_unit(other_instansi, code="LAIN-1")
+    return SimpleNamespace(
+        instansi=instansi, unit=unit, other_instansi=other_instansi, other_unit=other_unit,
+        operator=make_user("unit_operator", unit), head=make_user("unit_head", unit),
+        tpi=make_user("tpi_evaluator", instansi), tpi_lead=make_user("tpi_lead", instansi),
+        manager=make_user("manager", instansi), tpn=make_user("tpn_evaluator"),
+        national=make_user("national_manager"), admin=make_user("admin"),
+        other_head=make_user("unit_head", other_unit), other_tpi_lead=make_user("tpi_lead", other_instansi),
+    )
+
+
+@pytest.fixture
+def flow(app: Any, actor_for: Callable[[Any], Any], best_answers: dict[str, Any]) -> Any:
+    """Drive an assessment through the workflow with the real operations."""
+    from types import SimpleNamespace
+
+    from zi_assess.assessments import operations as ops
+    from zi_assess.domain.workflow import Layer
+    from zi_assess.extensions import db
+    from zi_assess.models import Predicate
+
+    def create(unit: Any, user: Any, year: int = 2026, target: Predicate = Predicate.WBK) -> Any:
+        assessment = ops.create_assessment(actor_for(user), unit, year, target)
+        db.session.commit()
+        return assessment
+
+    def fill(user: Any, assessment: Any, layer: Layer, answers: dict[str, Any] | None = None) -> None:
+        bundle = ops.load_bundle(assessment.id)
+        current = bundle.layer_answers(layer)
+        items = [ops.AnswerInput(ind, value, "catatan", current[ind].version if ind in current else None)
+                 for ind, value in (best_answers if answers is None else answers).items()]
+        ops.save_answers(actor_for(user), assessment.id, layer, items)
+        db.session.commit()
+
+    def step(user: Any, assessment: Any, name: str, **kwargs: Any) -> Any:
+        result = ops.transition(actor_for(user), assessment.id, name, **kwargs)
+        db.session.commit()
+        return result
+
+    return SimpleNamespace(create=create, fill=fill, step=step, Layer=Layer)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {test_database_url() or 'sqlite (temporary)'}"

@@ -1,0 +1,42 @@
+"""SVG charts: pure, escaped, and drawn to the values given."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from zi_assess.reports import charts
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_bar_chart_escapes_labels_and_draws_threshold_lines():
+    svg = charts.bar_chart(
+        [charts.Bar('<script>alert("x")</script> & Co', 80.0, "80,00 %"), charts.Bar("Kosong", None, "–")],
+        title="Area <1>", lines=[charts.Line(60, "WBK 60 %"), charts.Line(75, "WBBM 75 %")],
+    )
+    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&amp; Co" in svg
+    assert "style=" not in svg  # presentation attributes only: the pages' CSP forbids inline styles
+    root = ET.fromstring(str(svg))  # well-formed XML
+    assert root.find(f"{SVG}title").text == "Area <1>"
+    bars = root.findall(f"{SVG}rect")
+    assert len(bars) == 1 and bars[0].get("fill") == charts.COLOURS["good"]  # 80 ≥ 75
+    labels = [t.text for t in root.findall(f"{SVG}text")]
+    assert "WBK 60 %" in labels and "WBBM 75 %" in labels and "80,00 %" in labels and "–" in labels
+    dashed = [line for line in root.findall(f"{SVG}line") if line.get("stroke-dasharray")]
+    assert len(dashed) == 2
+    assert dashed[1].get("x1") > dashed[0].get("x1")
+
+
+def test_bar_colours_follow_the_thresholds():
+    lines = [charts.Line(60, "a"), charts.Line(75, "b")]
+    tones = [charts._tone(v, lines) for v in (59.99, 60, 74.9, 75)]
+    assert tones == [charts.COLOURS["low"], charts.COLOURS["ok"], charts.COLOURS["ok"], charts.COLOURS["good"]]
+
+
+def test_histogram_counts_values_per_bin():
+    svg = charts.histogram([10, 12, 77, 78, 79, 100], title="t", lines=[charts.Line(75, "WBK")], bin_width=5)
+    root = ET.fromstring(str(svg))
+    counts = sorted(int(t.text) for t in root.findall(f"{SVG}text") if re.fullmatch(r"\d+", t.text or "")
+                    and t.get("font-size") == "10" and t.get("fill") == charts.INK)
+    assert counts == [1, 2, 3]  # 100 falls in the last bin with 95–99

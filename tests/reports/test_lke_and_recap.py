@@ -1,0 +1,142 @@
+"""The LKE sheet (official columns, every row, % inputs) and the recap (page, filters, PDF)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.reports import pdfutil
+from tests.reports.conftest import MANDIRI_NOTES, TPI_NOTES
+from zi_assess.domain import load_criteria
+from zi_assess.domain.workflow import Layer, Status
+from zi_assess.extensions import db
+from zi_assess.models import StatusChange, StoredReport
+from zi_assess.reports.context import lock_change_id
+
+
+def test_lke_has_the_official_columns_and_every_row(decided, team, login):
+    pdf = login(team.manager).get(f"/penilaian/{decided.id}/lke.pdf").data
+    text = pdfutil.text(pdf)
+    assert "Penilaian Bobot Penjelasan Pilihan Jawaban Jawaban Nilai % Catatan" in text
+    assert text.count("Penilaian Bobot Penjelasan") >= pdfutil.pages(pdf) - 1  # the heading repeats per page
+    criteria = load_criteria()
+    official_order = [ind.id for aspect in criteria.aspects for aa in aspect.aspect_areas for sub in aa.sub_areas
+                      for ind in sub.indicators] + [ind.id for ind in criteria.hasil_indicators()]
+    assert sorted(official_order) == sorted(criteria.indicators)
+    positions = []
+    for ind_id in official_order:  # Pemenuhan 1–6, then Reform 1–6, then Hasil (PortalRB's tree)
+        match = re.search(rf"(?<![\w.]){re.escape(ind_id)}(?![\w.])", text)
+        assert match, ind_id
+        positions.append(match.start())
+    assert positions == sorted(positions)  # every indicator, in LKE order
+    for row in ("A Pengungkit 60,00", "P Pemenuhan 30,00", "P1 MANAJEMEN PERUBAHAN 4,00", "P1.i Penyusunan Tim Kerja 0,50",
+                "B Hasil 40,00", "H1 Birokrasi yang Bersih dan Akuntabel 22,50", "NILAI TOTAL 100 91,90"):
+        assert row in text, row
+    # a % indicator shows its count inputs right below it
+    start = text.index("R1.i.a")
+    assert text.index("Jumlah Agen Perubahan", start) < text.index("R1.i.b", start)
+    assert "Jumlah Perubahan yang dibuat 1" in text
+    # answers, the layer that gave them, notes, values
+    assert MANDIRI_NOTES["P1.i.b"] in text and TPI_NOTES["P2.i.a"] in text
+    assert "C TPI 0,11 33,00 %" in text  # P2.i.a: C of A–D is worth 0,33 of its 0,33
+    assert "Memenuhi ambang batas Menuju WBK" in text
+
+
+def test_lke_of_one_layer_shows_that_layers_answers(decided, team, login):
+    client = login(team.manager)
+    mandiri = pdfutil.text(client.get(f"/penilaian/{decided.id}/lke.pdf?lapis=mandiri").data)
+    tpi = pdfutil.text(client.get(f"/penilaian/{decided.id}/lke.pdf?lapis=tpi").data)
+    assert "Jawaban: Penilaian mandiri (unit)" in mandiri and "Jawaban: Tim Penilai Internal (TPI)" in tpi
+    assert TPI_NOTES["P2.i.a"] not in mandiri and TPI_NOTES["P2.i.a"] in tpi
+    # answers the TPI layer copied from the unit name the layer that gave them: "A Mandiri 0,25 100,00 %"
+    assert re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", tpi)
+    assert not re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", mandiri)  # own answers: no source
+    stored = {(r.kind, r.layer) for r in db.session.scalars(select(StoredReport))}
+    assert stored == {("lke", "mandiri"), ("lke", "tpi")}
+
+
+def test_returned_lke_is_a_draft_until_resubmitted_then_a_new_final(team, flow, fill, best_answers, actor_for):
+    from zi_assess.assessments import operations as ops
+    from zi_assess.reports.context import load_changes
+
+    a = flow.create(team.unit, team.head)
+    fill(team.operator, a, Layer.MANDIRI, best_answers)
+    assert lock_change_id(Status.DRAFT.value, [], "mandiri") is None
+    flow.step(team.head, a, "submit")
+    first = lock_change_id(Status.SUBMITTED.value, load_changes(a.id), "mandiri")
+    assert first is not None and lock_change_id(Status.SUBMITTED.value, load_changes(a.id), "effective") is None
+    flow.step(team.tpi_lead, a, "start_tpi_review")
+    ops.add_comment(actor_for(team.tpi), a.id, "P1.i.a", "Perbaiki.", needs_fix=True)
+    db.session.commit()
+    flow.step(team.tpi, a, "return_to_unit")
+    assert lock_change_id(Status.RETURNED.value, load_changes(a.id), "mandiri") is None  # editable again
+    flow.step(team.head, a, "resubmit")
+    second = lock_change_id(Status.TPI_REVIEW.value, load_changes(a.id), "mandiri")
+    resubmit = db.session.scalar(select(StatusChange.id).where(StatusChange.transition == "resubmit"))
+    assert second == resubmit and second != first
+    assert lock_change_id(Status.TPI_REVIEW.value, load_changes(a.id), "tpi") is None
+
+
+def test_recap_page_filters_sorts_and_links_the_pdf(decided, team, flow, make_unit, login):
+    second = make_unit(team.instansi, code="UJI-2")
+    flow.create(second, team.tpi_lead)  # nothing answered yet
+    client = login(team.manager)
+    page = client.get("/rekap").get_data(as_text=True)
+    assert "Rekapitulasi Hasil Evaluasi — Kementerian Uji" in page
+    assert "UJI-1" in page and "UJI-2" in page and "91,90" in page and "<svg" in page
+    assert "LAIN-1" not in page  # another instansi
+    assert "/rekap.pdf" in page and "/ekspor/lhe?instansi=" in page
+    page = client.get("/rekap?status=decided").get_data(as_text=True)
+    assert "UJI-1" in page and "UJI-2" not in page
+    page = client.get("/rekap?cari=uji-2").get_data(as_text=True)
+    assert "UJI-2" in page and "91,90" not in page
+    page = client.get("/rekap?urut=unit&arah=naik").get_data(as_text=True)
+    assert page.index("UJI-1") < page.index("UJI-2")
+    page = client.get("/rekap?urut=unit&arah=turun").get_data(as_text=True)
+    assert page.index("UJI-2") < page.index("UJI-1", page.index("<tbody"))
+    bad = client.get("/rekap?tahun=abc&urut=drop+table")
+    assert bad.status_code == 200 and "error-summary" in bad.get_data(as_text=True)
+
+    response = client.get("/rekap.pdf?status=decided")
+    text = pdfutil.text(response.data)
+    assert response.mimetype == "application/pdf"
+    assert "Rekapitulasi Hasil Evaluasi — Kementerian Uji" in text and "Status: Diputuskan" in text
+    assert "UJI-1 Unit 1" in text and "91,90" in text and "Memenuhi" in text and "UJI-2" not in text
+
+
+def test_national_recap_and_who_may_see_it(decided, team, login, client):
+    page = login(team.national).get("/rekap").get_data(as_text=True)
+    assert "Rekapitulasi Hasil Evaluasi — Nasional" in page and "Kementerian Uji" in page
+    text = pdfutil.text(client.get("/rekap.pdf").data)
+    assert "Nasional" in text and "UJI-1" in text
+    client.post("/keluar")
+    assert login(team.operator).get("/rekap").status_code == 403
+    client.post("/keluar")
+    assert login(team.manager).get(f"/rekap?instansi={team.other_instansi.id}").status_code == 200
+    # a foreign instansi is not a choice: the form refuses it and the page shows the manager's own
+    assert "Pemkot Lain" not in client.get(f"/rekap?instansi={team.other_instansi.id}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["lhe", "lke", "recap"])
+def test_cli_renders_every_report(decided, team, runner, tmp_path, kind):
+    out = tmp_path / f"{kind}.pdf"
+    args = ["report", kind, str(decided.id)] if kind != "recap" else ["report", "recap", "--instansi",
+                                                                    str(team.instansi.id)]
+    result = runner.invoke(args=[*args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = pdfutil.text(out.read_bytes())
+    assert "91,90" in text and "Unit 1" in text
+    if kind == "lhe":
+        again = runner.invoke(args=[*args, "-o", str(out)])
+        assert "final, from storage" in again.output
+
+
+def test_cli_reports_bad_ids_and_layers(runner, app, tmp_path):
+    result = runner.invoke(args=["report", "lhe", "4242", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "no assessment with id 4242" in result.output
+    result = runner.invoke(args=["report", "lke", "1", "--layer", "tpx", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "unknown layer" in result.output
+    result = runner.invoke(args=["report", "lhe", "1", "--locale", "fr", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0

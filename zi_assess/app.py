@@ -1,0 +1,143 @@
+"""The application factory: config → extensions → blueprints → CLI → error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from zi_assess.config import PROJECT_ROOT, defaults, load_secret_key
+
+
+def build_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app. ``config`` (tests) overrides ``ZI_*`` variables, which override defaults."""
+    app = Flask(
+        "zi_assess",
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "zi_assess" / "static"),
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_prefixed_env("ZI")
+    if config:
+        app.config.from_mapping(config)
+    _derive_settings(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_error_pages(app)
+    _register_security_headers(app)
+    return app
+
+
+def _derive_settings(app: Flask) -> None:
+    cfg = app.config
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = load_secret_key(app.instance_path)
+    cfg.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(cfg["DATABASE_URL"]))
+    cfg["SQLALCHEMY_ECHO"] = bool(cfg.get("SQL_ECHO"))
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    upload_bytes = int(cfg["UPLOAD_MAX_MB"]) * 1024 * 1024
+    # One upload plus the form around it; larger bodies get HTTP 413 before anything is read.
+    cfg["MAX_CONTENT_LENGTH"] = upload_bytes + 1024 * 1024
+    cfg["UPLOAD_MAX_BYTES"] = upload_bytes
+    cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)  # long LKE pages: the token lives as long as the session
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg.setdefault("BABEL_DEFAULT_LOCALE", cfg["DEFAULT_LOCALE"])
+    cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "zi_assess" / "translations"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def database_uri(url: str) -> str:
+    """``postgresql://…`` means PostgreSQL through psycopg 3 (the driver zi-assess installs)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: foreign keys on, WAL journal (readers never block the writer)."""
+    module = type(dbapi_connection).__module__
+    if module.startswith(("sqlite3", "pysqlite2")):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    import zi_assess.models  # noqa: F401  (registers every model with the metadata)
+    from zi_assess.extensions import babel, csrf, db, login_manager, migrate
+    from zi_assess.i18n import select_locale
+
+    db.init_app(app)
+    # render_as_batch: SQLite can only ALTER a table by copying it; Alembic's batch mode does that.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "zi_assess" / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from zi_assess.i18n import register_template_helpers
+
+    register_template_helpers(app)
+
+
+#: modules that define a ``bp`` blueprint, registered in this order
+BLUEPRINT_MODULES = (
+    "zi_assess.main.views",
+    "zi_assess.auth.views",
+    "zi_assess.dashboard.views",
+    "zi_assess.assessments.views",
+    "zi_assess.assessments.workflow_views",
+    "zi_assess.evidence.views",
+    "zi_assess.interop.views",
+    "zi_assess.interop.api",
+    "zi_assess.reports.views",
+)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    from zi_assess.auth.sessions import init_sessions
+
+    init_sessions(app)
+    for module in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(module).bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from zi_assess.commands import register_commands
+
+    register_commands(app)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from zi_assess.main.errors import register_error_pages
+
+    register_error_pages(app)
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        return response

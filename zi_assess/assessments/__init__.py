@@ -1,0 +1,1 @@
+"""Assessments: loading, layer scores, the operations that change them, and (later) their pages."""

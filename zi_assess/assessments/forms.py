@@ -1,0 +1,168 @@
+"""Forms of the assessment pages. The area form is built from the criteria through a registry of
+answer types (choice → radio buttons, survey → a 0–4 number, percent → one count per input)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from zi_assess.domain import Criteria, Indicator
+from zi_assess.forms import BaseForm
+
+NOTE_MAX = 4000
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """WTForms 3.3 choice objects from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def field_key(indicator_id: str) -> str:
+    """``P1.i.a`` → ``P1_i_a`` (form field names cannot hold dots)."""
+    return indicator_id.replace(".", "_")
+
+
+def _choice(ind: Indicator) -> dict[str, Field]:
+    return {"a_": RadioField(ind.id, choices=choices((o.key, o.key) for o in ind.options), validators=[Optional()],
+                             validate_choice=True)}
+
+
+def _survey(ind: Indicator) -> dict[str, Field]:
+    top = ind.scale.maximum
+    return {"a_": DecimalField(ind.id, places=2, validators=[
+        Optional(), NumberRange(min=0, max=top, message=_l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))],
+        render_kw={"inputmode": "decimal"})}
+
+
+def _percent(ind: Indicator) -> dict[str, Field]:
+    return {
+        f"c_{inp.key}__": IntegerField(inp.label, validators=[
+            Optional(), NumberRange(min=0, message=_l("Isi bilangan bulat 0 atau lebih."))],
+            render_kw={"inputmode": "numeric", "min": "0", "step": "1"})
+        for inp in ind.inputs
+    }
+
+
+#: answer kind → builder of its form fields (the registry of answer types)
+FIELD_BUILDERS: dict[str, Callable[[Indicator], dict[str, Field]]] = {
+    "choice": _choice,
+    "survey": _survey,
+    "percent": _percent,
+}
+
+
+class AreaFormBase(BaseForm):
+    """Fields are added per indicator: ``a_<id>`` answer (or ``c_<input>__<id>`` counts),
+    ``n_<id>`` note, ``v_<id>`` the version seen, and for assessors ``k_<id>``/``f_<id>`` a
+    review comment and whether it needs a fix."""
+
+    def indicator_data(self, indicator: Indicator) -> tuple[Any, str, int | None]:
+        """(value, note, seen version) as typed, in scoring-contract form."""
+        key = field_key(indicator.id)
+        if indicator.kind == "percent":
+            counts = {i.key: getattr(self, f"c_{i.key}__{key}").data for i in indicator.inputs}
+            value: Any = {k: v for k, v in counts.items() if v is not None} or None
+        else:
+            value = getattr(self, f"a_{key}").data or None
+            if isinstance(value, Decimal):
+                value = float(value)
+        note = getattr(self, f"n_{key}").data or ""
+        version = getattr(self, f"v_{key}").data
+        return value, note, int(version) if version and str(version).isdigit() else None
+
+    def comment_data(self, indicator: Indicator) -> tuple[str, bool]:
+        key = field_key(indicator.id)
+        comment = getattr(self, f"k_{key}", None)
+        needs_fix = getattr(self, f"f_{key}", None)
+        return ((comment.data or "").strip() if comment else "", bool(needs_fix.data) if needs_fix else False)
+
+
+@lru_cache(maxsize=64)
+def area_form_class(criteria: Criteria, indicator_ids: tuple[str, ...], with_comments: bool) -> type[AreaFormBase]:
+    """One form class per (criteria, area, reviewer or not), built once and reused."""
+    attrs: dict[str, Any] = {}
+    for ind_id in indicator_ids:
+        ind = criteria.indicators[ind_id]
+        key = field_key(ind_id)
+        for prefix, field in FIELD_BUILDERS[ind.kind](ind).items():
+            attrs[f"{prefix}{key}"] = field
+        attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+        attrs[f"v_{key}"] = HiddenField()
+        if with_comments:
+            attrs[f"k_{key}"] = TextAreaField(_l("Catatan penilai untuk unit"), validators=[Optional(),
+                                                                                           Length(max=NOTE_MAX)])
+            attrs[f"f_{key}"] = BooleanField(_l("Minta unit memperbaiki indikator ini"))
+    return type("AreaForm", (AreaFormBase,), attrs)
+
+
+class EvidenceTargetForm(BaseForm):
+    """Which card's upload button was pressed (its ``indicator`` value)."""
+
+    indicator = HiddenField(validators=[DataRequired()])
+
+
+EVIDENCE_TYPED_KEY = "evidence_typed"  # session: a refused link's typed address and title
+
+
+class EvidenceForm(BaseForm):
+    """A file or a link for one indicator; built with ``prefix=<field key>`` (one card's inputs)."""
+
+    class Meta:
+        csrf = False  # checked by EvidenceTargetForm on the same request
+
+    file = FileField(_l("Berkas (PDF, JPG, PNG, XLSX, DOCX)"))
+    url = URLField(_l("atau tautan (http/https)"), validators=[Optional(), URL(message=_l("Tautan tidak valid.")),
+                                                                Length(max=2000)])
+    title = StringField(_l("Judul data dukung"), validators=[Optional(), Length(max=200)])
+
+
+class DetachForm(BaseForm):
+    """``detach`` = "<evidence id>:<indicator id>" from the pressed button."""
+
+    detach = HiddenField(validators=[DataRequired()])
+
+
+class AttachForm(BaseForm):
+    indicator = HiddenField(validators=[DataRequired()])
+    evidence = SelectField(_l("Data dukung yang sudah diunggah"), coerce=int, validators=[DataRequired()])
+
+
+class StepForm(BaseForm):
+    """A workflow step; the fields used depend on the step."""
+
+    seen = HiddenField()
+    note = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+    eligible = RadioField(_l("Kesimpulan TPI"), choices=choices([("ya", _l("Memenuhi kriteria untuk diusulkan ke TPN")),
+                                                                 ("tidak", _l("Belum memenuhi kriteria (pembinaan)"))]),
+                          validators=[Optional()])
+    recommendation = TextAreaField(_l("Rekomendasi"), validators=[Optional(), Length(max=NOTE_MAX)])
+    granted = RadioField(_l("Keputusan"), choices=choices([("ya", _l("Predikat diberikan")),
+                                                           ("tidak", _l("Predikat tidak diberikan"))]),
+                         validators=[Optional()])
+    prefill = BooleanField(_l("Mulai dari jawaban lapis sebelumnya (ditandai sebagai salinan)"), default=True)
+
+
+class NewAssessmentForm(BaseForm):
+    unit = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
+    year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2022, max=2100)])
+    target = RadioField(_l("Target predikat"), choices=choices([("WBK", "Menuju WBK"), ("WBBM", "Menuju WBBM")]),
+                        default="WBK", validators=[DataRequired()])

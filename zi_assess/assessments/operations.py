@@ -1,0 +1,467 @@
+"""The only code that writes assessments, answers, comments and workflow steps.
+
+Every function takes the acting :class:`~zi_assess.audit.Actor`, checks permission itself,
+records what it changed in the audit trail and flushes; the caller (a view or a CLI command)
+owns the transaction and commits. Nothing typed is lost: a stale save raises
+:class:`StaleAnswer` with both versions instead of overwriting, and an illegal step raises
+:class:`WorkflowRefused` having changed nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from zi_assess.assessments.loading import AnswerRow, AssessmentBundle, load_bundle
+from zi_assess.assessments.scores import EFFECTIVE, compute_scores, refresh_current_scores
+from zi_assess.audit import Actor, record
+from zi_assess.authz import PermissionDenied, assessment_roles, authorize, editable_layer
+from zi_assess.domain import AnswerError, Criteria, load_criteria
+from zi_assess.domain.contract import ScoreResult, result_to_dict
+from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
+from zi_assess.domain.scoring import normalize_answer
+from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
+from zi_assess.extensions import db
+from zi_assess.models import (
+    Answer,
+    AreaRevision,
+    Assessment,
+    Deadline,
+    Predicate,
+    PrerequisiteRecord,
+    ReviewComment,
+    ScoreSnapshot,
+    StatusChange,
+    Unit,
+)
+from zi_assess.models.base import utcnow
+
+
+class NotFound(Exception):
+    """The object does not exist (or, for this user, must look as if it did not)."""
+
+
+class WorkflowRefused(Exception):
+    """A workflow step is not allowed now; ``code`` says why (see domain.workflow.check_transition)."""
+
+    def __init__(self, transition: str, code: str, detail: str = "") -> None:
+        super().__init__(f"{transition}: {code} {detail}".strip())
+        self.transition = transition
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """One indicator as typed in a form: the value, the note and the version the user saw."""
+
+    indicator_id: str
+    value: Any
+    note: str = ""
+    #: version of the stored answer when the form was rendered (None: there was none)
+    seen_version: int | None = None
+
+
+@dataclass(frozen=True)
+class ConflictItem:
+    indicator_id: str
+    yours_value: Any
+    yours_note: str
+    theirs_value: Any
+    theirs_note: str
+    theirs_version: int | None
+    theirs_author_id: int | None
+
+
+class StaleAnswer(Exception):
+    """Someone saved these indicators after the form was opened; nothing was written."""
+
+    def __init__(self, items: list[ConflictItem]) -> None:
+        super().__init__(", ".join(i.indicator_id for i in items))
+        self.items = items
+
+
+PAGE_AREAS = ("1", "2", "3", "4", "5", "6", "H")
+
+
+def page_area(indicator_id: str, criteria: Criteria) -> str:
+    """The area page an indicator is shown on: "1"…"6", or "H" for hasil."""
+    return criteria.indicators[indicator_id].area or "H"
+
+
+def bump_revision(assessment_id: int, areas: Iterable[str] | None = None) -> None:
+    """Mark the assessment as changed — as a whole, and the area pages given (default: all) —
+    so pages cached for an older revision are no longer used (see assessments.page_cache)."""
+    db.session.execute(
+        update(Assessment).where(Assessment.id == assessment_id).values(revision=Assessment.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    query = update(AreaRevision).where(AreaRevision.assessment_id == assessment_id)
+    if areas is not None:
+        query = query.where(AreaRevision.area.in_(sorted(set(areas))))
+    db.session.execute(query.values(revision=AreaRevision.revision + 1).execution_options(synchronize_session=False))
+
+
+def get_assessment(actor: Actor, assessment_id: int, action: str = "assessment.view") -> Assessment:
+    """One assessment row (with unit and instansi), authorized — without its answers."""
+    assessment = db.session.execute(
+        select(Assessment).options(joinedload(Assessment.unit).joinedload(Unit.instansi))
+        .where(Assessment.id == assessment_id)
+    ).scalar_one_or_none()
+    if assessment is None:
+        raise NotFound(assessment_id)
+    authorize(actor.user, action, assessment)
+    return assessment
+
+
+def get_bundle(actor: Actor, assessment_id: int, action: str = "assessment.view") -> AssessmentBundle:
+    """Load an assessment the actor may act on; unknown and hidden ones are both NotFound."""
+    bundle = load_bundle(assessment_id)
+    if bundle is None:
+        raise NotFound(assessment_id)
+    authorize(actor.user, action, bundle.assessment)
+    return bundle
+
+
+# -- creating ---------------------------------------------------------------------------------
+
+
+def create_assessment(
+    actor: Actor, unit: Unit, year: int, target: Predicate, criteria_id: str | None = None
+) -> Assessment:
+    """Open a unit's LKE for a year; the criteria version is frozen now."""
+    authorize(actor.user, "assessment.create", unit)
+    criteria = load_criteria(criteria_id or current_app.config["CRITERIA"])
+    assessment = Assessment(
+        unit=unit, year=year, target_predicate=target, criteria_id=criteria.id, status=Status.DRAFT,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(assessment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise WorkflowRefused("create", "exists", f"{unit.code} {year}") from None
+    db.session.add_all(AreaRevision(assessment_id=assessment.id, area=area, revision=1) for area in PAGE_AREAS)
+    record(actor, "assessment.create", assessment_id=assessment.id,
+           after={"unit": unit.code, "year": year, "target": target.value, "criteria": criteria.id})
+    return assessment
+
+
+# -- answers ----------------------------------------------------------------------------------
+
+
+def save_answers(
+    actor: Actor, assessment_id: int, layer: Layer, items: Iterable[AnswerInput], *,
+    bundle: AssessmentBundle | None = None,
+) -> list[Answer]:
+    """Save several indicators of one layer at once (an area form). All or nothing.
+
+    ``bundle``: the assessment as this request already loaded it (saves loading it again).
+    Raises AnswerError for an invalid value, StaleAnswer when any indicator changed since the
+    form was opened (nothing is written), PermissionDenied when the layer is not writable.
+    """
+    if bundle is None or bundle.assessment.id != assessment_id:
+        bundle = get_bundle(actor, assessment_id)
+    authorize(actor.user, "answer.edit", bundle.assessment, layer=layer)
+    criteria = bundle.criteria
+    current = bundle.layer_answers(layer)
+    normalized = []
+    for item in items:
+        indicator = criteria.indicators.get(item.indicator_id)
+        if indicator is None:
+            raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
+        normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
+
+    conflicts = []
+    for item, value, note in normalized:
+        row = current.get(item.indicator_id)
+        stale = (row is None and item.seen_version is not None) or (
+            row is not None and row.version != item.seen_version
+        )
+        if stale and not (row is not None and row.value == value and row.note == note):
+            conflicts.append(_conflict(item, value, note, row))
+    if conflicts:
+        raise StaleAnswer(conflicts)
+
+    # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
+    # then refuses an UPDATE if someone saved between our check above and our write.
+    changing = [(item, value, note) for item, value, note in normalized
+                if (row := current.get(item.indicator_id)) is None or row.value != value or row.note != note]
+    if not changing:
+        return []
+    orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
+        Answer.assessment_id == assessment_id, Answer.layer == layer,
+        Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
+    saved: list[Answer] = []
+    for item, value, note in changing:
+        stored = orm_rows.get(item.indicator_id)
+        if stored is not None and stored.version != getattr(current.get(item.indicator_id), "version", None):
+            raise StaleAnswer([_conflict(item, value, note, stored)])  # saved by someone since we read it
+        before = {"value": stored.value, "note": stored.note} if stored is not None else None
+        if stored is None:
+            stored = Answer(assessment_id=assessment_id, indicator_id=item.indicator_id, layer=layer, value=value,
+                            note=note, author_id=actor.user_id)
+            db.session.add(stored)
+        else:
+            stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
+        action = "answer.change" if before is None or before["value"] != value else "answer.note"
+        record(actor, action, assessment_id=assessment_id, indicator_id=item.indicator_id, layer=layer.value,
+               before=before, after={"value": value, "note": note})
+        saved.append(stored)
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        # Another save won the race between our read and our write.
+        db.session.rollback()
+        fresh = load_bundle(assessment_id)
+        theirs = fresh.layer_answers(layer) if fresh else {}
+        raise StaleAnswer(
+            [_conflict(item, value, note, theirs.get(item.indicator_id)) for item, value, note in normalized]
+        ) from None
+    bump_revision(assessment_id, (page_area(stored.indicator_id, criteria) for stored in saved))
+    # The bundle now holds what was just written (versions as flushed) and scores the new state.
+    rows = dict(bundle.layer_answers(layer))
+    for stored in saved:
+        rows[stored.indicator_id] = AnswerRow(stored.id, stored.indicator_id, layer, stored.value, stored.note,
+                                              stored.prefilled_from, stored.author_id, stored.version,
+                                              stored.updated_at)
+    bundle.answers[layer] = rows
+    bundle.__dict__.pop("effective", None)
+    refresh_current_scores(bundle, [layer])
+    return saved
+
+
+def save_answer(
+    actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str = "",
+    seen_version: int | None = None,
+) -> Answer | None:
+    """Save one indicator (see :func:`save_answers`)."""
+    saved = save_answers(actor, assessment_id, layer, [AnswerInput(indicator_id, value, note, seen_version)])
+    return saved[0] if saved else None
+
+
+def _conflict(item: AnswerInput, value: Any, note: str, row: Any) -> ConflictItem:
+    return ConflictItem(
+        item.indicator_id, value, note,
+        row.value if row else None, row.note if row else "", row.version if row else None,
+        row.author_id if row else None,
+    )
+
+
+def prefill_layer(actor: Actor, bundle: AssessmentBundle, layer: Layer) -> int:
+    """Copy the effective answers so far into ``layer`` where it has none, marked as copied."""
+    source = previous_layer(layer)
+    assert source is not None
+    existing = bundle.layer_answers(layer)
+    copied = 0
+    for indicator_id, (from_layer, answer) in bundle.effective.items():
+        if indicator_id in existing:
+            continue
+        db.session.add(Answer(assessment_id=bundle.assessment.id, indicator_id=indicator_id, layer=layer,
+                              value=answer.value, note="", prefilled_from=from_layer, author_id=actor.user_id))
+        copied += 1
+    record(actor, "answer.prefill", assessment_id=bundle.assessment.id, layer=layer.value,
+           detail={"copied": copied, "from": source.value})
+    bump_revision(bundle.assessment.id)
+    return copied
+
+
+# -- review comments ---------------------------------------------------------------------------
+
+
+def add_comment(actor: Actor, assessment_id: int, indicator_id: str, body: str, *, needs_fix: bool,
+                bundle: AssessmentBundle | None = None) -> ReviewComment:
+    """A review note on one indicator (``needs_fix``: the unit must act on it before resubmitting).
+    ``bundle``: the assessment as this request already loaded it, as in :func:`save_answers`."""
+    if bundle is None or bundle.assessment.id != assessment_id:
+        bundle = get_bundle(actor, assessment_id)
+    authorize(actor.user, "comment.add", bundle.assessment)
+    if indicator_id not in bundle.criteria.indicators:
+        raise AnswerError(indicator_id, "unknown_indicator", "unknown indicator id")
+    body = body.strip()
+    if not body:
+        raise ValueError("empty comment")
+    layer = editable_layer(actor.user, bundle.assessment)
+    assert layer is not None and actor.user is not None
+    comment = ReviewComment(assessment_id=assessment_id, indicator_id=indicator_id, layer=layer,
+                            author_id=actor.user.id, body=body, needs_fix=needs_fix)
+    db.session.add(comment)
+    record(actor, "comment.add", assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
+           after={"body": body, "needs_fix": needs_fix})
+    bump_revision(assessment_id, [page_area(indicator_id, bundle.criteria)])
+    db.session.flush()
+    return comment
+
+
+def open_fix_requests(assessment_id: int) -> list[ReviewComment]:
+    return list(db.session.scalars(
+        select(ReviewComment).where(ReviewComment.assessment_id == assessment_id, ReviewComment.needs_fix.is_(True),
+                                    ReviewComment.resolved_at.is_(None)).order_by(ReviewComment.id)
+    ))
+
+
+# -- workflow ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepResult:
+    assessment: Assessment
+    changed: bool
+
+
+def transition(
+    actor: Actor,
+    assessment_id: int,
+    name: str,
+    *,
+    seen_status_version: int | None = None,
+    note: str = "",
+    eligible: bool | None = None,
+    recommendation: str | None = None,
+    granted: bool | None = None,
+    prefill: bool = False,
+    today: date | None = None,
+) -> StepResult:
+    """Take one workflow step. Repeating a step already taken changes nothing (``changed`` False)."""
+    bundle = get_bundle(actor, assessment_id)
+    assessment = bundle.assessment
+    assert actor.user is not None
+    try:
+        authorize(actor.user, f"transition.{name}", assessment)
+    except PermissionDenied:
+        if TRANSITIONS.get(name) and Status(assessment.status) == TRANSITIONS[name].target:
+            return StepResult(assessment, False)  # a double click after the step was taken
+        raise
+    spec = TRANSITIONS[name]
+    scores = compute_scores(bundle)
+    facts = Facts(
+        status=Status(assessment.status),
+        roles=assessment_roles(actor.user, assessment),
+        complete_layers=frozenset(layer for layer, sheet in scores.layers.items() if sheet.complete),
+        effective_complete=scores.effective.complete,
+        open_fix_requests=len(open_fix_requests(assessment_id)) if name == "return_to_unit" else 0,
+        tpi_eligible=assessment.tpi_eligible,
+        prerequisites_met=prerequisites_met(assessment) if name == "propose" else False,
+        within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
+    )
+    if name == "conclude_tpi" and eligible is None:
+        raise WorkflowRefused(name, "missing_conclusion")
+    if name == "decide" and granted is None:
+        raise WorkflowRefused(name, "missing_decision")
+    outcome = check_transition(name, facts)
+    if outcome.repeat:
+        return StepResult(assessment, False)
+    if not outcome.allowed:
+        raise WorkflowRefused(name, outcome.code, outcome.detail)
+
+    # Compare-and-set: only the status (and version) the actor saw moves on; a concurrent or
+    # repeated request finds it already moved and changes nothing.
+    version = assessment.status_version if seen_status_version is None else seen_status_version
+    moved = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment_id, Assessment.status == facts.status, Assessment.status_version == version)
+        .values(status=spec.target, status_version=Assessment.status_version + 1, status_changed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(assessment)
+    if moved != 1:
+        if Status(assessment.status) == spec.target:
+            return StepResult(assessment, False)
+        raise WorkflowRefused(name, "stale", assessment.status)
+
+    bump_revision(assessment_id)  # every page shows the status (what is editable, by whom)
+    if name == "conclude_tpi":
+        assessment.tpi_eligible = eligible
+        assessment.tpi_recommendation = (recommendation or "").strip()
+    if name == "decide":
+        assessment.decision_granted = granted
+        assessment.decision_note = note.strip()
+        if granted:
+            unit = assessment.unit
+            unit.current_predicate = assessment.target_predicate
+            unit.predicate_granted_on = today or date.today()
+    if name == "resubmit":
+        for comment in open_fix_requests(assessment_id):
+            comment.resolved_at = utcnow()
+    if spec.locks is not None:
+        _snapshot(actor, bundle, scores, spec.locks, name)
+    if spec.opens is not None and prefill:
+        prefill_layer(actor, bundle, spec.opens)
+    db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,
+                                to_status=spec.target, actor_id=actor.user.id, note=note.strip()))
+    record(actor, "transition", assessment_id=assessment_id, before={"status": facts.status.value},
+           after={"status": spec.target.value}, detail={
+               "transition": name, "note": note.strip() or None, "eligible": eligible, "granted": granted})
+    db.session.flush()
+    if spec.opens is not None and prefill:
+        refresh_current_scores(load_bundle(assessment_id) or bundle)
+    return StepResult(assessment, True)
+
+
+def _snapshot(actor: Actor, bundle: AssessmentBundle, scores: Any, layer: Layer, name: str) -> None:
+    from zi_assess.domain import verdicts
+
+    for key, sheet in ((layer.value, scores.layers.get(layer)), (EFFECTIVE, scores.effective)):
+        if sheet is None:
+            continue
+        result = result_to_dict(ScoreResult(bundle.assessment.id, sheet, verdicts(sheet)))
+        db.session.add(ScoreSnapshot(assessment_id=bundle.assessment.id, layer=key, transition=name,
+                                     criteria_id=sheet.criteria.id, total=sheet.total, result=result))
+
+
+def within_deadline(step: str, assessment: Assessment, today: date | None = None) -> bool | None:
+    """Whether today lies in the step's window for the year (instansi window first, then national)."""
+    today = today or date.today()
+    keys = Deadline.keys_for(step, assessment.year, assessment.unit.instansi_id)
+    for key in keys:
+        window = db.session.scalar(select(Deadline).where(Deadline.scope_key == key))
+        if window is not None:
+            return (window.opens_on is None or window.opens_on <= today) and today <= window.closes_on
+    return None
+
+
+def prerequisite_values(assessment: Assessment) -> dict[str, Any]:
+    """The recorded prerequisite values: the instansi's, overridden by the unit's own (one query)."""
+    unit = assessment.unit
+    keys = (f"instansi:{unit.instansi_id}:{assessment.year}", f"unit:{unit.id}:{assessment.year}")
+    rows = {r.scope_key: r.values for r in db.session.scalars(
+        select(PrerequisiteRecord).where(PrerequisiteRecord.scope_key.in_(keys)))}
+    values: dict[str, Any] = {}
+    for key in keys:
+        values.update(rows.get(key) or {})
+    return values
+
+
+def prerequisite_results(assessment: Assessment, predicates: Iterable[str] | None = None) -> dict[str, Any]:
+    """Tabel 5 outcome per predicate (default: every predicate of the criteria)."""
+    unit = assessment.unit
+    rules = load_prerequisites(current_app.config["PREREQUISITES"])
+    criteria = load_criteria(assessment.criteria_id)
+    values = prerequisite_values(assessment)
+    held = unit.current_predicate.value if unit.current_predicate else None
+    return {
+        predicate: check_prerequisites(
+            rules, predicate, values, instansi_kind=unit.instansi.kind.value, unit_type=unit.unit_type.value,
+            current_predicate=held, requires_predicate=criteria.predicates[predicate].requires_predicate,
+        )
+        for predicate in (criteria.predicates if predicates is None else predicates)
+    }
+
+
+def prerequisite_result(assessment: Assessment) -> Any:
+    """Tabel 5 outcome of the assessment's target predicate (what submission and proposal check)."""
+    target = assessment.target_predicate.value
+    return prerequisite_results(assessment, [target])[target]
+
+
+def prerequisites_met(assessment: Assessment) -> bool:
+    return bool(prerequisite_result(assessment).passed)

@@ -1,0 +1,96 @@
+"""Workflow pages: open an assessment, the submit checklist, and every workflow step."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from zi_assess.assessments import operations as ops
+from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
+from zi_assess.assessments.scores import compute_scores
+from zi_assess.authz import allowed, visible_units
+from zi_assess.domain.workflow import TRANSITIONS, Layer
+from zi_assess.evidence.operations import assessment_evidence
+from zi_assess.extensions import db
+from zi_assess.messages import workflow_message
+from zi_assess.models import Predicate, Unit
+from zi_assess.web import actor
+
+bp = Blueprint("workflow", __name__, url_prefix="/penilaian")
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@login_required
+def new() -> Any:
+    units = [u for u in db.session.scalars(visible_units(current_user, select(Unit)).order_by(Unit.name))
+             if allowed(current_user, "assessment.create", u)]
+    if not units:
+        abort(403)
+    form = NewAssessmentForm()
+    form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
+    if request.method == "GET":
+        form.year.data = date.today().year
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit.data)
+        try:
+            assessment = ops.create_assessment(actor(), unit, form.year.data, Predicate(form.target.data))
+            db.session.commit()
+        except ops.WorkflowRefused:
+            db.session.rollback()
+            form.year.errors.append(_("Unit ini sudah memiliki penilaian untuk tahun tersebut."))
+        else:
+            flash(_("Penilaian dibuka. Mulailah dari area 1."), "success")
+            return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+    status = 422 if form.errors else 200
+    return render_template("assessments/new.html", form=form), status
+
+
+@bp.get("/<int:assessment_id>/kirim")
+@login_required
+def submit_page(assessment_id: int) -> str:
+    bundle = ops.get_bundle(actor(), assessment_id)
+    scores = compute_scores(bundle)
+    sheet = scores.layer(Layer.MANDIRI)
+    missing = list(sheet.missing) if sheet is not None else list(bundle.criteria.indicators)
+    with_evidence = {link.indicator_id for ev in assessment_evidence(assessment_id) for link in ev.links}
+    without_evidence = [i for i in bundle.criteria.indicators if i not in with_evidence and i not in missing]
+    name = "resubmit" if bundle.assessment.status == "returned" else "submit"
+    return render_template("assessments/submit.html", a=bundle.assessment, criteria=bundle.criteria,
+                           missing=missing, without_evidence=without_evidence, step=name, form=StepForm(),
+                           open_fixes=ops.open_fix_requests(assessment_id))
+
+
+@bp.post("/<int:assessment_id>/langkah/<name>")
+@login_required
+def step(assessment_id: int, name: str) -> Response:
+    if name not in TRANSITIONS:
+        abort(404)
+    form = StepForm()
+    if not form.validate():
+        abort(400)
+    seen = int(form.seen.data) if (form.seen.data or "").isdigit() else None
+    choice = {"ya": True, "tidak": False}
+    try:
+        result = ops.transition(
+            actor(), assessment_id, name, seen_status_version=seen, note=form.note.data or "",
+            eligible=choice.get(form.eligible.data or ""), recommendation=form.recommendation.data,
+            granted=choice.get(form.granted.data or ""), prefill=bool(form.prefill.data),
+        )
+        db.session.commit()
+    except ops.WorkflowRefused as exc:
+        db.session.rollback()
+        flash(workflow_message(exc.code, exc.detail), "error")
+        if name in ("submit", "resubmit"):
+            return redirect(url_for(".submit_page", assessment_id=assessment_id))
+        return redirect(url_for("assessments.overview", assessment_id=assessment_id))
+    if result.changed:
+        flash(workflow_message("done", name), "success")
+    else:
+        flash(_("Langkah ini sudah dilakukan sebelumnya; tidak ada yang berubah."), "info")
+    return redirect(url_for("assessments.overview", assessment_id=assessment_id))

@@ -1,0 +1,49 @@
+"""Session rules: the login cookie carries the user's session token; idle sessions expire."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from sqlalchemy.orm import joinedload
+
+from zi_assess.extensions import db, login_manager
+from zi_assess.models import User
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    """``<id>:<token>``: a cookie from before a logout or a deactivation no longer matches."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    # one query: the user with every role assignment (and its unit and instansi) joined in
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+    if user is None or not user.is_active or user.session_token != token:
+        return None
+    return user
+
+
+def init_sessions(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
+    login_manager.login_message_category = "warning"
+
+    @app.before_request
+    def _idle_timeout():  # type: ignore[no-untyped-def]
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        last = session.get("seen")
+        limit = int(app.config["SESSION_IDLE_MINUTES"]) * 60
+        if last is not None and now - int(last) > limit:
+            logout_user()
+            session.pop("seen", None)
+            flash(_l("Sesi Anda berakhir karena tidak aktif. Silakan masuk kembali."), "warning")
+            if request.method == "GET":
+                return redirect(url_for("auth.login", next=request.full_path))
+            return redirect(url_for("auth.login"))
+        session["seen"] = now
+        return None

@@ -1,0 +1,28 @@
+"""The ``zi-assess`` console script.
+
+``score`` and ``criteria`` run on the pure domain core and never import Flask, so a pipeline
+scoring thousands of LKEs pays no web-framework start-up. Every other command (``db``,
+``users``, ``demo``, ``report``, ``worker``, ``run`` …) is a Flask CLI command of the app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+PURE_COMMANDS = ("score", "criteria")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``zi-assess`` script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in PURE_COMMANDS:
+        from zi_assess.cli_score import main as pure_main
+
+        return pure_main(args)
+    from zi_assess.commands import app_cli
+
+    return int(app_cli.main(args=args, prog_name="zi-assess", standalone_mode=True) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

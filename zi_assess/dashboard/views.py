@@ -1,0 +1,121 @@
+"""Dashboards per role: a unit's own LKE, the TPI and TPN queues, the managers' recap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from zi_assess.assessments.loading import load_bundle
+from zi_assess.assessments.page_cache import PageCache
+from zi_assess.assessments.scores import effective_sheet
+from zi_assess.authz import visible_assessments
+from zi_assess.domain import verdicts
+from zi_assess.domain.workflow import Layer, Status
+from zi_assess.extensions import db
+from zi_assess.i18n import current_locale
+from zi_assess.models import Assessment, Deadline, Role, Unit
+from zi_assess.models.base import as_utc, utcnow
+from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
+from zi_assess.recap import recap_rows
+from zi_assess.reports.context import Fmt
+from zi_assess.reports.context_sheets import totals_chart
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
+
+TPI_QUEUE = (Status.SUBMITTED, Status.TPI_REVIEW, Status.RETURNED, Status.TPI_DONE)
+TPN_QUEUE = (Status.PROPOSED, Status.TPN_DESK, Status.TPN_FIELD)
+unit_card_cache = PageCache()
+
+
+@dataclass(frozen=True)
+class UnitCard:
+    """What the unit dashboard shows of one assessment (plain values: cached across requests)."""
+
+    assessment_id: int
+    unit_name: str
+    year: int
+    status: str
+    target: str
+    total: float
+    complete: bool
+    missing: int
+    areas: list[tuple[str, int, int, float]]
+    verdicts: dict[str, Any]
+
+
+def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
+    rows = db.session.scalars(
+        select(Assessment).where(Assessment.unit_id.in_(unit_ids)).order_by(Assessment.year.desc(), Assessment.id)
+    ).all()
+    cards = []
+    for assessment in rows:
+        key = ("unit-card", assessment.id, assessment.created_at, assessment.revision)
+        card = unit_card_cache.get(key)
+        if card is None:
+            card = _unit_card(assessment)
+            unit_card_cache.put(key, card)
+        cards.append(card)
+    return cards
+
+
+def _unit_card(assessment: Assessment) -> UnitCard:
+    """One assessment's card (scores from the engine), reused until the assessment changes."""
+    bundle = load_bundle(assessment.id)
+    assert bundle is not None
+    sheet = effective_sheet(bundle)
+    mandiri = bundle.layer_values(Layer.MANDIRI)
+    areas = []
+    for area in bundle.criteria.areas:
+        inds = bundle.criteria.area_indicators(area.id)
+        areas.append((area.id, sum(1 for i in inds if i.id in mandiri), len(inds), sheet.areas[area.id].persen))
+    hasil = bundle.criteria.hasil_indicators()
+    areas.append(("H", sum(1 for i in hasil if i.id in mandiri), len(hasil), sheet.upper_nodes["hasil"].persen))
+    return UnitCard(assessment.id, assessment.unit.name, assessment.year, assessment.status.value,
+                    assessment.target_predicate.value, sheet.total, sheet.complete, len(sheet.missing), areas,
+                    verdicts(sheet))
+
+
+def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
+    """Each assessment's submission deadline (its instansi's, else the national one), in one query."""
+    keys = {a.id: Deadline.keys_for("submit", a.year, a.unit.instansi_id) for a in assessments}
+    wanted = {key for pair in keys.values() for key in pair}
+    closes = {d.scope_key: d.closes_on for d in db.session.scalars(
+        select(Deadline).where(Deadline.scope_key.in_(wanted)))} if wanted else {}
+    return {a_id: closes.get(own) or closes.get(national) for a_id, (own, national) in keys.items()}
+
+
+def _queue(statuses: tuple[Status, ...]) -> list[tuple[Assessment, int]]:
+    query = visible_assessments(current_user, select(Assessment).options(
+        joinedload(Assessment.unit).joinedload(Unit.instansi))).where(
+        Assessment.status.in_([s.value for s in statuses])).order_by(Assessment.status_changed_at)
+    now = utcnow()
+    return [(a, (now - as_utc(a.status_changed_at)).days) for a in db.session.scalars(query)]
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    roles = {a.role for a in current_user.roles}
+    unit_ids = {a.unit_id for a in current_user.roles if a.role in UNIT_ROLES and a.unit_id}
+    context: dict[str, Any] = {"roles": roles}
+    if unit_ids:
+        context["unit_cards"] = _unit_cards(unit_ids)
+        context["deadlines"] = _submit_deadlines(list(db.session.scalars(
+            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids)))))
+        context["own_units"] = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))).all()
+    if roles & {Role.TPI_EVALUATOR, Role.TPI_LEAD}:
+        context["tpi_queue"] = _queue(TPI_QUEUE)
+    if Role.TPN_EVALUATOR in roles:
+        context["tpn_queue"] = _queue(TPN_QUEUE)
+    if roles & {Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN, Role.TPI_LEAD}:
+        recap = context["recap"] = recap_rows(current_user, limit=200)
+        context["recap_chart"] = totals_chart(recap, Fmt(current_locale())) if recap else None
+    context["can_create"] = bool(roles & {Role.UNIT_HEAD, Role.TPI_LEAD, Role.ADMIN})
+    context["instansi_roles"] = roles & INSTANSI_ROLES
+    return render_template("dashboard/index.html", **context)

@@ -1,0 +1,235 @@
+"""The criteria tree of one LKE version, as frozen dataclasses.
+
+A criteria version is data (``criteria/<id>/``); :mod:`zi_assess.domain.loader` turns it into
+these objects. Nothing here knows about files, the web or the database.
+
+Tree (ids per decision D2)::
+
+    component  pengungkit (60) ─ aspect P / R (30) ─ aspect-area P1…R6 ─ sub-area P1.i ─ indicator P1.i.a
+               hasil (40)      ─ hasil group H1 / H2                                 ─ indicator H1.a
+    area 1…6   = aspect-area P<n> + R<n> (the "area pengungkit" of the thresholds)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ScaleKind = Literal["choice", "percent", "survey"]
+AREA_RULES: tuple[str, ...] = ("area_total", "per_aspect")
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """An answer type: how an answer becomes a value in [0, 1] (decision D3)."""
+
+    id: str
+    label: str
+    kind: ScaleKind
+    #: choice scales: option key → value, in display order (best first)
+    values: tuple[tuple[str, float], ...] = ()
+    #: survey scales: the highest score (4 for IPAK/IPKP)
+    maximum: float = 0.0
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Option keys in display order."""
+        return tuple(key for key, _ in self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One answer option of a choice indicator, with its full text."""
+
+    key: str
+    text: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class CountInput:
+    """One count ("Jumlah") entered for a percentage indicator (decision D4)."""
+
+    key: str
+    label: str
+    soal_id: int | None
+
+
+#: value used when the denominator is zero: a constant, or depending on the numerator
+ZeroRule = float | tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class PercentFormula:
+    """value = (Σ numerator − Σ minus) ÷ Σ denominator, clamped to [0, 1]."""
+
+    text: str
+    numerator: tuple[str, ...]
+    minus: tuple[str, ...]
+    denominator: tuple[str, ...]
+    #: a float, or (value if the numerator is zero, value otherwise)
+    when_denominator_zero: ZeroRule
+
+    @property
+    def scored_keys(self) -> frozenset[str]:
+        """Inputs that enter the formula (the others are recorded only)."""
+        return frozenset(self.numerator + self.minus + self.denominator)
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One LKE row that takes an answer."""
+
+    id: str
+    letter: str
+    question: str
+    explanation: str
+    scale: Scale
+    #: the indicator's share of the total at value 1 (sub-area bobot ÷ number of indicators,
+    #: or the explicit bobot of a hasil indicator)
+    bobot: float
+    #: id of the node whose nilai this indicator feeds (sub-area, or itself for hasil)
+    parent: str
+    #: area "1"…"6" for pengungkit indicators, None for hasil
+    area: str | None
+    options: tuple[Option, ...] = ()
+    inputs: tuple[CountInput, ...] = ()
+    formula: PercentFormula | None = None
+    soal_id: int | None = None
+    data_dukung: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> ScaleKind:
+        """The scale's kind: choice, percent or survey."""
+        return self.scale.kind
+
+    @property
+    def soal_ids(self) -> tuple[int, ...]:
+        """Every PortalRB soal id of this indicator (its own, or its count inputs')."""
+        if self.inputs:
+            return tuple(i.soal_id for i in self.inputs if i.soal_id is not None)
+        return (self.soal_id,) if self.soal_id is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubArea:
+    """A sub-area: nilai = mean of its indicators' values × bobot."""
+
+    id: str
+    numeral: str
+    name: str
+    bobot: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AspectArea:
+    """One area within one aspect, e.g. P1 (pemenuhan of Manajemen Perubahan)."""
+
+    id: str
+    aspect: str
+    area: str
+    name: str
+    bobot: float
+    sub_areas: tuple[SubArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Aspect:
+    """Pemenuhan (P) or Reform (R)."""
+
+    id: str
+    name: str
+    name_en: str
+    bobot: float
+    aspect_areas: tuple[AspectArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HasilGroup:
+    """A hasil row (H1, H2): nilai = Σ of its indicators' value × their own bobot."""
+
+    id: str
+    name: str
+    bobot: float
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """An area pengungkit across both aspects (weights 8/7/10/10/15/10)."""
+
+    id: str
+    name: str
+    name_en: str
+    bobot: float
+    aspect_areas: tuple[AspectArea, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """Pengungkit (60) or Hasil (40)."""
+
+    id: str
+    name: str
+    name_en: str
+    bobot: float
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PredicateRules:
+    """Score minimums of one predicate (decision D8)."""
+
+    id: str
+    name: str
+    #: minimum nilai per node id ("total", "pengungkit", "H1", "H1.a", …), in report order
+    minimums: tuple[tuple[str, float], ...]
+    #: every area pengungkit must reach this percentage of its bobot
+    area_percent: float
+    #: predicate the unit must already hold (WBBM needs WBK)
+    requires_predicate: str | None
+
+
+@dataclass(frozen=True, eq=False)
+class Criteria:
+    # eq=False: criteria are compared and hashed by identity (one object per loaded version)
+    """A complete, validated criteria version."""
+
+    id: str
+    title: str
+    title_en: str
+    legal_basis: tuple[str, ...]
+    components: tuple[Component, ...]
+    aspects: tuple[Aspect, ...]
+    areas: tuple[Area, ...]
+    hasil_groups: tuple[HasilGroup, ...]
+    scales: dict[str, Scale]
+    predicates: dict[str, PredicateRules]
+    area_rule: str
+    decimal_places: int
+    portalrb_tahun: int | None = None
+    portalrb_master_soal: str | None = None
+    source_dir: str = ""
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    sub_areas: dict[str, SubArea] = field(default_factory=dict)
+
+    @property
+    def total_bobot(self) -> float:
+        """Sum of the component weights (100)."""
+        return sum(c.bobot for c in self.components)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        """The indicator with this id; KeyError if unknown."""
+        return self.indicators[indicator_id]
+
+    def area_indicators(self, area_id: str) -> tuple[Indicator, ...]:
+        """Indicators of one area pengungkit (pemenuhan then reform)."""
+        area = next(a for a in self.areas if a.id == area_id)
+        return tuple(
+            ind for aa in area.aspect_areas for sub in aa.sub_areas for ind in sub.indicators
+        )
+
+    def hasil_indicators(self) -> tuple[Indicator, ...]:
+        """Indicators of the hasil component (H1.a, H1.b, H2.a)."""
+        return tuple(ind for g in self.hasil_groups for ind in g.indicators)

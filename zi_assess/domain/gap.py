@@ -1,0 +1,101 @@
+"""Where a unit should work next: the nilai each indicator would gain from its next better answer.
+
+For a choice indicator the next better answer is the option one step up (C → B); a percentage
+indicator or a survey score has no steps, so its gain is what reaching the full value would give.
+Every gain is measured by re-scoring with the domain engine, so it is exact whatever the sub-area
+looks like (including unanswered indicators in an incomplete preview).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from zi_assess.domain.answer_values import normalize_choice
+from zi_assess.domain.answers import best_answer
+from zi_assess.domain.criteria import Criteria, Indicator
+from zi_assess.domain.scoring import ScoreSheet, score
+from zi_assess.domain.verdict import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One indicator's possible improvement."""
+
+    indicator: str
+    current: Any
+    better: Any
+    #: "step" (one option up) or "full" (a percentage or survey brought to its maximum)
+    kind: str
+    #: total nilai gained
+    gain: float
+    #: nilai gained per node the improvement touches (area, aspect-area, sub-area, H1 …)
+    node_gains: dict[str, float]
+
+
+def next_better(indicator: Indicator, current: Any) -> tuple[Any, str] | None:
+    """The next better answer and its kind, or None when the answer is already the best.
+
+    Unanswered indicators have no next step: in a preview they are skipped in their sub-area's
+    mean, so no gain can be measured; the gap view lists them apart (they block submission).
+    """
+    if current is None:
+        return None
+    if indicator.kind == "choice":
+        keys = indicator.scale.keys
+        index = keys.index(current)
+        return (keys[index - 1], "step") if index > 0 else None
+    best = best_answer(indicator)
+    return (best, "full") if current != best else None
+
+
+def improvement_steps(
+    criteria: Criteria, answers: Mapping[str, Any], *, area_rule: str | None = None
+) -> list[Step]:
+    """Every indicator that can improve, with the nilai each would gain, largest gain first."""
+    base = score(criteria, answers, area_rule=area_rule)
+    base_nodes = base.nodes
+    steps = []
+    for ind_id, indicator in criteria.indicators.items():
+        current = answers.get(ind_id)
+        if indicator.kind == "choice" and current is not None:
+            current = normalize_choice(indicator, current)  # score() above has already validated it
+        better = next_better(indicator, current)
+        if better is None:
+            continue
+        improved = score(criteria, {**answers, ind_id: better[0]}, area_rule=area_rule)
+        gain = improved.total - base.total
+        if gain <= 1e-12:
+            continue
+        node_gains = {
+            node_id: node.nilai - base_nodes[node_id].nilai
+            for node_id, node in improved.nodes.items()
+            if node.nilai - base_nodes[node_id].nilai > 1e-12
+        }
+        steps.append(Step(ind_id, current, better[0], better[1], gain, node_gains))
+    order = {ind_id: position for position, ind_id in enumerate(criteria.indicators)}
+    steps.sort(key=lambda s: (-s.gain, order[s.indicator]))
+    return steps
+
+
+def steps_for_rule(steps: list[Step], node_id: str) -> list[Step]:
+    """The steps that raise ``node_id`` (a failing rule's node), largest gain for that node first."""
+    relevant = [s for s in steps if node_id in s.node_gains]
+    return sorted(relevant, key=lambda s: -s.node_gains[node_id])
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """A predicate's failing rules, each with the steps that help it."""
+
+    verdict: Verdict
+    sheet: ScoreSheet
+    steps: list[Step]
+
+    @property
+    def unanswered(self) -> tuple[str, ...]:
+        return self.sheet.missing
+
+    def rule_steps(self, limit: int = 5) -> list[tuple[Any, list[Step]]]:
+        return [(check, steps_for_rule(self.steps, check.node)[:limit]) for check in self.verdict.failures]

@@ -1,0 +1,1 @@
+"""Evidence (data dukung): files stored by content hash, links, attachment to indicators."""

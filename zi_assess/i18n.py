@@ -1,0 +1,98 @@
+"""Language choice and number formatting for templates (Bahasa Indonesia first, English second)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from zi_assess.domain.display import format_minimum, format_num, format_pct
+
+LOCALES = ("id", "en")
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the session's choice, else the browser's, else id."""
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in LOCALES:
+        return str(user_locale)
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return str(chosen)
+    return request.accept_languages.best_match(LOCALES, default="id") or "id"
+
+
+def current_locale() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale else "id"
+
+
+def _translations() -> Any:
+    """The request's translations, looked up once per request (a long LKE page calls gettext
+    hundreds of times; Flask-Babel's own lookup walks several context proxies per call)."""
+    cached = g.get("_zi_translations")
+    if cached is None:
+        from flask_babel import get_translations
+
+        cached = g._zi_translations = get_translations()
+    return cached
+
+
+def register_template_helpers(app: Flask) -> None:
+    """``|num`` (95,63 / 95.63), ``|pct`` (66,67 %) and ``|minimum`` filters, locale-aware."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda text: _translations().ugettext(text),
+        lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
+
+    @app.template_filter("num")
+    def _num(value: Any, places: int = 2) -> str:
+        return format_num(None if value in (None, "") else float(value), current_locale(), places)
+
+    @app.template_filter("pct")
+    def _pct(value: Any, places: int = 2) -> str:
+        return format_pct(None if value is None else float(value), current_locale(), places)
+
+    @app.template_filter("minimum")
+    def _minimum(value: Any) -> str:
+        return format_minimum(float(value), current_locale())
+
+    @app.context_processor
+    def _locale_context() -> dict[str, Any]:
+        return {"current_locale": current_locale(), "locales": LOCALES}
+
+    from zi_assess import messages
+
+    app.jinja_env.globals.update(
+        STATUS_NAMES=messages.STATUS_NAMES, STEP_NAMES=messages.STEP_NAMES, LAYER_NAMES=messages.LAYER_NAMES,
+        ROLE_NAMES=messages.ROLE_NAMES,
+        report_links=report_links,
+        has_endpoint=lambda name: name in current_app.view_functions,
+    )
+
+
+#: download links shown on assessment pages, when the blueprint that serves them is installed
+REPORT_LINKS = (
+    ("reports.lke_pdf", _l("LKE (PDF)")),
+    ("reports.lhe_pdf", _l("LHE (PDF)")),
+    ("interop.export_xlsx", _l("LKE (Excel)")),
+)
+IMPORT_LINK = ("interop.import_upload", _l("Impor Excel"))
+
+
+def report_links(assessment: Any) -> list[tuple[str, str]]:
+    """Downloads for anyone who sees the assessment; the Excel import for whoever can edit now."""
+    from zi_assess.authz import editable_layer
+
+    views = current_app.view_functions
+    links = [(url_for(endpoint, assessment_id=assessment.id), str(label))
+             for endpoint, label in REPORT_LINKS if endpoint in views]
+    endpoint, label = IMPORT_LINK
+    if endpoint in views and current_user.is_authenticated and editable_layer(current_user, assessment):
+        links.append((url_for(endpoint, assessment_id=assessment.id), str(label)))
+    return links

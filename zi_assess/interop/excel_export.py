@@ -1,0 +1,308 @@
+"""An assessment as the official LKE workbook (openpyxl).
+
+Sheets: "Jawaban" (every soal at the row and columns of the PortalRB master list: K/L/M the
+unit's answer, note and evidence, N/Q the evaluator's answer and note), "LKE" (live formulas,
+see :mod:`zi_assess.interop.lke_formulas`), "Skala" (answer values the formulas look up) and
+"Info" (which assessment and layers the file holds, read back by the import).
+
+Text typed by users is always written as text, never as a formula (no formula injection).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.properties import CalcProperties
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from zi_assess.domain import Criteria
+from zi_assess.domain.criteria import Indicator
+from zi_assess.interop.layout import SHEET, Layout
+from zi_assess.interop.lke_formulas import FIRST_ROW, SOURCES, build_lke
+
+HEADER_FILL = PatternFill("solid", fgColor="0B5D46")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADING_FILL = PatternFill("solid", fgColor="E3F1EC")
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+TOTAL_FILL = PatternFill("solid", fgColor="F3E3C3")
+BOLD = Font(bold=True)
+MUTED = Font(italic=True, color="5B6675")
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+MIDDLE = Alignment(vertical="center")
+NUMBER = "0.00"
+INFO_SHEET, LKE_SHEET, SKALA_SHEET = "Info", "LKE", "Skala"
+
+
+@dataclass(frozen=True)
+class LayerAnswers:
+    """One layer's answers as stored (indicator id → value / note / evidence text)."""
+
+    layer: str
+    label: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+    evidence: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ExportData:
+    criteria: Criteria
+    layout: Layout
+    assessment_id: int
+    instansi: str
+    unit_code: str
+    unit_name: str
+    year: int
+    target: str
+    status: str
+    unit: LayerAnswers
+    evaluator: LayerAnswers
+    exported_at: datetime
+    exported_by: str
+    #: translated sheet texts (column headers, info labels), keyed by stable codes
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+
+def clean_text(value: str) -> str:
+    """Text as a cell can hold it (XML forbids most control characters)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def set_text(cell: Cell, value: str) -> None:
+    """Write user text as text even when it starts with '=', '+', '-' or '@'."""
+    cell.value = clean_text(value)
+    cell.data_type = "s"
+
+
+def _answer_cell(cell: Cell, indicator: Indicator, value: Any, key: str | None) -> None:
+    if value is None:
+        return
+    if key is not None:
+        count = value.get(key) if isinstance(value, Mapping) else None
+        if count is not None:
+            cell.value = int(count)
+    elif indicator.kind == "survey":
+        cell.value = float(value)
+    else:
+        set_text(cell, str(value))
+
+
+def _jenis(indicator: Indicator, key: str | None) -> tuple[str, str]:
+    if key is not None:
+        return "Jumlah", "≥ 0"
+    if indicator.kind == "survey":
+        return indicator.scale.label, f"0 – {indicator.scale.maximum:g}"
+    return indicator.scale.label, " / ".join(indicator.scale.keys)
+
+
+def _jawaban(wb: Workbook, data: ExportData) -> None:
+    ws = wb.active
+    ws.title = SHEET
+    t = data.texts
+    first = data.layout.cells[0]
+    headers = {
+        "A": t.get("soal_id", "ID soal"), "B": t.get("code", "Kode"), "C": t.get("text", "Uraian"),
+        "D": t.get("jenis", "Jenis jawaban"), "E": t.get("choices", "Pilihan jawaban"),
+        first.answer_unit: f"{t.get('answer', 'Jawaban')} {data.unit.label}",
+        first.note_unit: f"{t.get('note', 'Catatan')} {data.unit.label}",
+        first.evidence_unit: f"{t.get('evidence', 'Bukti dukung')} {data.unit.label}",
+        first.answer_tpi: f"{t.get('answer', 'Jawaban')} {data.evaluator.label}",
+        first.note_tpi: f"{t.get('note', 'Catatan')} {data.evaluator.label}",
+    }
+    for col, text in headers.items():
+        cell = ws[f"{col}1"]
+        set_text(cell, text)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
+    widths = {"A": 8, "B": 11, "C": 70, "D": 13, "E": 14, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "O": 2, "P": 2}
+    widths |= {first.answer_unit: 14, first.note_unit: 40, first.evidence_unit: 40, first.answer_tpi: 14,
+               first.note_tpi: 40}
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "D2"
+
+    for heading in data.layout.headings:
+        set_text(ws[f"B{heading.row}"], heading.code)
+        set_text(ws[f"C{heading.row}"], heading.text)
+        for col in "ABC":
+            ws[f"{col}{heading.row}"].font = BOLD if heading.level != "indicator" else Font(bold=True, italic=True)
+            ws[f"{col}{heading.row}"].fill = HEADING_FILL
+        ws[f"C{heading.row}"].alignment = WRAP
+
+    validations: dict[str, DataValidation] = {}
+
+    def validate(kind: str, ref: str, indicator: Indicator) -> None:
+        dv = validations.get(kind)
+        if dv is None:
+            if kind == "count":
+                dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+            elif kind == "survey":
+                dv = DataValidation(type="decimal", operator="between", formula1="0",
+                                    formula2=f"{indicator.scale.maximum:g}", allow_blank=True)
+            else:
+                dv = DataValidation(type="list", formula1='"' + ",".join(indicator.scale.keys) + '"',
+                                    allow_blank=True)
+            dv.errorStyle = "warning"
+            dv.error = t.get("invalid", "Jawaban tidak sesuai jenis soal ini.")
+            validations[kind] = dv
+            ws.add_data_validation(dv)
+        dv.add(ref)
+
+    for cell in data.layout.cells:
+        ind, key, r = cell.indicator, cell.input_key, cell.row
+        ws[f"A{r}"] = cell.soal_id
+        set_text(ws[f"B{r}"], ind.id)
+        set_text(ws[f"C{r}"], cell.label)
+        jenis, choices = _jenis(ind, key)
+        set_text(ws[f"D{r}"], jenis)
+        set_text(ws[f"E{r}"], choices)
+        ws[f"C{r}"].alignment = WRAP
+        for col in "ABDE":
+            ws[f"{col}{r}"].alignment = TOP
+        for layer, answer_col, note_col in ((data.unit, cell.answer_unit, cell.note_unit),
+                                            (data.evaluator, cell.answer_tpi, cell.note_tpi)):
+            _answer_cell(ws[f"{answer_col}{r}"], ind, layer.values.get(ind.id), key)
+            ws[f"{answer_col}{r}"].fill = INPUT_FILL
+            ws[f"{answer_col}{r}"].alignment = TOP
+            if layer.notes.get(ind.id):
+                set_text(ws[f"{note_col}{r}"], layer.notes[ind.id])
+            ws[f"{note_col}{r}"].alignment = WRAP
+            kind = "count" if key else ("survey" if ind.kind == "survey" else f"choice:{ind.scale.id}")
+            validate(kind, f"{answer_col}{r}", ind)
+        if data.unit.evidence.get(ind.id):
+            set_text(ws[f"{cell.evidence_unit}{r}"], data.unit.evidence[ind.id])
+        ws[f"{cell.evidence_unit}{r}"].alignment = WRAP
+
+    for total in data.layout.totals:
+        r = total.row
+        set_text(ws[f"B{r}"], total.indicator.id)
+        set_text(ws[f"C{r}"], t.get("harus", "Jumlah yang harus melaporkan (dihitung)"))
+        cells = data.layout.indicator_cells(total.indicator.id)
+        for attr in ("answer_unit", "answer_tpi"):
+            col = getattr(cells[0], attr)
+            parts = [f"{col}{row}" for row in total.part_rows]
+            ws[f"{col}{r}"] = f'=IF(COUNT({",".join(parts)})<{len(parts)},"",{"+".join(parts)})'
+            ws[f"{col}{r}"].font = MUTED
+        for col in "BC":
+            ws[f"{col}{r}"].font = MUTED
+
+
+def _lke(wb: Workbook, data: ExportData) -> None:
+    ws = wb.create_sheet(LKE_SHEET)
+    t = data.texts
+    sheet = build_lke(data.criteria, data.layout)
+    set_text(ws["A1"], t.get("lke_title", "Lembar Kerja Evaluasi Zona Integritas"))
+    ws["A1"].font = Font(bold=True, size=13)
+    set_text(ws["A2"], f"{data.unit_name} ({data.unit_code}) — {data.instansi} — {data.year}")
+    set_text(ws["A3"], t.get("lke_note", "Nilai dihitung ulang oleh rumus dari lembar Jawaban."))
+    ws["A3"].font = MUTED
+    for r in (1, 2, 3):
+        ws.merge_cells(f"A{r}:I{r}")
+    headers = {"A": t.get("code", "Kode"), "B": t.get("lke_text", "Penilaian"), "C": t.get("bobot", "Bobot")}
+    for source, (_attr, (ans, val, pct)) in SOURCES.items():
+        label = data.unit.label if source == "unit" else data.evaluator.label
+        headers |= {ans: f"{t.get('answer', 'Jawaban')} {label}", val: f"{t.get('nilai', 'Nilai')} {label}",
+                    pct: f"% {label}"}
+    for col, text in headers.items():
+        cell = ws[f"{col}{FIRST_ROW - 1}"]
+        set_text(cell, text)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
+    for col, width in {"A": 24, "B": 60, "C": 8, "D": 11, "E": 10, "F": 9, "G": 11, "H": 10, "I": 9}.items():
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = f"D{FIRST_ROW}"
+    strong = {"total", "component", "aspect", "aspect_area", "hasil_group", "heading", "area"}
+    for row in sheet.rows:
+        r = row.row
+        if row.code:
+            set_text(ws[f"A{r}"], row.code.replace(":", " · ") if row.kind in ("input", "harus") else row.code)
+        set_text(ws[f"B{r}"], row.text)
+        ws[f"B{r}"].alignment = Alignment(wrap_text=True, vertical="center", indent=2 if row.kind == "input" else 0)
+        if row.bobot is not None:
+            ws[f"C{r}"] = row.bobot
+            ws[f"C{r}"].number_format = "0.00##"
+        for col, formula in row.formulas.items():
+            ws[f"{col}{r}"] = formula
+            ws[f"{col}{r}"].number_format = "General" if col in ("D", "G") else NUMBER
+        font = BOLD if row.kind in strong or row.kind == "sub_area" else (MUTED if row.kind in ("input", "harus")
+                                                                         else None)
+        for col in "ACDEFGHI":
+            ws[f"{col}{r}"].alignment = MIDDLE
+        for col in "ABCDEFGHI":
+            if font is not None:
+                ws[f"{col}{r}"].font = font
+            if row.kind in ("total", "component"):
+                ws[f"{col}{r}"].fill = TOTAL_FILL
+            elif row.kind in ("aspect", "heading", "hasil_group"):
+                ws[f"{col}{r}"].fill = HEADING_FILL
+
+    skala = wb.create_sheet(SKALA_SHEET)
+    for col, text in zip("ABCD", (t.get("skala_key", "Kunci"), t.get("answer", "Jawaban"),
+                                  t.get("nilai", "Nilai"), t.get("scale", "Skala")), strict=True):
+        set_text(skala[f"{col}1"], text)
+        skala[f"{col}1"].fill, skala[f"{col}1"].font = HEADER_FILL, HEADER_FONT
+    for i, (upper, key, value, label) in enumerate(sheet.skala, start=2):
+        set_text(skala[f"A{i}"], upper)
+        set_text(skala[f"B{i}"], key)
+        skala[f"C{i}"] = value
+        set_text(skala[f"D{i}"], label)
+
+
+def _info(wb: Workbook, data: ExportData) -> None:
+    ws = wb.create_sheet(INFO_SHEET)
+    t = data.texts
+    rows = [
+        ("assessment_id", t.get("info_assessment", "Penilaian"), data.assessment_id),
+        ("unit_code", t.get("info_unit_code", "Kode unit"), data.unit_code),
+        ("unit_name", t.get("info_unit", "Unit"), data.unit_name),
+        ("instansi", t.get("info_instansi", "Instansi"), data.instansi),
+        ("year", t.get("info_year", "Tahun"), data.year),
+        ("target", t.get("info_target", "Predikat tujuan"), data.target),
+        ("status", t.get("info_status", "Status"), data.status),
+        ("criteria_id", t.get("info_criteria", "Versi kriteria"), data.criteria.id),
+        ("unit_layer", t.get("info_unit_layer", "Lapis kolom K/L/M"), data.unit.layer),
+        ("evaluator_layer", t.get("info_evaluator_layer", "Lapis kolom N/Q"), data.evaluator.layer),
+        ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("exported_by", t.get("info_exported_by", "Diekspor oleh"), data.exported_by),
+    ]
+    for i, (code, label, value) in enumerate(rows, start=1):
+        set_text(ws[f"A{i}"], code)
+        set_text(ws[f"B{i}"], label)
+        if isinstance(value, int):
+            ws[f"C{i}"] = value
+        else:
+            set_text(ws[f"C{i}"], str(value))
+        ws[f"B{i}"].font = BOLD
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 50
+
+
+def build_workbook(data: ExportData) -> bytes:
+    """The workbook as xlsx bytes. Excel recalculates it on opening (no cached values are stored)."""
+    wb = Workbook()
+    _jawaban(wb, data)
+    _lke(wb, data)
+    _info(wb, data)
+    wb.calculation = CalcProperties(fullCalcOnLoad=True)
+    wb.properties.creator = "zi-assess"
+    wb.properties.title = clean_text(f"LKE {data.unit_code} {data.year}")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def info_values(ws: Worksheet) -> dict[str, Any]:
+    """The Info sheet's stable codes → values (read back by the import)."""
+    out = {}
+    for row in ws.iter_rows(min_row=1, max_row=40, max_col=3, values_only=True):
+        if isinstance(row[0], str) and row[0]:
+            out[row[0].strip()] = row[2]
+    return out

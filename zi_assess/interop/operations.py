@@ -1,0 +1,184 @@
+"""The only database writes of the interop package: imports, API keys, and the audit of exports
+and API calls. Like every operations module it takes an Actor, authorizes, records and flushes;
+the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from zi_assess.assessments.loading import AssessmentBundle
+from zi_assess.assessments.operations import AnswerInput, NotFound, get_bundle, save_answers
+from zi_assess.audit import Actor, record
+from zi_assess.authz import authorize
+from zi_assess.domain.workflow import Layer
+from zi_assess.extensions import db
+from zi_assess.interop.excel_import import ImportReport
+from zi_assess.models import Answer, ApiKey, Instansi
+from zi_assess.models.base import utcnow
+
+KEY_PREFIX = "zik"
+
+
+class ImportRefused(Exception):
+    """The report has errors: nothing may be imported."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What confirming the import does to one indicator."""
+
+    indicator_id: str
+    #: "new", "changed", "note" or "same"
+    kind: str
+    before: Any
+    after: Any
+    before_note: str
+    after_note: str
+
+
+def _merged(report: ImportReport, current: dict[str, Answer]) -> list[tuple[str, Any, str]]:
+    """The file's answers over the stored ones: a blank answer or note keeps what is stored."""
+    out = []
+    for ind_id, parsed in report.answers.items():
+        row = current.get(ind_id)
+        stored = row.value if row else None
+        if isinstance(parsed.value, dict) and isinstance(stored, dict):
+            value: Any = {**stored, **parsed.value}  # a blank count cell keeps the stored count
+        else:
+            value = parsed.value if parsed.value is not None else stored
+        note = parsed.note or (row.note if row else "")
+        out.append((ind_id, value, note))
+    return out
+
+
+def import_changes(bundle: AssessmentBundle, layer: Layer, report: ImportReport) -> list[Change]:
+    """Per indicator of the file: new, changed, only the note changed, or the same (read-only)."""
+    current = bundle.layer_answers(layer)
+    changes = []
+    for ind_id, value, note in _merged(report, current):
+        row = current.get(ind_id)
+        before, before_note = (row.value, row.note) if row else (None, "")
+        if row is None:
+            kind = "new"
+        elif before != value:
+            kind = "changed"
+        elif before_note != note:
+            kind = "note"
+        else:
+            kind = "same"
+        changes.append(Change(ind_id, kind, before, value, before_note, note))
+    return changes
+
+
+def seen_versions(bundle: AssessmentBundle, layer: Layer) -> dict[str, int | None]:
+    current = bundle.layer_answers(layer)
+    return {ind: row.version for ind, row in current.items()}
+
+
+def apply_import(actor: Actor, assessment_id: int, layer: Layer, report: ImportReport, *, filename: str,
+                 sha256: str, versions: dict[str, int | None]) -> list[Answer]:
+    """Write a validated report into ``layer`` through :func:`save_answers` (audit, versions, scores).
+
+    ``versions`` are those the user saw on the report page: an answer changed since raises
+    StaleAnswer and writes nothing. Unchanged answers are skipped, so importing the same file
+    again changes nothing (and records nothing).
+    """
+    bundle = get_bundle(actor, assessment_id)
+    authorize(actor.user, "answer.edit", bundle.assessment, layer=layer)
+    if report.errors or report.layer != layer:
+        raise ImportRefused(len(report.errors))
+    items = [AnswerInput(ind_id, value, note, versions.get(ind_id))
+             for ind_id, value, note in _merged(report, bundle.layer_answers(layer))]
+    saved = save_answers(actor, assessment_id, layer, items, bundle=bundle)
+    if saved:
+        record(actor, "answer.import", assessment_id=assessment_id, layer=layer.value, detail={
+            "file": filename[:200], "sha256": sha256, "changed": sorted(a.indicator_id for a in saved),
+            "warnings": len(report.warnings),
+        })
+        db.session.flush()
+    return saved
+
+
+def record_export(actor: Actor, kind: str, *, assessment_id: int | None = None, detail: Any = None) -> None:
+    """Downloads of LKE workbooks and recaps are accesses to sensitive data: audited."""
+    record(actor, f"export.{kind}", assessment_id=assessment_id, detail=detail)
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_api_key(actor: Actor, instansi_id: int, name: str) -> tuple[ApiKey, str]:
+    """A new key for an instansi; the plain key is returned once and never stored."""
+    authorize(actor.user, "users.manage")
+    instansi = db.session.get(Instansi, instansi_id)
+    if instansi is None:
+        raise NotFound(instansi_id)
+    name = " ".join((name or "").split())[:120]
+    if not name:
+        raise ValueError("empty name")
+    prefix = secrets.token_hex(4)
+    while db.session.scalar(select(ApiKey.id).where(ApiKey.prefix == prefix)) is not None:
+        prefix = secrets.token_hex(4)
+    plain = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(instansi_id=instansi.id, name=name, prefix=prefix, secret_hash=_hash(plain),
+                 created_by_id=actor.user_id)
+    db.session.add(key)
+    db.session.flush()
+    record(actor, "api_key.create", after={"key": prefix, "instansi": instansi.id, "name": name})
+    return key, plain
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke a key now (repeating it changes nothing)."""
+    authorize(actor.user, "users.manage")
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        record(actor, "api_key.revoke", before={"key": key.prefix, "instansi": key.instansi_id})
+        db.session.flush()
+    return key
+
+
+def key_prefix(presented: str) -> str | None:
+    """The display prefix of a presented key (``zik_<prefix>_<secret>``), or None if malformed."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 8 or not parts[2]:
+        return None
+    return parts[1]
+
+
+def find_api_key(presented: str) -> ApiKey | None:
+    """The active key matching the presented Bearer token (constant-time comparison of hashes)."""
+    prefix = key_prefix(presented)
+    if prefix is None:
+        return None
+    key = db.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(presented)):
+        return None
+    return key
+
+
+def touch_api_key(key: ApiKey) -> None:
+    key.last_used_at = utcnow()
+
+
+def record_api_call(ip: str | None, key_label: str, *, status: int, code: str | None, path: str,
+                    instansi_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Every API call, allowed or refused, in the audit trail (the rate limit counts these too)."""
+    action = "api.call" if status < 400 else "api.refused"
+    record(Actor(None, ip), action, actor_email=key_label, detail={
+        "path": path[:300], "status": status, "code": code, "instansi": instansi_id, **(detail or {}),
+    })

@@ -1,0 +1,105 @@
+"""User-facing texts for the stable codes raised by operations (translated with Flask-Babel)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+STEP_NAMES = {
+    "submit": _l("Kirim ke TPI"),
+    "resubmit": _l("Kirim ulang ke TPI"),
+    "start_tpi_review": _l("Mulai penilaian TPI"),
+    "return_to_unit": _l("Kembalikan ke unit untuk perbaikan"),
+    "conclude_tpi": _l("Simpulkan penilaian TPI"),
+    "propose": _l("Usulkan ke TPN"),
+    "start_desk": _l("Mulai evaluasi desk TPN"),
+    "start_field": _l("Selesaikan desk, mulai evaluasi lapangan"),
+    "decide": _l("Tetapkan keputusan"),
+}
+
+STATUS_NAMES = {
+    "draft": _l("Penilaian mandiri"),
+    "submitted": _l("Dikirim ke TPI"),
+    "tpi_review": _l("Dinilai TPI"),
+    "returned": _l("Dikembalikan ke unit"),
+    "tpi_done": _l("Selesai dinilai TPI"),
+    "proposed": _l("Diusulkan ke TPN"),
+    "tpn_desk": _l("Evaluasi desk TPN"),
+    "tpn_field": _l("Evaluasi lapangan TPN"),
+    "decided": _l("Diputuskan"),
+}
+
+ROLE_NAMES = {
+    "unit_operator": _l("Operator unit"),
+    "unit_head": _l("Kepala unit"),
+    "tpi_evaluator": _l("Evaluator TPI"),
+    "tpi_lead": _l("Ketua TPI"),
+    "manager": _l("Manajer instansi"),
+    "tpn_evaluator": _l("Evaluator TPN"),
+    "national_manager": _l("Manajer nasional"),
+    "admin": _l("Administrator"),
+}
+
+LAYER_NAMES = {
+    "mandiri": _l("Mandiri (unit)"),
+    "tpi": _l("TPI"),
+    "tpn_desk": _l("TPN desk"),
+    "tpn_lapangan": _l("TPN lapangan"),
+    "effective": _l("Efektif"),
+}
+
+EVIDENCE_PROBLEMS = {
+    "too_large": _l("Berkas melebihi batas ukuran unggahan."),
+    "empty": _l("Berkas kosong."),
+    "unsupported_type": _l("Jenis berkas tidak didukung. Unggah PDF, JPG, PNG, XLSX atau DOCX."),
+    "mismatch": _l("Isi berkas tidak sesuai dengan ekstensinya."),
+    "macro": _l("Berkas berisi makro (misalnya .xlsm/.docm) tidak diterima demi keamanan."),
+    "legacy_office": _l("Format Office lama (.doc/.xls) atau berkas terenkripsi tidak diterima; simpan sebagai "
+                        ".docx/.xlsx tanpa kata sandi."),
+    "corrupt": _l("Berkas rusak atau tidak dapat dibaca."),
+    "zip_bomb": _l("Berkas terlalu besar setelah dibuka dan ditolak."),
+    "bad_url": _l("Tautan harus diawali http:// atau https://."),
+    "no_indicator": _l("Pilih indikator untuk data dukung ini."),
+    "unknown_indicator": _l("Indikator tidak dikenal."),
+    "nothing": _l("Pilih berkas atau isi tautan."),
+}
+
+
+def workflow_message(code: str, detail: str = "") -> str:
+    """A sentence for a workflow outcome code (see zi_assess.domain.workflow.check_transition)."""
+    if code == "done":
+        return _("Langkah berhasil: %(step)s.", step=STEP_NAMES.get(detail, detail))
+    messages = {
+        "role": _("Peran Anda tidak dapat melakukan langkah ini."),
+        "status": _("Langkah ini tidak dapat dilakukan pada status penilaian saat ini."),
+        "incomplete": _("Belum semua indikator dijawab. Lengkapi jawaban terlebih dahulu."),
+        "deadline": _("Batas waktu untuk langkah ini sudah lewat atau belum dibuka."),
+        "no_fix_requests": _("Tandai minimal satu indikator yang perlu diperbaiki sebelum mengembalikan ke unit."),
+        "not_eligible": _("Hanya unit yang disimpulkan memenuhi kriteria oleh TPI yang dapat diusulkan."),
+        "prerequisites": _("Syarat pengusulan (Tabel 5) belum terpenuhi atau belum dicatat."),
+        "missing_conclusion": _("Pilih kesimpulan TPI."),
+        "missing_decision": _("Pilih keputusan predikat."),
+        "stale": _("Status penilaian telah berubah oleh pengguna lain. Periksa kembali halaman ini."),
+        "exists": _("Penilaian untuk unit dan tahun ini sudah ada."),
+    }
+    return messages.get(code, _("Langkah tidak dapat dilakukan."))
+
+
+def evidence_message(code: str) -> str:
+    return str(EVIDENCE_PROBLEMS.get(code, EVIDENCE_PROBLEMS["unsupported_type"]))
+
+
+ANSWER_PROBLEMS = {
+    "invalid_type": _l("Jawaban tidak sesuai jenis soal ini."),
+    "invalid_option": _l("Jawaban bukan salah satu pilihan soal ini."),
+    "invalid_count": _l("Isi jumlah dengan bilangan bulat 0 atau lebih."),
+    "invalid_survey": _l("Nilai survei harus angka antara 0 dan nilai maksimal skalanya."),
+    "unknown_input": _l("Isian jumlah tidak dikenal untuk soal ini."),
+    "unknown_indicator": _l("Indikator tidak dikenal."),
+}
+
+
+def answer_message(indicator_id: str, code: str) -> str:
+    """A sentence for an answer the domain refused (zi_assess.domain.answer_values.AnswerError)."""
+    problem = ANSWER_PROBLEMS.get(code, ANSWER_PROBLEMS["invalid_type"])
+    return _("%(indicator)s: %(problem)s", indicator=indicator_id, problem=problem)

@@ -1,0 +1,27 @@
+"""SQLAlchemy models, one module per aggregate; importing this package registers them all."""
+
+from zi_assess.models.assessments import (
+    Answer,
+    AreaRevision,
+    Assessment,
+    CurrentScore,
+    ReviewComment,
+    ScoreSnapshot,
+    StatusChange,
+)
+from zi_assess.models.audit import AuditEvent
+from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
+from zi_assess.models.interop import ApiKey
+from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
+from zi_assess.models.records import Deadline, PrerequisiteRecord
+from zi_assess.models.reports import ExportItem, ExportJob, StoredReport
+from zi_assess.models.users import Role, RoleAssignment, User
+
+__all__ = [
+    "Answer", "AreaRevision", "Assessment", "AuditEvent", "CurrentScore", "Deadline", "Evidence", "EvidenceBlob",
+    "EvidenceLink",
+    "Instansi", "InstansiKind", "Predicate", "PrerequisiteRecord", "ReviewComment", "Role", "RoleAssignment",
+    "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
+    "ExportItem", "ExportJob", "StoredReport",
+    "ApiKey",
+]

@@ -1,0 +1,164 @@
+"""Assessments, their answers per layer, review comments, status history and scores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from zi_assess.domain.workflow import Layer, Status
+from zi_assess.models.base import Base, utcnow
+from zi_assess.models.org import Predicate, Unit, _enum
+from zi_assess.models.users import User
+
+
+class Assessment(Base):
+    """One unit's evaluation for one year toward one predicate."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (UniqueConstraint("unit_id", "year", name="unit_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    target_predicate: Mapped[Predicate] = mapped_column(_enum(Predicate, "predicate"))
+    #: criteria version, frozen at creation: later criteria never re-score an old assessment
+    criteria_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT, index=True)
+    #: bumped by every transition; a transition only applies to the version the actor saw
+    status_version: Mapped[int] = mapped_column(Integer, default=1)
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: bumped by every change to the assessment's answers, evidence, comments or status, so
+    #: pages rendered from one revision can be reused until the next (see assessments.page_cache)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    tpi_eligible: Mapped[bool | None] = mapped_column(Boolean)
+    tpi_recommendation: Mapped[str | None] = mapped_column(Text)
+    decision_granted: Mapped[bool | None] = mapped_column(Boolean)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} unit={self.unit_id} {self.year} {self.status}>"
+
+
+class AreaRevision(Base):
+    """A counter per area page of an assessment, bumped when anything shown on that page changes
+    (so a change in area 1 does not make the cached pages of areas 2–6 stale)."""
+
+    __tablename__ = "area_revision"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    #: "1"…"6", or "H" for hasil
+    area: Mapped[str] = mapped_column(String(4), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Answer(Base):
+    """One indicator's answer in one layer. Rows are never overwritten silently: ``version``
+    detects a stale save, and every change is in the audit trail."""
+
+    __tablename__ = "answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "indicator_id", "layer", name="one_per_layer"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(16))
+    layer: Mapped[Layer] = mapped_column(_enum(Layer, "layer"))
+    #: as in the scoring contract: "A", "Ya", a survey score, or {input key: count}; None = unanswered
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: copied from this earlier layer and not yet touched by this layer's author
+    prefilled_from: Mapped[Layer | None] = mapped_column(_enum(Layer, "layer"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.indicator_id} {self.layer} {self.value!r} v{self.version}>"
+
+
+class ReviewComment(Base):
+    """An assessor's note on one indicator; ``needs_fix`` ones are what a return asks the unit to fix."""
+
+    __tablename__ = "review_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(16))
+    layer: Mapped[Layer] = mapped_column(_enum(Layer, "layer"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    needs_fix: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class StatusChange(Base):
+    """The history of an assessment's workflow, one row per transition."""
+
+    __tablename__ = "status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    transition: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    to_status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined")
+
+
+class ScoreSnapshot(Base):
+    """The score of a layer when it was locked, with the criteria version it was computed with."""
+
+    __tablename__ = "score_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    layer: Mapped[str] = mapped_column(String(16))  # a Layer, or "effective"
+    transition: Mapped[str] = mapped_column(String(40))
+    criteria_id: Mapped[str] = mapped_column(String(80))
+    total: Mapped[float] = mapped_column(Float)
+    #: the scoring contract's output (every node, both verdicts), unrounded
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CurrentScore(Base):
+    """The latest score of each layer and of the effective LKE, kept in step with every save,
+    so recaps across thousands of units are one SQL query."""
+
+    __tablename__ = "current_score"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
+    layer: Mapped[str] = mapped_column(String(16), primary_key=True)  # a Layer, or "effective"
+    complete: Mapped[bool] = mapped_column(Boolean)
+    answered: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    pengungkit: Mapped[float] = mapped_column(Float)
+    pemenuhan: Mapped[float] = mapped_column(Float)
+    reform: Mapped[float] = mapped_column(Float)
+    hasil: Mapped[float] = mapped_column(Float)
+    area_1: Mapped[float] = mapped_column(Float)
+    area_2: Mapped[float] = mapped_column(Float)
+    area_3: Mapped[float] = mapped_column(Float)
+    area_4: Mapped[float] = mapped_column(Float)
+    area_5: Mapped[float] = mapped_column(Float)
+    area_6: Mapped[float] = mapped_column(Float)
+    wbk_passed: Mapped[bool] = mapped_column(Boolean)
+    wbbm_passed: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

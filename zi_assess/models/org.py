@@ -1,0 +1,86 @@
+"""Instansi (ministries, agencies, local governments) and their work units."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from zi_assess.models.base import Base, utcnow
+
+
+class InstansiKind(StrEnum):
+    KEMENTERIAN = "kementerian"
+    LEMBAGA = "lembaga"
+    PEMPROV = "pemprov"
+    PEMKAB = "pemkab"
+    PEMKOT = "pemkot"
+
+
+class UnitType(StrEnum):
+    """Unit kinds; the R5 afirmasi types (pemda only) may be proposed while prerequisites are unmet."""
+
+    UMUM = "umum"
+    RSUD = "rsud"
+    DUKCAPIL = "dukcapil"
+    SAMSAT = "samsat"
+    PTSP = "ptsp"
+    PENDIDIKAN = "pendidikan"
+    KETENAGAKERJAAN = "ketenagakerjaan"
+
+
+class Predicate(StrEnum):
+    WBK = "WBK"
+    WBBM = "WBBM"
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class Instansi(Base):
+    __tablename__ = "instansi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[InstansiKind] = mapped_column(_enum(InstansiKind, "instansi_kind"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="instansi", order_by="Unit.name")
+
+    def __repr__(self) -> str:
+        return f"<Instansi {self.id} {self.name!r}>"
+
+
+class Unit(Base):
+    """A unit kerja building its Zona Integritas."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("instansi_id", "code", name="instansi_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    #: the instansi's own unit code; also the unit id shown to PortalRB
+    code: Mapped[str] = mapped_column(String(40))
+    unit_type: Mapped[UnitType] = mapped_column(_enum(UnitType, "unit_type"), default=UnitType.UMUM)
+    current_predicate: Mapped[Predicate | None] = mapped_column(_enum(Predicate, "predicate"))
+    predicate_granted_on: Mapped[date | None]
+    predicate_decree: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    instansi: Mapped[Instansi] = relationship(back_populates="units")
+    parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+    @property
+    def is_afirmasi(self) -> bool:
+        """A pemda unit of an R5 afirmasi type."""
+        return self.unit_type != UnitType.UMUM and self.instansi.kind in (
+            InstansiKind.PEMPROV, InstansiKind.PEMKAB, InstansiKind.PEMKOT,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.id} {self.code} {self.name!r}>"

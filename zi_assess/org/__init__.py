@@ -1,0 +1,1 @@
+"""Instansi, units, users and yearly records (prerequisites, deadlines)."""

@@ -1,0 +1,163 @@
+"""SVG charts as strings: pure functions of plain values, for PDFs and web pages alike.
+
+Only presentation attributes are used (no ``style=``), so the charts also pass the web pages'
+``style-src 'self'`` policy, and every text is XML-escaped here: labels are unit names typed
+by people. Values arrive already formatted for the reader's locale (``text``), so this module
+knows nothing about languages or number formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from zi_assess.domain.verdict import meets
+
+FONT = "'ZI Sans', 'DejaVu Sans Condensed', 'DejaVu Sans', sans-serif"
+INK = "#1b2430"
+MUTED = "#5b6675"
+GRID = "#d9dee5"
+COLOURS = {"good": "#1e7b3a", "ok": "#0b5d46", "low": "#c7831a", "none": "#9aa4b1"}
+LINE_COLOURS = ("#b42318", "#6d28d9", "#1d4ed8")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: ``value`` on the chart's scale, ``text`` the value as printed next to it."""
+
+    label: str
+    value: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """A vertical reference line (a threshold) at ``value``, labelled ``label``."""
+
+    value: float
+    label: str
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}".rstrip("0").rstrip(".")
+
+
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _tone(value: float | None, lines: Sequence[Line]) -> str:
+    if value is None:
+        return COLOURS["none"]
+    marks = sorted(line.value for line in lines)
+    if marks and meets(value, marks[-1]):  # the verdict's own comparison (rounded half-up, D8)
+        return COLOURS["good"]
+    if marks and meets(value, marks[0]):
+        return COLOURS["ok"]
+    return COLOURS["low"] if marks else COLOURS["ok"]
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    lines: Sequence[Line] = (),
+    scale_max: float = 100.0,
+    label_chars: int = 34,
+    width: int = 720,
+) -> Markup:
+    """Horizontal bars with labelled reference lines (e.g. area % against 60 % and 75 %).
+
+    Bars are coloured by the lines they reach: below the first, between, above the last.
+    """
+    row, gap = 20, 6
+    top = 20 if len(lines) > 1 else 8  # room for every second line's label above the bars
+    label_w = min(300, 7 * label_chars)
+    plot_w = width - label_w - 70
+    height = top + len(bars) * (row + gap) + 30
+
+    def x(value: float) -> float:
+        return label_w + max(0.0, min(value, scale_max)) / scale_max * plot_w
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" font-family="{FONT}" font-size="12">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for tick in range(0, int(scale_max) + 1, max(1, int(scale_max) // 5)):
+        parts.append(f'<line x1="{_num(x(tick))}" x2="{_num(x(tick))}" y1="{top - 4}" y2="{height - 26}" '
+                     f'stroke="{GRID}" stroke-width="1"/>')
+        parts.append(f'<text x="{_num(x(tick))}" y="{height - 14}" text-anchor="middle" fill="{MUTED}" '
+                     f'font-size="10">{tick}</text>')
+    for index, bar in enumerate(bars):
+        y = top + index * (row + gap)
+        parts.append(f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" fill="{INK}">'
+                     f"{escape(_short(bar.label, label_chars))}</text>")
+        if bar.value is not None:
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{_num(x(bar.value) - label_w)}" height="{row}" '
+                         f'rx="2" fill="{_tone(bar.value, lines)}"/>')
+        end = x(bar.value) if bar.value is not None else label_w
+        parts.append(f'<text x="{_num(end + 5)}" y="{y + 14}" fill="{INK}">{escape(bar.text)}</text>')
+    for index, line in enumerate(lines):
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        lx = _num(x(line.value))
+        parts.append(f'<line x1="{lx}" x2="{lx}" y1="{top - 6}" y2="{height - 26}" stroke="{colour}" '
+                     f'stroke-width="1.5" stroke-dasharray="5 3"/>')
+        label_y = height - 2 if index % 2 == 0 else 10  # close lines (60 %, 75 %) must not overprint
+        parts.append(f'<text x="{lx}" y="{label_y}" text-anchor="middle" fill="{colour}" font-size="10" '
+                     f'font-weight="bold">{escape(line.label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def histogram(
+    values: Sequence[float],
+    *,
+    title: str,
+    lines: Sequence[Line] = (),
+    bin_width: float = 5.0,
+    scale_max: float = 100.0,
+    count_label: str = "",
+    width: int = 720,
+    height: int = 220,
+) -> Markup:
+    """How many values fall in each bin of ``bin_width`` (for recaps too long for one bar per unit)."""
+    n_bins = int(scale_max // bin_width)
+    counts = [0] * n_bins
+    for value in values:
+        counts[min(n_bins - 1, max(0, int(value // bin_width)))] += 1
+    left, bottom, top = 40, 30, 16
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    peak = max(counts) or 1
+    bar_w = plot_w / n_bins
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" font-family="{FONT}" font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="4" y="{top - 4}" fill="{MUTED}" font-size="10">{escape(count_label)}</text>',
+        f'<line x1="{left}" x2="{width - 10}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>',
+    ]
+    for index, count in enumerate(counts):
+        h = count / peak * plot_h
+        bx = left + index * bar_w
+        start = index * bin_width
+        tone = _tone(start, lines)
+        if count:
+            parts.append(f'<rect x="{_num(bx + 1)}" y="{_num(top + plot_h - h)}" width="{_num(bar_w - 2)}" '
+                         f'height="{_num(h)}" fill="{tone}"/>')
+            parts.append(f'<text x="{_num(bx + bar_w / 2)}" y="{_num(top + plot_h - h - 3)}" text-anchor="middle" '
+                         f'fill="{INK}" font-size="10">{count}</text>')
+        if index % 2 == 0:
+            parts.append(f'<text x="{_num(bx)}" y="{height - 14}" text-anchor="middle" fill="{MUTED}" '
+                         f'font-size="10">{_num(start)}</text>')
+    for index, line in enumerate(lines):
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        lx = _num(left + line.value / scale_max * plot_w)
+        parts.append(f'<line x1="{lx}" x2="{lx}" y1="{top}" y2="{top + plot_h}" stroke="{colour}" '
+                     f'stroke-width="1.5" stroke-dasharray="5 3"/>')
+        parts.append(f'<text x="{lx}" y="{height - 2}" text-anchor="middle" fill="{colour}" font-size="10" '
+                     f'font-weight="bold">{escape(line.label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

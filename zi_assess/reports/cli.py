@@ -1,0 +1,149 @@
+"""``zi-assess report lhe|lke|recap`` and ``zi-assess worker`` (the RQ worker of bulk exports)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from zi_assess.i18n import LOCALES
+
+
+def _reader() -> Any:
+    """The command line reads as a national administrator would: an account that exists only in
+    memory (never added to the session), so audit events name the command, not a person."""
+    from zi_assess.audit import Actor
+    from zi_assess.models import Role, RoleAssignment, User
+
+    user = User(name="zi-assess command line", email="", is_active=True, locale="id",
+                roles=[RoleAssignment(role=Role.ADMIN)])
+    return Actor(user, "cli")
+
+
+def _write(path: str, pdf: bytes) -> None:
+    Path(path).write_bytes(pdf)
+    click.echo(f"{path}: {len(pdf):,} bytes")
+
+
+def _assessment_pdf(kind: str, assessment_id: int, output: str, layer: str, locale: str) -> None:
+    from zi_assess.assessments.operations import NotFound
+    from zi_assess.extensions import db
+    from zi_assess.reports import documents
+
+    try:
+        layer_key = documents.parse_layer(layer)
+    except ValueError:
+        raise click.BadParameter(f"unknown layer {layer!r} (efektif, mandiri, tpi, tpn_desk, tpn_lapangan)",
+                                 param_hint="--layer") from None
+    try:
+        rendered = documents.assessment_report(_reader(), assessment_id, kind, layer_key, locale)
+    except NotFound:
+        raise click.ClickException(f"no assessment with id {assessment_id}") from None
+    db.session.commit()
+    _write(output, rendered.pdf)
+    state = "draft, watermarked" if rendered.draft else ("final, from storage" if rendered.stored else "final, stored")
+    click.echo(f"{rendered.filename} ({state})")
+
+
+report_group = click.Group("report", help="Render PDF reports (LHE, LKE sheet, recap).")
+
+_output = click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PDF file to write")
+_locale = click.option("--locale", default="id", show_default=True, type=click.Choice(LOCALES),
+                       help="language of the report")
+
+
+@report_group.command("lhe")
+@click.argument("assessment_id", type=int)
+@_output
+@click.option("--layer", default="efektif", show_default=True, help="evaluating layer: efektif, tpi, …")
+@_locale
+@with_appcontext
+def lhe_command(assessment_id: int, output: str, layer: str, locale: str) -> None:
+    """Laporan Hasil Evaluasi of one assessment."""
+    _assessment_pdf("lhe", assessment_id, output, layer, locale)
+
+
+@report_group.command("lke")
+@click.argument("assessment_id", type=int)
+@_output
+@click.option("--layer", default="efektif", show_default=True,
+              help="answers shown: efektif, mandiri, tpi, tpn_desk, tpn_lapangan")
+@_locale
+@with_appcontext
+def lke_command(assessment_id: int, output: str, layer: str, locale: str) -> None:
+    """The LKE sheet of one assessment (official columns)."""
+    _assessment_pdf("lke", assessment_id, output, layer, locale)
+
+
+@report_group.command("recap")
+@click.option("--instansi", "instansi_id", type=int, default=None, help="instansi id (default: national)")
+@click.option("--year", type=int, default=None)
+@click.option("--status", default=None, help="only assessments in this workflow status")
+@click.option("--sort", default="total", show_default=True)
+@click.option("--ascending", is_flag=True)
+@_output
+@_locale
+@with_appcontext
+def recap_command(instansi_id: int | None, year: int | None, status: str | None, sort: str, ascending: bool,
+                  output: str, locale: str) -> None:
+    """Recap of an instansi's units (or national): totals, areas, verdicts, chart."""
+    from zi_assess.assessments.operations import NotFound
+    from zi_assess.extensions import db
+    from zi_assess.reports import documents
+
+    filters = documents.RecapFilters(instansi_id, year, status, None, sort, not ascending)
+    try:
+        rendered = documents.recap_pdf(_reader(), filters, locale)
+    except NotFound:
+        raise click.ClickException(f"no instansi with id {instansi_id}") from None
+    db.session.commit()
+    _write(output, rendered.pdf)
+
+
+def _worker_class() -> Any:
+    from rq import SimpleWorker
+
+    class ReportWorker(SimpleWorker):  # type: ignore[misc]
+        """Runs reports in its own process (fonts and stylesheets stay loaded between reports)
+        and remembers whether it was asked to stop, so a stop is not mistaken for a restart."""
+
+        stopping = False
+
+        def request_stop(self, signum: Any, frame: Any) -> None:
+            self.stopping = True
+            super().request_stop(signum, frame)
+
+    return ReportWorker
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="exit when the queue is empty")
+@click.option("--max-jobs", type=int, default=None, help="restart after this many reports (default: setting)")
+@with_appcontext
+def worker_command(burst: bool, max_jobs: int | None) -> None:
+    """Run an RQ worker for bulk report exports (needs ZI_REDIS_URL). Start two on two cores.
+
+    After REPORT_WORKER_MAX_JOBS reports the process replaces itself with a fresh one, so the
+    memory WeasyPrint accumulates is returned to the system.
+    """
+    from zi_assess.reports import jobs
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("ZI_REDIS_URL is not set; without Redis, exports run inside the web process")
+    connection = jobs.redis_connection()
+    limit = max_jobs or int(current_app.config["REPORT_WORKER_MAX_JOBS"])
+    worker = _worker_class()([jobs.queue(connection)], connection=connection)
+    worker.work(burst=burst, max_jobs=limit, with_scheduler=False)
+    if burst or worker.stopping:
+        return
+    click.echo(f"worker: {limit} reports done, restarting")
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+
+
+commands = [report_group, worker_command]

@@ -1,0 +1,228 @@
+"""Plain context for the LKE sheet and the recap (see :mod:`zi_assess.reports.context`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from zi_assess.assessments.loading import AssessmentBundle
+from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores
+from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, score, verdicts
+from zi_assess.domain.workflow import Layer
+from zi_assess.models import Answer
+from zi_assess.recap import RecapRow
+from zi_assess.reports import charts
+from zi_assess.reports.context import (
+    Fmt,
+    Header,
+    ReportData,
+    answer_text,
+    assessment_header,
+    layer_short,
+    local_today,
+    origin,
+    status_label,
+)
+
+#: a recap draws one bar per unit up to this many units, then a histogram of totals
+RECAP_BARS_MAX = 40
+
+
+@dataclass(frozen=True)
+class LkeRow:
+    """One row of the official LKE columns; ``level`` says which tree level it is."""
+
+    level: str
+    code: str
+    label: str
+    bobot: str = ""
+    explanation: str = ""
+    options: tuple[str, ...] = ()
+    answer: str = ""
+    nilai: str = ""
+    persen: str = ""
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LkeContext:
+    header: Header
+    rows: tuple[LkeRow, ...]
+    total: str
+    answered: str
+    verdict: str
+
+
+def _options(indicator: Indicator) -> tuple[str, ...]:
+    if indicator.kind == "percent":
+        return (indicator.formula.text,) if indicator.formula else ()
+    if indicator.kind == "survey":
+        return (_("Nilai survei 0–%(max)s", max=f"{indicator.scale.maximum:g}"),)
+    return tuple(o.key if o.text == o.key else f"{o.key}. {o.text}" for o in indicator.options)
+
+
+def _indicator_rows(
+    bundle: AssessmentBundle, indicator: Indicator, sheet: ScoreSheet, answer: tuple[Layer, Answer] | None, fmt: Fmt,
+    show_source: bool,
+) -> list[LkeRow]:
+    value = answer[1].value if answer else None
+    fraction = sheet.values.get(indicator.id)
+    source, note = "", ""
+    if answer:
+        first_layer, first = origin(bundle, *answer)
+        note = answer[1].note or first.note
+        if show_source or first_layer != answer[0]:
+            source = layer_short(first_layer.value)
+    rows = [LkeRow(
+        "indicator", indicator.id, indicator.question, fmt.num(indicator.bobot), indicator.explanation,
+        _options(indicator), answer_text(indicator, value, fmt, sheet), fmt.num(sheet.indicator_nilai(indicator.id)),
+        fmt.pct(fraction * 100 if fraction is not None else None), note, source,
+    )]
+    counts = value if isinstance(value, dict) else {}
+    for item in indicator.inputs:  # the counts of a % indicator, each on its own row below it
+        rows.append(LkeRow("input", "", item.label, answer=fmt.count(counts.get(item.key))))
+    return rows
+
+
+def lke_context(data: ReportData, layer_key: str, *, draft: bool, locale: str) -> LkeContext:
+    """Every row from component to indicator, with the answers of one layer or the effective ones."""
+    fmt = Fmt(locale)
+    bundle, criteria = data.bundle, data.criteria
+    scores = compute_scores(bundle)
+    if layer_key == EFFECTIVE:
+        answers = dict(bundle.effective)
+        sheet = scores.effective
+    else:
+        layer = Layer(layer_key)
+        answers = {ind: (layer, a) for ind, a in bundle.layer_answers(layer).items() if a.value is not None}
+        sheet = scores.layers.get(layer) or score(criteria, {}, area_rule=area_rule())  # nobody answered yet
+    show_source = layer_key == EFFECTIVE
+    nodes = sheet.nodes
+
+    def node(level: str, code: str, node_id: str, label: str) -> LkeRow:
+        n = nodes[node_id]
+        return LkeRow(level, code, label, fmt.num(n.bobot), nilai=fmt.num(n.nilai), persen=fmt.pct(n.persen))
+
+    rows: list[LkeRow] = []
+    pengungkit, hasil = criteria.components
+    rows.append(node("component", "A", pengungkit.id, pengungkit.name))
+    for aspect in criteria.aspects:
+        rows.append(node("aspect", aspect.id, aspect.id, aspect.name))
+        for aa in aspect.aspect_areas:
+            rows.append(node("aspect_area", aa.id, aa.id, aa.name))
+            for sub in aa.sub_areas:
+                rows.append(node("sub_area", sub.id, sub.id, sub.name))
+                for ind in sub.indicators:
+                    rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
+    rows.append(node("component", "B", hasil.id, hasil.name))
+    for group in criteria.hasil_groups:
+        rows.append(node("aspect", group.id, group.id, group.name))
+        for ind in group.indicators:
+            rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
+    target = bundle.assessment.target_predicate.value
+    verdict = verdicts(sheet)[target]
+    answered = len(criteria.indicators) - len(sheet.missing)
+    return LkeContext(
+        header=assessment_header(data, "lke", layer_key, draft=draft, locale=locale),
+        rows=tuple(rows),
+        total=fmt.num(sheet.total),
+        answered=_("%(n)s dari %(total)s indikator dijawab", n=answered, total=len(criteria.indicators)),
+        verdict=(_("Memenuhi ambang batas %(name)s", name=verdict.name) if verdict.passed
+                 else _("Belum memenuhi ambang batas %(name)s (%(n)s aturan)", name=verdict.name,
+                        n=len(verdict.failures))),
+    )
+
+
+# -- recap -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecapLine:
+    assessment_id: int
+    unit_name: str
+    unit_code: str
+    instansi_name: str
+    year: str
+    target: str
+    status: str
+    total: str
+    pengungkit: str
+    hasil: str
+    areas: tuple[str, ...]
+    wbk: str
+    wbbm: str
+    wbk_passed: bool | None
+    wbbm_passed: bool | None
+    complete: bool | None
+
+
+@dataclass(frozen=True)
+class RecapContext:
+    header: Header
+    scope: str
+    filters: str
+    lines: tuple[RecapLine, ...]
+    chart: Markup
+    units: int
+    wbk: int
+    wbbm: int
+    average: str
+    area_names: tuple[str, ...]
+    national: bool
+
+
+def _verdict_word(passed: bool | None, complete: bool | None) -> str:
+    if passed is None:
+        return "–"
+    word = _("Memenuhi") if passed else _("Belum")
+    return word if complete else f"{word}*"
+
+
+def totals_chart(rows: Sequence[RecapRow], fmt: Fmt, criteria: Criteria | None = None) -> Markup:
+    """Unit totals against every predicate's minimum total (from the criteria): bars, or a histogram."""
+    criteria = criteria or load_criteria()
+    minimums = [(p, dict(p.minimums)["total"]) for p in criteria.predicates.values()]
+    lines_at = [charts.Line(value, f"{p.id} {fmt.num(value, 0)}") for p, value in minimums]
+    title = _("Nilai total per unit, dengan batas %(lines)s",
+              lines=", ".join(f"{p.name} ({fmt.num(value, 0)})" for p, value in minimums))
+    if len(rows) <= RECAP_BARS_MAX:
+        return charts.bar_chart(
+            [charts.Bar(f"{r.unit_code} · {r.unit_name}", r.total, fmt.num(r.total)) for r in rows],
+            title=title, lines=lines_at)
+    return charts.histogram([r.total for r in rows if r.total is not None], title=title, lines=lines_at,
+                            count_label=_("jumlah unit per rentang nilai total"))
+
+
+def recap_context(
+    rows: Sequence[RecapRow], *, scope: str, filters: str, area_names: Sequence[str], locale: str, national: bool
+) -> RecapContext:
+    """One line per unit (total, areas, verdicts) and a chart of the totals."""
+    fmt = Fmt(locale)
+    lines = tuple(
+        RecapLine(
+            r.assessment_id, r.unit_name, r.unit_code, r.instansi_name, str(r.year), r.target, status_label(r.status),
+            fmt.num(r.total),
+            fmt.num(r.pengungkit), fmt.num(r.hasil), tuple(fmt.num(a) for a in r.areas),
+            _verdict_word(r.wbk_passed, r.complete), _verdict_word(r.wbbm_passed, r.complete),
+            r.wbk_passed, r.wbbm_passed, r.complete,
+        )
+        for r in rows
+    )
+    totals = [r.total for r in rows if r.total is not None]
+    header = Header(
+        kind="recap", kind_label=_("Rekapitulasi Hasil Evaluasi"), title=_("Rekapitulasi Hasil Evaluasi — %(scope)s",
+                                                                          scope=scope),
+        unit_name=scope, unit_code="", instansi_name=scope, year="", target="", status="", layer="", draft=False,
+        generated=local_today(), criteria_id="", criteria_title="", locale=locale, page_label=_("Halaman"),
+        of_label=_("dari"),
+    )
+    average = sum(totals) / len(totals) if totals else None
+    return RecapContext(
+        header=header, scope=scope, filters=filters, lines=lines, chart=totals_chart(rows, fmt), units=len(rows),
+        wbk=sum(1 for r in rows if r.wbk_passed), wbbm=sum(1 for r in rows if r.wbbm_passed),
+        average=fmt.num(average), area_names=tuple(area_names), national=national,
+    )

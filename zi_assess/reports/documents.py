@@ -1,0 +1,181 @@
+"""Making a report: authorise, serve the stored rendering of a final report, or render it.
+
+Views, the CLI and the export workers all come through here, so every path checks the same
+permission, applies the same draft/final rule and writes the same audit event. The caller
+commits (a stored report's row and the audit event are part of its transaction).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from zi_assess.assessments.loading import load_bundle
+from zi_assess.assessments.scores import EFFECTIVE
+from zi_assess.audit import Actor, record
+from zi_assess.config import PROJECT_ROOT
+from zi_assess.domain import load_criteria
+from zi_assess.domain.workflow import Layer
+from zi_assess.models import Assessment, Instansi
+from zi_assess.recap import SORT_KEYS, RecapRow, recap_rows
+from zi_assess.reports import operations as ops
+from zi_assess.reports import storage
+from zi_assess.reports.context import (
+    TEMPLATE_VERSION,
+    area_name,
+    load_changes,
+    load_report_data,
+    lock_change_id,
+    status_label,
+)
+from zi_assess.reports.context_lhe import lhe_context
+from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
+from zi_assess.reports.pdf import render_pdf
+
+TEMPLATES = PROJECT_ROOT / "templates" / "reports"
+KINDS = ("lhe", "lke")
+#: how a layer is written in URLs and on the command line ("efektif": every layer merged)
+LAYER_PARAMS = {"efektif": EFFECTIVE, EFFECTIVE: EFFECTIVE, **{layer.value: layer.value for layer in Layer}}
+_CSS: dict[Path, tuple[float, str]] = {}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    filename: str
+    #: carries the DRAFT watermark (what it shows can still change)
+    draft: bool
+    #: served from storage, not rendered now
+    stored: bool
+
+
+def parse_layer(value: str | None) -> str:
+    """A layer as given in a URL or option (default: effective); ValueError when unknown."""
+    key = LAYER_PARAMS.get((value or "efektif").strip().lower())
+    if key is None:
+        raise ValueError(value)
+    return key
+
+
+def stylesheet(name: str = "report.css") -> str:
+    """A report stylesheet's text (re-read when the file changes)."""
+    path = TEMPLATES / name
+    mtime = path.stat().st_mtime
+    cached = _CSS.get(path)
+    if cached is None or cached[0] != mtime:
+        cached = _CSS[path] = (mtime, path.read_text(encoding="utf-8"))
+    return cached[1]
+
+
+def html_for(template: str, locale: str, **context: object) -> str:
+    """Render a report template in ``locale``. Context processors are skipped on purpose:
+    workers render without a request, and templates get only the plain context given."""
+    with force_locale(locale):
+        return current_app.jinja_env.get_template(template).render(**context)
+
+
+def filename(kind: str, assessment: Assessment, layer_key: str) -> str:
+    code = re.sub(r"[^A-Za-z0-9_-]+", "-", assessment.unit.code).strip("-") or f"unit{assessment.unit_id}"
+    suffix = "" if layer_key == EFFECTIVE else f"-{layer_key}"
+    return f"{kind.upper()}-{code}-{assessment.year}{suffix}.pdf"
+
+
+def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: str, locale: str) -> Rendered:
+    """The LHE or LKE of one assessment: stored if final and already rendered, else rendered now."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    assessment = ops.get_assessment(actor, assessment_id)
+    changes = load_changes(assessment_id)
+    lock = lock_change_id(str(getattr(assessment.status, "value", assessment.status)), changes, layer_key)
+    name = filename(kind, assessment, layer_key)
+    existing = storage.find(assessment_id, kind, layer_key, locale, lock) if lock is not None else None
+    if existing is not None:
+        pdf = storage.read(existing)
+        if pdf is not None:
+            ops.record_download(actor, assessment_id, kind=kind, layer=layer_key, draft=False, stored=True)
+            return Rendered(pdf, name, draft=False, stored=True)
+    bundle = load_bundle(assessment_id)
+    assert bundle is not None
+    data = load_report_data(bundle, changes)
+    draft = lock is None
+    with force_locale(locale):
+        if kind == "lhe":
+            upto = None if layer_key == EFFECTIVE else Layer(layer_key)
+            context: object = lhe_context(data, upto, draft=draft, locale=locale, lock_change=lock)
+        else:
+            context = lke_context(data, layer_key, draft=draft, locale=locale)
+    pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context), stylesheets=[stylesheet()])
+    if lock is not None:
+        sha256 = storage.write(pdf)
+        if existing is not None:
+            ops.repair_report(actor, existing, sha256=sha256, size=len(pdf))
+        else:
+            ops.store_report(actor, bundle.assessment, kind=kind, layer=layer_key, locale=locale,
+                             lock_change_id=lock, criteria_id=bundle.criteria.id,
+                             template_version=TEMPLATE_VERSION, sha256=sha256, size=len(pdf))
+    ops.record_download(actor, assessment_id, kind=kind, layer=layer_key, draft=draft, stored=False)
+    return Rendered(pdf, name, draft=draft, stored=False)
+
+
+@dataclass(frozen=True)
+class RecapFilters:
+    instansi_id: int | None = None
+    year: int | None = None
+    status: str | None = None
+    search: str | None = None
+    sort: str = "total"
+    descending: bool = True
+
+    def describe(self) -> str:
+        parts = []
+        if self.year:
+            parts.append(_("Tahun %(year)s", year=self.year))
+        if self.status:
+            parts.append(_("Status: %(status)s", status=status_label(self.status)))
+        if self.search:
+            parts.append(_("Pencarian: “%(q)s”", q=self.search))
+        order = _("menurun") if self.descending else _("menaik")
+        parts.append(_("Urut: %(key)s (%(order)s)", key=sort_label(self.sort), order=order))
+        return " · ".join(parts)
+
+
+def sort_label(key: str) -> str:
+    names = {"total": _("nilai total"), "unit": _("nama unit"), "instansi": _("instansi"), "status": _("status"),
+             "pengungkit": _("pengungkit"), "hasil": _("hasil")}
+    return names.get(key, _("area %(n)s", n=key.removeprefix("area_")))
+
+
+def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
+    """The recap rows the actor may see under ``filters``, and the instansi covered (None: national).
+    The recap page, its PDF and the CSV/XLSX exports all read this."""
+    instansi, _national = ops.recap_scope(actor, filters.instansi_id)
+    assert actor.user is not None
+    rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
+                      status=filters.status or None, search=filters.search or None,
+                      sort=filters.sort if filters.sort in SORT_KEYS else "total", descending=filters.descending)
+    return rows, instansi
+
+
+def recap(actor: Actor, filters: RecapFilters, locale: str) -> RecapContext:
+    """The recap of an instansi (or national), as shown on the page and in the PDF."""
+    rows, instansi = recap_lines(actor, filters)
+    criteria = load_criteria(current_app.config["CRITERIA"])
+    with force_locale(locale):
+        return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
+                             area_names=[area_name(a) for a in criteria.areas], locale=locale,
+                             national=instansi is None)
+
+
+def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
+    context = recap(actor, filters, locale)
+    pdf = render_pdf(html_for("reports/recap.html", locale, r=context), stylesheets=[stylesheet()])
+    record(actor, "report.recap", detail={"instansi": filters.instansi_id, "year": filters.year,
+                                          "status": filters.status, "units": context.units})
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", context.scope).strip("-")[:60] or "rekap"
+    return Rendered(pdf, f"REKAP-{slug}{'-' + str(filters.year) if filters.year else ''}.pdf", draft=False,
+                    stored=False)

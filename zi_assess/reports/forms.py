@@ -1,0 +1,107 @@
+"""Forms of the recap page (GET filters) and the bulk export page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from zi_assess.domain.workflow import Status
+from zi_assess.forms import BaseForm
+from zi_assess.recap import SORT_KEYS
+
+
+def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects (tuples are deprecated)."""
+    return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+def status_choices() -> list[SelectChoice]:
+    from zi_assess.reports.context import status_label
+
+    return choices([("", _l("Semua status"))] + [(s.value, status_label(s.value)) for s in Status])
+
+
+def sort_choices() -> list[SelectChoice]:
+    from zi_assess.reports.documents import sort_label
+
+    return choices((key, sort_label(key).capitalize()) for key in SORT_KEYS)
+
+
+class RecapFilterForm(BaseForm):
+    """Filters read from the query string (a GET form: no CSRF token, nothing is changed)."""
+
+    class Meta:
+        csrf = False
+
+    instansi = SelectField(_l("Instansi"), coerce=str, validate_choice=True, default="")
+    tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100, _l("Tahun 2000–2100."))])
+    status = SelectField(_l("Status"), validate_choice=True, default="")
+    cari = StringField(_l("Cari unit atau instansi"), validators=[Optional()])
+    urut = SelectField(_l("Urutkan menurut"), validate_choice=True, default="total")
+    arah = SelectField(_l("Arah"), validate_choice=True, default="turun")
+
+
+def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
+    """The recap filters of the query string (the page, its PDF and the CSV/XLSX exports).
+
+    A field that fails validation (a hand-edited URL) keeps its error and falls back to its
+    default; the valid fields still apply.
+    """
+    from flask import request
+
+    from zi_assess.authz import PermissionDenied
+    from zi_assess.reports import operations as ops
+    from zi_assess.reports.documents import RecapFilters
+
+    instansi, national = ops.recap_instansi(user)
+    if not instansi and not national:
+        raise PermissionDenied("recap.view", "no instansi to recap")
+    form = RecapFilterForm(request.args)
+    form.instansi.choices = choices(([("", _l("Nasional (semua instansi)"))] if national else [])
+                                    + [(str(i.id), i.name) for i in instansi])
+    form.status.choices = status_choices()
+    form.urut.choices = sort_choices()
+    form.arah.choices = choices([("turun", _l("Menurun")), ("naik", _l("Menaik"))])
+    if not form.instansi.data and not national:
+        form.instansi.data = str(instansi[0].id)
+    form.validate()
+
+    def valid(field: Any) -> Any:
+        return None if field.errors else field.data
+
+    instansi_value = valid(form.instansi) if valid(form.instansi) is not None else form.instansi.choices[0].value
+    return form, RecapFilters(
+        instansi_id=int(instansi_value) if instansi_value else None, year=valid(form.tahun),
+        status=valid(form.status) or None, search=(valid(form.cari) or "").strip() or None,
+        sort=valid(form.urut) or "total", descending=valid(form.arah) != "naik",
+    )
+
+
+def filter_problem(form: RecapFilterForm) -> str:
+    """The invalid recap filters as one sentence (downloads have no form to show errors beside)."""
+    from flask_babel import gettext as _
+
+    wrong = "; ".join(f"{form[name].label.text}: {' '.join(str(e) for e in errors)}"
+                      for name, errors in form.errors.items())
+    return _("Filter rekap tidak sah (%(wrong)s). Perbaiki filter di halaman Rekap lalu unduh kembali.", wrong=wrong)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BulkExportForm(BaseForm):
+    """Which units of one instansi (and which year) go into the ZIP."""
+
+    instansi = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    tahun = IntegerField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(2000, 2100)])
+    units = MultiCheckboxField(_l("Unit"), coerce=int, validate_choice=True)
+    selected = SubmitField(_l("Ekspor unit terpilih"))
+    everything = SubmitField(_l("Ekspor semua unit instansi ini"))

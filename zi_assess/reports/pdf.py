@@ -1,0 +1,116 @@
+"""The one WeasyPrint helper. No other module of zi-assess imports weasyprint.
+
+WeasyPrint is an HTTP client and a file reader: left to its defaults, an ``<img>`` or a
+stylesheet link in rendered HTML makes it read ``file:///etc/...`` into the PDF or call an
+internal address (security anchors, finding 1). Report text typed by users is autoescaped by
+Jinja, and this module is the second wall: every document and every stylesheet is parsed with
+:class:`StaticOnlyFetcher`, which serves files under ``zi_assess/static`` and refuses every
+other scheme, host and path without touching the network or the disk outside that folder.
+
+Rendering is CPU-bound and not meant to run twice at once in one process (two cores, one render
+each), so renders are serialised by a lock; the parsed stylesheets and their
+``FontConfiguration`` (the shipped fonts) are built once per process and reused.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+#: the only folder WeasyPrint may read from
+STATIC_ROOT = (Path(__file__).resolve().parent.parent / "static").resolve()
+#: base URL of every document and stylesheet: relative URLs (fonts/…) resolve into STATIC_ROOT
+STATIC_URL = STATIC_ROOT.as_uri() + "/"
+
+#: file types a report may load, by suffix; anything else is refused even inside STATIC_ROOT
+CONTENT_TYPES = {
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+
+
+class RefusedURL(ValueError):
+    """A URL outside the package's static files. WeasyPrint skips the resource and goes on."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves ``file:`` URLs of regular files under ``root``; refuses everything else.
+
+    Refusals raise :class:`RefusedURL` (WeasyPrint leaves the image or stylesheet out); a
+    missing file *inside* ``root`` is our own template's mistake and stops the rendering.
+    ``super().fetch`` is never called, so no request ever leaves the process.
+    """
+
+    def __init__(self, root: Path = STATIC_ROOT) -> None:
+        super().__init__(timeout=2, allowed_protocols=frozenset({"file"}), allow_redirects=False,
+                         fail_on_errors=False)
+        self.root = root.resolve()
+
+    def resolve(self, url: str) -> Path:
+        """The file ``url`` names, if it is a static file a report may load."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise RefusedURL(f"refused URL scheme or host: {url[:200]}")
+        # resolve() collapses ".." and follows symbolic links before the containment check
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or path.suffix.lower() not in CONTENT_TYPES:
+            raise RefusedURL(f"refused path: {url[:200]}")
+        return path
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        try:
+            path = self.resolve(url)
+        except RefusedURL:
+            log.warning("PDF rendering refused to fetch %s", url[:200])
+            raise
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise FatalURLFetchingError(f"report asset missing: {path.relative_to(self.root)}") from exc
+        return URLFetcherResponse(url, body, {"Content-Type": CONTENT_TYPES[path.suffix.lower()]})
+
+
+_FETCHER = StaticOnlyFetcher()
+_LOCK = threading.Lock()
+#: parsed stylesheets (with their font configuration) by stylesheet text; a handful per process
+_STYLES: dict[tuple[str, ...], tuple[FontConfiguration, list[CSS]]] = {}
+
+
+def _stylesheets(sources: tuple[str, ...]) -> tuple[FontConfiguration, list[CSS]]:
+    cached = _STYLES.get(sources)
+    if cached is None:
+        font_config = FontConfiguration()
+        sheets = [CSS(string=text, base_url=STATIC_URL, url_fetcher=_FETCHER, font_config=font_config)
+                  for text in sources]
+        if len(_STYLES) >= 8:
+            _STYLES.clear()
+        cached = _STYLES[sources] = (font_config, sheets)
+    return cached
+
+
+def render_pdf(html: str, *, stylesheets: Sequence[str] = ()) -> bytes:
+    """Render an HTML document and its stylesheets (CSS text) to PDF bytes.
+
+    Relative URLs resolve against the static folder (``fonts/…``); nothing else can be loaded.
+    The document's ``<title>``, ``<meta name=author>`` and ``lang`` become the PDF's metadata.
+    """
+    with _LOCK:
+        font_config, sheets = _stylesheets(tuple(stylesheets))
+        document = HTML(string=html, base_url=STATIC_URL, url_fetcher=_FETCHER)
+        pdf = document.write_pdf(stylesheets=sheets, font_config=font_config)
+    assert pdf is not None
+    return pdf

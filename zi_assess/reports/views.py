@@ -1,0 +1,185 @@
+"""Report pages and downloads (thin: parse → one call → commit → respond)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from zi_assess.authz import PermissionDenied
+from zi_assess.extensions import db
+from zi_assess.i18n import LOCALES, current_locale
+from zi_assess.models import Assessment, ExportJob, Unit
+from zi_assess.reports import documents, jobs
+from zi_assess.reports import operations as ops
+from zi_assess.reports.context import status_label
+from zi_assess.reports.forms import BulkExportForm, choices, filter_problem, recap_filter_form
+from zi_assess.web import actor
+
+bp = Blueprint("reports", __name__)
+
+
+def _locale() -> str:
+    """Reports are written in the reader's language (their account's, else the page's)."""
+    locale = getattr(current_user, "locale", None)
+    return locale if locale in LOCALES else current_locale()
+
+
+def _pdf(rendered: documents.Rendered) -> Response:
+    response = Response(rendered.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{rendered.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _problem(message: str, code: int = 400) -> tuple[str, int]:
+    return render_template("reports/problem.html", message=message, code=code), code
+
+
+def _assessment_pdf(kind: str, assessment_id: int) -> Response | tuple[str, int]:
+    try:
+        layer = documents.parse_layer(request.args.get("lapis"))
+    except ValueError:
+        return _problem(_("Lapis “%(value)s” tidak dikenal. Pilih efektif, mandiri, tpi, tpn_desk atau tpn_lapangan.",
+                          value=request.args.get("lapis", "")))
+    rendered = documents.assessment_report(actor(), assessment_id, kind, layer, _locale())
+    db.session.commit()
+    return _pdf(rendered)
+
+
+@bp.get("/penilaian/<int:assessment_id>/lke.pdf")
+@login_required
+def lke_pdf(assessment_id: int) -> Response | tuple[str, int]:
+    """The LKE sheet (``?lapis=efektif|mandiri|tpi|tpn_desk|tpn_lapangan``)."""
+    return _assessment_pdf("lke", assessment_id)
+
+
+@bp.get("/penilaian/<int:assessment_id>/lhe.pdf")
+@login_required
+def lhe_pdf(assessment_id: int) -> Response | tuple[str, int]:
+    """The Laporan Hasil Evaluasi (default: of the effective LKE; ``?lapis=tpi`` for the TPI's)."""
+    return _assessment_pdf("lhe", assessment_id)
+
+
+# -- recap ------------------------------------------------------------------------------------
+
+
+@bp.get("/rekap")
+@login_required
+def recap() -> str:
+    form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
+    context = documents.recap(actor(), filters, _locale())
+    query = {k: v for k, v in request.args.items() if k in form.data and v}
+    can_export = ops.can_export(current_user, filters.instansi_id)
+    return render_template("reports/recap_page.html", form=form, r=context, query=query, filters=filters,
+                           can_export=can_export)
+
+
+@bp.get("/rekap.pdf")
+@login_required
+def recap_pdf() -> Response | tuple[str, int]:
+    form, filters = recap_filter_form(current_user)
+    if form.errors:
+        return _problem(filter_problem(form))
+    rendered = documents.recap_pdf(actor(), filters, _locale())
+    db.session.commit()
+    return _pdf(rendered)
+
+
+# -- bulk export --------------------------------------------------------------------------------
+
+
+def _year_choice(instansi_id: int, asked: Any) -> int:
+    """The year asked for, else the instansi's latest assessment year, else this year."""
+    try:
+        return int(asked)
+    except (TypeError, ValueError):
+        latest = db.session.scalar(select(func.max(Assessment.year)).join(Unit, Unit.id == Assessment.unit_id)
+                                   .where(Unit.instansi_id == instansi_id))
+        return int(latest) if latest else date.today().year
+
+
+@bp.route("/ekspor/lhe", methods=["GET", "POST"])
+@login_required
+def bulk() -> Response | str:
+    """Choose units of one instansi (or all of them) and start a ZIP of their LHE."""
+    allowed = ops.export_instansi(current_user)
+    if not allowed:
+        raise PermissionDenied("export.lhe", "not a manager")
+    form = BulkExportForm()
+    wanted = form.instansi.data if request.method == "POST" else request.args.get("instansi", type=int)
+    instansi = next((i for i in allowed if i.id == wanted), None)
+    if instansi is None:
+        if request.method == "POST":  # a forged instansi id: it does not exist for this user
+            raise PermissionDenied("export.lhe", "not a manager of this instansi", hide=True)
+        instansi = allowed[0]
+    year = _year_choice(instansi.id, form.tahun.data if request.method == "POST" else request.args.get("tahun"))
+    units = db.session.execute(
+        select(Unit.id, Unit.code, Unit.name, Assessment.status, Assessment.id)
+        .outerjoin(Assessment, (Assessment.unit_id == Unit.id) & (Assessment.year == year))
+        .where(Unit.instansi_id == instansi.id).order_by(Unit.name)
+    ).all()
+    form.units.choices = choices((u[0], f"{u[1]} — {u[2]}") for u in units)
+    listed = [(u[0], u[1], u[2], status_label(getattr(u[3], "value", u[3])) if u[3] else "", u[4]) for u in units]
+    if form.validate_on_submit():
+        unit_ids = None if form.everything.data else form.units.data
+        try:
+            job = ops.create_export_job(actor(), instansi.id, year, unit_ids, locale=_locale(), backend=jobs.backend())
+        except ops.InvalidExport as exc:
+            form.units.errors = [_("Pilih minimal satu unit, atau ekspor semua unit instansi ini.")
+                                 if exc.code == "no_units" else _("Unit yang dipilih bukan unit instansi ini.")]
+        else:
+            db.session.commit()
+            jobs.start(job)
+            return redirect(url_for(".bulk_status", job_id=job.id))
+    form.instansi.data, form.tahun.data = instansi.id, year
+    recent = db.session.scalars(select(ExportJob).where(ExportJob.created_by_id == current_user.id)
+                                .order_by(ExportJob.created_at.desc()).limit(8)).all()
+    return render_template("reports/bulk_form.html", form=form, choices=allowed, instansi=instansi, year=year,
+                           units=listed, recent=[(j.id, j.created_at, j.status, j.total, j.year) for j in recent],
+                           job_labels=job_labels())
+
+
+def job_labels() -> dict[str, str]:
+    return {"queued": _("Menunggu"), "running": _("Berjalan"), "zipping": _("Menyusun ZIP"), "done": _("Selesai"),
+            "failed": _("Gagal")}
+
+
+@bp.get("/ekspor/lhe/<job_id>")
+@login_required
+def bulk_status(job_id: str) -> str:
+    job = ops.get_export_job(actor(), job_id)
+    return render_template("reports/bulk_progress.html", job_id=job.id, p=_progress(job), job_labels=job_labels())
+
+
+def _progress(job: ExportJob) -> dict[str, Any]:
+    data = jobs.progress(job)
+    data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_path(job) else None
+    data["finished"] = job.status in ("done", "failed")
+    return data
+
+
+@bp.get("/ekspor/lhe/<job_id>/status")
+@login_required
+def bulk_status_json(job_id: str) -> Response:
+    job = ops.get_export_job(actor(), job_id)
+    response = jsonify(_progress(job))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/ekspor/lhe/<job_id>/unduh")
+@login_required
+def bulk_download(job_id: str) -> Response:
+    job = ops.get_export_job(actor(), job_id)
+    path = jobs.zip_path(job)
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

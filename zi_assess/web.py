@@ -1,0 +1,25 @@
+"""Small helpers shared by views: the acting user, the client address, safe redirects."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+
+from zi_assess.audit import Actor
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def actor() -> Actor:
+    """The signed-in user and the request's address, for operations."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return Actor(user, client_ip())
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site relative paths are followed after login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
