@@ -123,3 +123,37 @@ def test_fast_shortfall_equals_the_decimal_definition(required):
     for value in values:
         expected = float(Decimal(repr(required)) - round_half_up(value))
         assert shortfall(value, required) == expected, (value, required)
+
+
+@pytest.mark.parametrize("area_rule", AREA_RULES)
+def test_contract_summaries_equal_the_full_verdicts(criteria, best, area_rule):
+    """The batch path (no RuleCheck objects) says exactly what verdicts() says, boundaries included."""
+    import random
+
+    from zi_assess.domain.contract import verdict_to_dict
+    from zi_assess.domain.verdict import verdict_summaries
+
+    rng = random.Random(7)
+    sheets = []
+    for _ in range(300):  # random LKEs: many rules fail, some pass
+        answers = {}
+        for ind in criteria.indicators.values():
+            if ind.kind == "choice":
+                answers[ind.id] = rng.choice([o.key for o in ind.options])
+            elif ind.kind == "survey":
+                answers[ind.id] = round(rng.uniform(0, ind.scale.maximum), 2)
+            else:
+                answers[ind.id] = {inp.key: rng.randint(0, 20) for inp in ind.inputs}
+        sheets.append(score(criteria, answers, area_rule=area_rule))
+    for predicate in PREDICATES:  # every boundary of every rule
+        for _rule, node_id, required in rule_list(criteria, predicate, area_rule):
+            for value, _passes in boundary_cases(required):
+                sheet = score(criteria, best, area_rule=area_rule)
+                sheet.upper_nilai[node_id] = value
+                sheets.append(sheet)
+    failing = 0
+    for sheet in sheets:
+        expected = {pred: verdict_to_dict(v) for pred, v in verdicts(sheet).items()}
+        assert verdict_summaries(sheet) == expected
+        failing += sum(len(v["failures"]) for v in expected.values())
+    assert failing > 300  # the comparison covered failing rules, not only passes

@@ -77,13 +77,17 @@ class AssessmentBundle:
         return [layer for layer in LAYERS if self.layer_values(layer)]
 
 
-def load_bundle(assessment_id: int) -> AssessmentBundle | None:
-    """Two queries: the assessment with its unit and instansi, then all of its answers."""
-    assessment = db.session.execute(
-        select(Assessment)
-        .options(joinedload(Assessment.unit).joinedload(Unit.instansi))
-        .where(Assessment.id == assessment_id)
-    ).scalar_one_or_none()
+def load_bundle(assessment_id: int, assessment: Assessment | None = None) -> AssessmentBundle | None:
+    """Two queries: the assessment with its unit and instansi, then all of its answers.
+
+    ``assessment``: the row as this request already loaded it (then only the answers are read).
+    """
+    if assessment is None or assessment.id != assessment_id:
+        assessment = db.session.execute(
+            select(Assessment)
+            .options(joinedload(Assessment.unit).joinedload(Unit.instansi))
+            .where(Assessment.id == assessment_id)
+        ).scalar_one_or_none()
     if assessment is None:
         return None
     rows = db.session.execute(select(*ANSWER_COLUMNS).where(Answer.assessment_id == assessment_id))

@@ -408,12 +408,10 @@ def transition(
 
 
 def _snapshot(actor: Actor, bundle: AssessmentBundle, scores: Any, layer: Layer, name: str) -> None:
-    from zi_assess.domain import verdicts
-
     for key, sheet in ((layer.value, scores.layers.get(layer)), (EFFECTIVE, scores.effective)):
         if sheet is None:
             continue
-        result = result_to_dict(ScoreResult(bundle.assessment.id, sheet, verdicts(sheet)))
+        result = result_to_dict(ScoreResult(bundle.assessment.id, sheet))
         db.session.add(ScoreSnapshot(assessment_id=bundle.assessment.id, layer=key, transition=name,
                                      criteria_id=sheet.criteria.id, total=sheet.total, result=result))
 

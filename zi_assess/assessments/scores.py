@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.domain import Criteria, ScoreSheet, Verdict, score, verdicts
@@ -13,6 +16,7 @@ from zi_assess.domain.scoring import NodeScore
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import CurrentScore
+from zi_assess.models.base import utcnow
 
 EFFECTIVE = "effective"
 
@@ -74,6 +78,18 @@ def _row_values(sheet: ScoreSheet) -> dict[str, object]:
     }
 
 
+@cache
+def _upsert_statement(dialect: str) -> Any:
+    """One statement writes every row, no read first (PostgreSQL and SQLite share the syntax)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CurrentScore.__table__)
+    return statement.on_conflict_do_update(
+        index_elements=["assessment_id", "layer"],
+        set_={column.name: statement.excluded[column.name] for column in CurrentScore.__table__.columns
+              if column.name not in ("assessment_id", "layer")},
+    )
+
+
 def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None = None) -> AssessmentScores:
     """Recompute and store the current score of the given layers (default all) and the effective LKE."""
     scores = compute_scores(bundle)
@@ -83,15 +99,11 @@ def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None 
         sheet = scores.layers.get(layer)
         if sheet is not None:
             targets.append((layer.value, sheet))
-    existing = {row.layer: row for row in db.session.scalars(
-        select(CurrentScore).where(CurrentScore.assessment_id == assessment_id,
-                                   CurrentScore.layer.in_([key for key, _sheet in targets])))}
-    for key, sheet in targets:
-        row = existing.get(key)
-        values = _row_values(sheet)
-        if row is None:
-            db.session.add(CurrentScore(assessment_id=assessment_id, layer=key, **values))
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
+    rows = [{"assessment_id": assessment_id, "layer": key, **_row_values(sheet), "updated_at": utcnow()}
+            for key, sheet in targets]
+    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), rows)
+    for key, _sheet in targets:  # a row this session already holds would now show old figures
+        held = db.session.identity_map.get(identity_key(CurrentScore, (assessment_id, key)))
+        if held is not None:
+            db.session.expire(held)
     return scores

@@ -109,7 +109,7 @@ def area(assessment_id: int, area: str) -> Any:
         typed = session.pop(EVIDENCE_TYPED_KEY, None)  # a refused link's address and title, shown again once
         parts = None if typed else area_parts_cache.get(key)
         if parts is None:
-            bundle = ops.load_bundle(assessment_id)
+            bundle = ops.load_bundle(assessment_id, assessment)
             form = _area_form(bundle, area, layer) if can_edit else None
             parts = _area_parts(bundle, area, layer, can_edit, form, typed)
             if not typed:
@@ -117,7 +117,7 @@ def area(assessment_id: int, area: str) -> Any:
         return _area_page(assessment, area, layer, can_edit, parts, None)
     if not can_edit:
         abort(403)
-    bundle = ops.load_bundle(assessment_id)
+    bundle = ops.load_bundle(assessment_id, assessment)
     form = _area_form(bundle, area, layer, request.form)
     status = 422
     if form.validate():

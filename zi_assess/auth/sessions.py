@@ -19,7 +19,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # one query: the user with every role assignment (and its unit and instansi) joined in
+    # one query: the user with every role assignment joined in
     user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active or user.session_token != token:
         return None

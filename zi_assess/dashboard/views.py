@@ -66,7 +66,7 @@ def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
 
 def _unit_card(assessment: Assessment) -> UnitCard:
     """One assessment's card (scores from the engine), reused until the assessment changes."""
-    bundle = load_bundle(assessment.id)
+    bundle = load_bundle(assessment.id, assessment)
     assert bundle is not None
     sheet = effective_sheet(bundle)
     mandiri = bundle.layer_values(Layer.MANDIRI)

@@ -10,13 +10,14 @@ Output: :func:`result_to_dict` — unrounded numbers, every node unless ``summar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from zi_assess.domain.criteria import AREA_RULES
 from zi_assess.domain.jsondata import CriteriaError
 from zi_assess.domain.loader import DEFAULT_CRITERIA_ID, load_criteria
 from zi_assess.domain.scoring import AnswerError, NodeScore, ScoreSheet, score
-from zi_assess.domain.verdict import Verdict, verdicts
+from zi_assess.domain.verdict import Verdict, verdict_summaries, verdicts
 
 REQUEST_KEYS = frozenset({"id", "criteria", "answers"})
 
@@ -38,11 +39,14 @@ class IncompleteError(ValueError):
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """A scored request: the echoed id, the sheet and every predicate's verdict."""
+    """A scored request: the echoed id and the sheet; every predicate's verdict on demand."""
 
     request_id: Any
     sheet: ScoreSheet
-    verdicts: dict[str, Verdict]
+
+    @cached_property
+    def verdicts(self) -> dict[str, Verdict]:
+        return verdicts(self.sheet)
 
 
 def score_request(
@@ -73,7 +77,7 @@ def score_request(
     sheet = score(criteria, answers, area_rule=area_rule)
     if not sheet.complete and not allow_incomplete:
         raise IncompleteError(sheet.missing)
-    return ScoreResult(request.get("id"), sheet, verdicts(sheet))
+    return ScoreResult(request.get("id"), sheet)
 
 
 def _node(node: NodeScore) -> dict[str, float]:
@@ -109,7 +113,7 @@ def result_to_dict(result: ScoreResult, *, summary: bool = False) -> dict[str, A
     }
     if not summary:
         out["nodes"] = {node_id: _node(node) for node_id, node in sheet.nodes.items()}
-    out["verdicts"] = {pred: verdict_to_dict(v) for pred, v in result.verdicts.items()}
+    out["verdicts"] = verdict_summaries(sheet)  # what verdict_to_dict gives for each of result.verdicts
     return out
 
 

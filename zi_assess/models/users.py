@@ -95,8 +95,9 @@ class RoleAssignment(Base):
     instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"))
 
     user: Mapped[User] = relationship(back_populates="roles")
-    unit: Mapped[Unit | None] = relationship(lazy="joined")
-    instansi: Mapped[Instansi | None] = relationship(lazy="joined")
+    # loaded on use: every request loads the user's assignments, and authorization needs only the ids
+    unit: Mapped[Unit | None] = relationship()
+    instansi: Mapped[Instansi | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<RoleAssignment {self.role} unit={self.unit_id} instansi={self.instansi_id}>"
