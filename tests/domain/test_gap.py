@@ -37,7 +37,24 @@ def test_steps_for_a_failing_rule(criteria, best):
     answers = best | {"R5.i.a": "E", "P5.iii.a": "C", "P1.i.b": "C"}
     sheet = score(criteria, answers)
     report = GapReport(verdict(sheet, "WBBM", area_rule="per_aspect"), sheet, improvement_steps(criteria, answers))
-    ((check, steps),) = report.rule_steps()
+    ((check, steps, waiting),) = report.rule_steps()
+    assert waiting == ()
     assert check.rule == "area:R5"
     assert [s.indicator for s in steps] == ["R5.i.a"]  # only reform indicators of area 5 raise R5
     assert steps_for_rule(report.steps, "5")[0].indicator == "R5.i.a"
+
+
+def test_rules_name_their_unanswered_indicators(criteria, best):
+    from zi_assess.domain.gap import indicators_under
+
+    answers = {k: v for k, v in best.items() if not k.startswith(("P6", "R6", "H1.a"))}
+    sheet = score(criteria, answers)
+    report = GapReport(verdict(sheet, "WBK"), sheet, improvement_steps(criteria, answers))
+    by_rule = {check.rule: (steps, waiting) for check, steps, waiting in report.rule_steps()}
+    area6 = tuple(i.id for i in criteria.area_indicators("6"))
+    assert by_rule["area:6"] == ([], area6) and len(area6) == 22
+    assert by_rule["H1.a"] == ([], ("H1.a",))
+    assert set(indicators_under(criteria, "pengungkit")) | set(indicators_under(criteria, "H1")) \
+        | set(indicators_under(criteria, "H2")) == set(criteria.indicators)
+    assert indicators_under(criteria, "R5") == tuple(
+        i.id for i in criteria.area_indicators("5") if i.id.startswith("R"))

@@ -62,6 +62,8 @@ def test_assessment_pages_render(team, draft, login):
     assert client.get(f"/penilaian/{draft.id}/area/1?lapis=tpi").status_code == 200
     gap = client.get(f"/penilaian/{draft.id}/kesenjangan")
     assert gap.status_code == 200 and "Analisis kesenjangan" in text(gap) and "Nilai total" in text(gap)
+    # only area 1 is answered: area 2's rule names its unanswered indicators instead of "nothing helps"
+    assert "Belum dijawab di bawah aturan ini: 15 indikator (P2.i.a, P2.i.b" in text(gap)
     assert client.get(f"/penilaian/{draft.id}/kesenjangan?predikat=WBBM").status_code == 200
     history = client.get(f"/penilaian/{draft.id}/riwayat/P1.i.a")
     assert history.status_code == 200 and "answer.change" in text(history)

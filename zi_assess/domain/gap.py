@@ -85,6 +85,24 @@ def steps_for_rule(steps: list[Step], node_id: str) -> list[Step]:
     return sorted(relevant, key=lambda s: -s.node_gains[node_id])
 
 
+def indicators_under(criteria: Criteria, node_id: str) -> tuple[str, ...]:
+    """The indicator ids a rule's node adds up: ``total``, ``pengungkit``, an area ("5"), an
+    aspect-area ("R5"), a hasil row ("H1") or a hasil indicator ("H1.a")."""
+    if node_id == "total":
+        return tuple(criteria.indicators)
+    if node_id in criteria.indicators:
+        return (node_id,)
+    found: list[str] = []
+    for area in criteria.areas:
+        for aspect_area in area.aspect_areas:
+            if node_id in ("pengungkit", area.id, aspect_area.id):
+                found += [ind.id for sub in aspect_area.sub_areas for ind in sub.indicators]
+    for group in criteria.hasil_groups:
+        if node_id == group.id:
+            found += [ind.id for ind in group.indicators]
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class GapReport:
     """A predicate's failing rules, each with the steps that help it."""
@@ -97,5 +115,12 @@ class GapReport:
     def unanswered(self) -> tuple[str, ...]:
         return self.sheet.missing
 
-    def rule_steps(self, limit: int = 5) -> list[tuple[Any, list[Step]]]:
-        return [(check, steps_for_rule(self.steps, check.node)[:limit]) for check in self.verdict.failures]
+    def rule_steps(self, limit: int = 5) -> list[tuple[Any, list[Step], tuple[str, ...]]]:
+        """Per failing rule: the steps that raise it most, and its indicators not yet answered
+        (they count nothing until answered, so no gain can be measured for them)."""
+        missing = set(self.sheet.missing)
+        return [
+            (check, steps_for_rule(self.steps, check.node)[:limit],
+             tuple(i for i in indicators_under(self.sheet.criteria, check.node) if i in missing))
+            for check in self.verdict.failures
+        ]
