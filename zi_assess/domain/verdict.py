@@ -183,7 +183,7 @@ def verdict_summaries(sheet: ScoreSheet) -> dict[str, dict[str, Any]]:
         failures = []
         for rule, node_id, required in rule_list(criteria, predicate, sheet.area_rule):
             actual = nilai[node_id]
-            if actual >= required + 0.01 or (actual >= required - 0.01 and meets(actual, required)):
+            if meets(actual, required):
                 continue
             failures.append({"rule": rule, "actual": actual, "required": required,
                              "shortfall": shortfall(actual, required)})

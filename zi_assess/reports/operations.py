@@ -74,11 +74,10 @@ def record_download(actor: Actor, assessment_id: int, *, kind: str, layer: str, 
 
 def _roles_instansi(user: User, roles: Iterable[Role]) -> list[Instansi]:
     """The instansi where ``user`` holds one of ``roles``, by name."""
-    seen: dict[int, Instansi] = {}
-    for a in user.roles:
-        if a.role in roles and a.instansi is not None:
-            seen.setdefault(a.instansi.id, a.instansi)
-    return sorted(seen.values(), key=lambda i: i.name)
+    wanted = {a.instansi_id for a in user.roles if a.role in roles and a.instansi_id is not None}
+    if not wanted:
+        return []
+    return list(db.session.scalars(select(Instansi).where(Instansi.id.in_(wanted)).order_by(Instansi.name)))
 
 
 def _all_instansi() -> list[Instansi]:
