@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response
 
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
+from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.authz import allowed, visible_units
 from zi_assess.domain.workflow import TRANSITIONS, Layer
-from zi_assess.evidence.operations import assessment_evidence
 from zi_assess.extensions import db
 from zi_assess.messages import workflow_message
 from zi_assess.models import Predicate, Unit
