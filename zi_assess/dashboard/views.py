@@ -104,11 +104,9 @@ def index() -> str:
     unit_ids = set(own_unit_ids(current_user))
     context: dict[str, Any] = {}
     if unit_ids:
-        own = list(db.session.scalars(
-            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids))))
         context["unit_cards"] = _unit_cards(unit_ids)
-        context["deadlines"] = _submit_deadlines(own)
-        context["submittable"] = {a.id for a in own if allowed(current_user, f"transition.{_submit_step(a)}", a)}
+        context["deadlines"] = _submit_deadlines(list(db.session.scalars(
+            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids)))))
     if allowed(current_user, "review.queue", Layer.TPI):
         context["tpi_queue"] = _queue(TPI_QUEUE)
     if allowed(current_user, "review.queue", Layer.TPN_DESK):
@@ -117,7 +115,3 @@ def index() -> str:
         recap = context["recap"] = recap_rows(current_user, limit=200)
         context["recap_chart"] = totals_chart(recap, Fmt(current_locale())) if recap else None
     return render_template("dashboard/index.html", **context)
-
-
-def _submit_step(assessment: Assessment) -> str:
-    return "resubmit" if assessment.status == Status.RETURNED else "submit"
