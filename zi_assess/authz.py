@@ -44,7 +44,6 @@ ACTIONS = (
     "profile.edit",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
-READERS = frozenset({Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN})
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
 #: roles that read every instansi's recap and export every instansi's reports
 NATIONAL_READERS = frozenset({Role.NATIONAL_MANAGER, Role.ADMIN})
