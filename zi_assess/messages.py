@@ -42,7 +42,7 @@ ROLE_NAMES = {
 
 #: the answer layers' names — the one set used by pages, PDFs and Excel ("effective": every layer merged)
 LAYER_NAMES = {
-    "mandiri": _l("Mandiri (unit)"),
+    "mandiri": _l("Mandiri"),
     "tpi": _l("TPI"),
     "tpn_desk": _l("TPN desk"),
     "tpn_lapangan": _l("TPN lapangan"),

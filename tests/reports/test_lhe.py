@@ -42,9 +42,9 @@ def test_lhe_holds_the_figures_verdicts_failing_rules_and_findings(decided, team
     assert "P1.i.b" in text and MANDIRI_NOTES["P1.i.b"] in text
     assert TPI_NOTES["P2.i.a"] in text and TPI_COMMENT in text
     assert "Jawaban: C (TPI) · terbaik: A" in text
-    # layer comparison and largest differences (layers named as on the pages and in Excel)
-    assert "Mandiri (unit) TPI TPN desk TPN lapangan" in text
-    assert ("Perbedaan terbesar antarlapis Indikator Mandiri (unit) TPI TPN desk TPN lapangan Δ nilai "
+    # layer comparison and largest differences
+    assert "Mandiri TPI TPN desk TPN lapangan" in text
+    assert ("Perbedaan terbesar antarlapis Indikator Mandiri TPI TPN desk TPN lapangan Δ nilai "
             "H1.a Nilai Survey Persepsi Korupsi (Survei Eksternal) 3,00 3,00 3,60 3,60 +2,63 "
             "P2.i.a SOP mengacu pada peta proses bisnis instansi A C C C −0,22") in text
     # recommendations, recorded conclusions, evaluators and signatures
@@ -63,7 +63,7 @@ def test_lhe_of_the_tpi_layer_stops_at_the_tpi_answers(decided, team, login):
     assert "Lapis penilai Tim Penilai Internal (TPI)" in text
     # H1.a is still the unit's 3,0 (13,13 of 17,50): the TPN's 3,6 came later
     assert "H1.a Nilai Survey Persepsi Korupsi (Survei Eksternal) 17,50 13,13" in text
-    assert "Mandiri (unit) TPI" in text and "TPN desk" not in text
+    assert "Mandiri TPI" in text and "TPN desk" not in text
     assert "Keputusan TPN" not in text
 
 

@@ -50,9 +50,9 @@ def test_lke_of_one_layer_shows_that_layers_answers(decided, team, login):
     tpi = pdfutil.text(client.get(f"/penilaian/{decided.id}/lke.pdf?lapis=tpi").data)
     assert "Jawaban: Penilaian mandiri (unit)" in mandiri and "Jawaban: Tim Penilai Internal (TPI)" in tpi
     assert TPI_NOTES["P2.i.a"] not in mandiri and TPI_NOTES["P2.i.a"] in tpi
-    # answers the TPI layer copied from the unit name the layer that gave them: "A Mandiri (unit) 0,25 100,00 %"
-    assert re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \(unit\) \d+,\d\d \d+,\d\d %", tpi)
-    assert not re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \(unit\) \d+,\d\d \d+,\d\d %", mandiri)  # own: no source
+    # answers the TPI layer copied from the unit name the layer that gave them: "A Mandiri 0,25 100,00 %"
+    assert re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", tpi)
+    assert not re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", mandiri)  # own answers: no source
     stored = {(r.kind, r.layer) for r in db.session.scalars(select(StoredReport))}
     assert stored == {("lke", "mandiri"), ("lke", "tpi")}
 
