@@ -7,12 +7,15 @@ each test starts from empty tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
 
 from zi_assess import create_app
 from zi_assess.config import test_database_url
@@ -46,7 +49,6 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "TESTING": True,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
         "FAST_PASSWORD_HASHING": True,
         "EVIDENCE_DIR": str(instance / "evidence"),
         "REPORT_DIR": str(instance / "reports"),
@@ -61,16 +63,58 @@ def app_config(_schema: str, tmp_path) -> dict[str, Any]:
     return _test_config(_schema, tmp_path)
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class FreshContextClient(FlaskClient):
     """Each request gets its own app context (fresh ``g`` and database session), as in
-    production, even though the test itself holds one for its factories."""
+    production, even though the test itself holds one for its factories.
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:
+    CSRF protection is on in tests as in production. Like a browser that took the hidden
+    ``csrf_token`` from the page it posts, this client adds a real token to every form post
+    (a header for JSON or raw bodies) — signed exactly as Flask-WTF signs the one it renders,
+    and checked by the app as usual. A post that brings its own ``csrf_token`` keeps it, and
+    ``csrf=False`` sends none: that is how a test proves the token is required.
+    """
+
+    def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
         from zi_assess.extensions import db
 
         db.session.commit()  # what the test set up is visible to the request (and holds no lock)
+        if csrf and str(kwargs.get("method", "GET")).upper() in UNSAFE_METHODS:
+            kwargs = self._with_csrf_token(kwargs)
         with self.application.app_context():
             return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """The signed token the pages of this client's session carry (creating the session's raw token)."""
+        from itsdangerous import URLSafeTimedSerializer
+
+        config = self.application.config
+        field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        with self.session_transaction() as session:
+            if field not in session:
+                session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+            raw = session[field]
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.application.secret_key
+        return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+    def _with_csrf_token(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        field = self.application.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+        data = kwargs.get("data")
+        if data is None and "json" not in kwargs:
+            return {**kwargs, "data": {field: self.csrf_token()}}
+        if isinstance(data, Mapping):
+            if field in data:
+                return kwargs
+            # a plain dict stays one (its tuple values are files, which a MultiDict would split)
+            form: Any = data.copy() if isinstance(data, MultiDict) else dict(data)
+            form[field] = self.csrf_token()
+            return {**kwargs, "data": form}
+        headers = dict(kwargs.get("headers") or {})
+        if not any(name.lower() in ("x-csrftoken", "x-csrf-token") for name in headers):
+            headers["X-CSRFToken"] = self.csrf_token()
+        return {**kwargs, "headers": headers}
 
 
 @pytest.fixture

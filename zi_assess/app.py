@@ -89,8 +89,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     from zi_assess.i18n import register_template_helpers
+    from zi_assess.web import can
 
     register_template_helpers(app)
+    app.jinja_env.globals["can"] = can  # permission questions of templates go to authz
 
 
 #: modules that define a ``bp`` blueprint, registered in this order

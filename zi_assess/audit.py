@@ -5,15 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from zi_assess.authz import Principal, SystemPrincipal
 from zi_assess.extensions import db
-from zi_assess.models import AuditEvent, User
+from zi_assess.models import AuditEvent
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts, and from where. Operations take one instead of reading the request."""
+    """Who acts, and from where. Operations take one instead of reading the request.
 
-    user: User | None
+    ``user`` is a signed-in account, zi-assess itself (a :class:`~zi_assess.authz.SystemPrincipal`,
+    see :func:`system_actor`) or None for nobody yet (a failed login, an API call).
+    """
+
+    user: Principal | None
     ip: str | None = None
 
     @property
@@ -21,7 +26,13 @@ class Actor:
         return self.user.id if self.user is not None else None
 
 
-SYSTEM = Actor(None, "system")
+def system_actor(name: str) -> Actor:
+    """zi-assess acting on its own — ``name``: "cli", "demo", "migration" — authorized and audited as such."""
+    return Actor(SystemPrincipal(name))
+
+
+#: zi-assess acting on its own where no more precise name fits (tests, set-up scripts)
+SYSTEM = system_actor("system")
 
 
 def record(
@@ -36,13 +47,19 @@ def record(
     detail: Any = None,
     actor_email: str | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the current transaction.
+    """Add one audit event to the current transaction (the caller commits).
 
-    ``actor_email`` names the account when there is no signed-in user (a failed login).
+    ``actor_email`` names the account when there is no signed-in user (a failed login, an API
+    key); events of the system name it ``system:<name>``.
     """
+    user = actor.user
+    if isinstance(user, SystemPrincipal):
+        actor_email = user.audit_name
+    elif user is not None:
+        actor_email = user.email
     event = AuditEvent(
         actor_id=actor.user_id,
-        actor_email=actor.user.email if actor.user is not None else actor_email,
+        actor_email=actor_email,
         ip=actor.ip,
         action=action,
         assessment_id=assessment_id,
@@ -54,11 +71,3 @@ def record(
     )
     db.session.add(event)
     return event
-
-
-def record_now(actor: Actor, action: str, **fields: Any) -> None:
-    """Record an event that must survive the failure of the request that caused it
-    (a denied permission, a failed login): the request's own changes are rolled back first."""
-    db.session.rollback()
-    record(actor, action, **fields)
-    db.session.commit()

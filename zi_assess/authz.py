@@ -1,20 +1,29 @@
-"""Authorization in one place: ``authorize(user, action, obj)`` and the query-scoping helpers.
+"""Authorization in one place: ``authorize(principal, action, obj)`` and the query-scoping helpers.
 
 Roles are scoped: unit roles act on one unit, instansi roles on the units of one instansi,
 national roles everywhere — but the national team (TPN) sees an assessment only once it has
 been proposed. Managers only read. Only the layer of the current workflow step can be written,
 and only by that layer's roles.
+
+Pages, templates (``can(action, obj)``), operations, the CLI and the API all ask this module;
+nothing else decides who may do what. zi-assess acting on its own (a CLI command, the demo
+loader, a migration) is a :class:`SystemPrincipal`, held to its own explicit rule
+(:data:`SYSTEM_ACTIONS`) and named as such in the audit trail.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, false, or_, select
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
-from zi_assess.models import Assessment, Evidence, Instansi, Role, Unit, User
+from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, Unit, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
+
+if TYPE_CHECKING:
+    from zi_assess.models import ApiKey
 
 #: every action the permission-matrix test enumerates
 ACTIONS = (
@@ -26,11 +35,29 @@ ACTIONS = (
     "comment.add",
     "prerequisite.edit",
     "recap.view",
+    "recap.national",
+    "export.lhe",
+    "export.follow",
+    "review.queue",
     "users.manage",
+    "api_keys.manage",
+    "profile.edit",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
-READERS = frozenset({Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN})
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
+#: roles that read every instansi's recap and export every instansi's reports
+NATIONAL_READERS = frozenset({Role.NATIONAL_MANAGER, Role.ADMIN})
+#: roles that read the recap of the instansi they hold the role in
+RECAP_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD, Role.TPI_EVALUATOR})
+#: roles that export the LHE of every unit of the instansi they hold the role in
+EXPORT_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD})
+#: roles that open an assessment for a unit: admin anywhere, the TPI lead in their instansi, a unit head for their unit
+CREATOR_ROLES = frozenset({Role.ADMIN, Role.TPI_LEAD, Role.UNIT_HEAD})
+#: what zi-assess itself may do (CLI, demo, migrations): set up the organisation and read everything.
+#: Answers, evidence, comments and workflow steps always need a person holding a role.
+SYSTEM_ACTIONS = frozenset({
+    "assessment.view", "evidence.download", "prerequisite.edit", "recap.view", "recap.national", "users.manage",
+})
 
 
 class PermissionDenied(Exception):
@@ -43,7 +70,33 @@ class PermissionDenied(Exception):
         self.hide = hide
 
 
-def scoped_roles(user: User, unit: Unit) -> frozenset[str]:
+@dataclass(frozen=True)
+class SystemPrincipal:
+    """zi-assess acting on its own — ``name`` says where from ("cli", "demo", "migration").
+
+    It holds no role and no account (``id`` is None); :func:`authorize` lets it do exactly
+    :data:`SYSTEM_ACTIONS`, and audit events name it ``system:<name>``.
+    """
+
+    name: str
+    id: None = None
+    is_active: bool = True
+    is_authenticated: bool = True
+    roles: tuple[()] = ()
+
+    @property
+    def audit_name(self) -> str:
+        return f"system:{self.name}"
+
+    def has_role(self, *_roles: str) -> bool:
+        return False
+
+
+#: whoever acts: a signed-in user, zi-assess itself, or nobody
+Principal = User | SystemPrincipal
+
+
+def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
     """The roles ``user`` holds over ``unit`` (unit, instansi and national roles)."""
     held = set()
     for assignment in user.roles:
@@ -59,7 +112,7 @@ def scoped_roles(user: User, unit: Unit) -> frozenset[str]:
     return frozenset(held)
 
 
-def assessment_roles(user: User, assessment: Assessment) -> frozenset[str]:
+def assessment_roles(user: Principal, assessment: Assessment) -> frozenset[str]:
     """Scoped roles that count for this assessment now (TPN roles only once it is proposed)."""
     roles = scoped_roles(user, assessment.unit)
     if assessment.status not in PROPOSED_OR_LATER:
@@ -67,11 +120,11 @@ def assessment_roles(user: User, assessment: Assessment) -> frozenset[str]:
     return roles
 
 
-def can_view(user: User, assessment: Assessment) -> bool:
-    return bool(assessment_roles(user, assessment))
+def can_view(user: Principal, assessment: Assessment) -> bool:
+    return isinstance(user, SystemPrincipal) or bool(assessment_roles(user, assessment))
 
 
-def editable_layer(user: User, assessment: Assessment) -> Layer | None:
+def editable_layer(user: Principal, assessment: Assessment) -> Layer | None:
     """The layer this user may write now, if any."""
     layer = EDITABLE_LAYER.get(Status(assessment.status))
     if layer is None or not assessment_roles(user, assessment) & LAYER_ROLES[layer]:
@@ -79,20 +132,31 @@ def editable_layer(user: User, assessment: Assessment) -> Layer | None:
     return layer
 
 
-def authorize(user: User | None, action: str, obj: object = None, *, layer: Layer | None = None) -> None:
+def authorize(user: Principal | None, action: str, obj: object = None, *, layer: Layer | None = None) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may do ``action`` on ``obj``."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         raise PermissionDenied(action, "not signed in")
-    if action == "users.manage":
-        if not user.has_role(Role.ADMIN):
-            raise PermissionDenied(action, "admin only")
+    if isinstance(user, SystemPrincipal):
+        if action not in SYSTEM_ACTIONS:
+            raise PermissionDenied(action, f"{user.audit_name} may not do this; a person with a role must")
         return
-    if action == "recap.view":
-        _authorize_recap(user, obj)
+    rule = _USER_RULES.get(action)
+    if rule is not None:
+        rule(user, action, obj)
         return
-    if action == "assessment.create" or action == "prerequisite.edit":
-        _authorize_unit_management(user, action, obj)
-        return
+    _authorize_on_assessment(user, action, obj, layer)
+
+
+def allowed(user: Principal | None, action: str, obj: object = None, *, layer: Layer | None = None) -> bool:
+    """:func:`authorize` as a yes/no (to list what a user may choose, or show a link or button)."""
+    try:
+        authorize(user, action, obj, layer=layer)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer | None) -> None:
     if isinstance(obj, Evidence):
         obj = obj_assessment(obj)
     if not isinstance(obj, Assessment):
@@ -129,16 +193,25 @@ def obj_assessment(evidence: Evidence) -> Assessment:
     return assessment
 
 
-def allowed(user: User | None, action: str, obj: object = None, *, layer: Layer | None = None) -> bool:
-    """:func:`authorize` as a yes/no (to list what a user may choose, or show a button)."""
-    try:
-        authorize(user, action, obj, layer=layer)
-    except PermissionDenied:
-        return False
-    return True
+# -- organisation: accounts, units, prerequisites ----------------------------------------------
+
+
+def _authorize_admin(user: User, action: str, _obj: object) -> None:
+    if not user.has_role(Role.ADMIN):
+        raise PermissionDenied(action, "admin only")
+
+
+def _authorize_profile(user: User, action: str, obj: object) -> None:
+    if not isinstance(obj, User) or obj.id != user.id:
+        raise PermissionDenied(action, "only your own account")
 
 
 def _authorize_unit_management(user: User, action: str, obj: object) -> None:
+    """Open an assessment / record prerequisites: for a unit, an instansi, or (None) for any unit at all."""
+    if obj is None and action == "assessment.create":
+        if _first_id(creatable_units(user)) is None:
+            raise PermissionDenied(action, "no unit to open an assessment for")
+        return
     unit = obj if isinstance(obj, Unit) else None
     instansi = obj if isinstance(obj, Instansi) else None
     if user.has_role(Role.ADMIN):
@@ -154,16 +227,96 @@ def _authorize_unit_management(user: User, action: str, obj: object) -> None:
     raise PermissionDenied(action, "not your unit or instansi", hide=unit is not None or instansi is not None)
 
 
-#: roles that may read the recap of the instansi they hold the role in (national roles read every one)
-RECAP_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD, Role.TPI_EVALUATOR})
+def creatable_units(user: Principal) -> Select[Any]:
+    """Units ``user`` may open an assessment for (the list :func:`_authorize_unit_management` allows)."""
+    query = select(Unit)
+    if isinstance(user, SystemPrincipal):
+        return query.where(false())
+    if user.has_role(Role.ADMIN):
+        return query
+    leads = {a.instansi_id for a in user.roles if a.role == Role.TPI_LEAD and a.instansi_id}
+    heads = {a.unit_id for a in user.roles if a.role == Role.UNIT_HEAD and a.unit_id}
+    clauses = [Unit.instansi_id.in_(leads)] if leads else []
+    if heads:
+        clauses.append(Unit.id.in_(heads))
+    return query.where(or_(*clauses) if clauses else false())
 
 
-def _authorize_recap(user: User, obj: object) -> None:
-    if user.has_role(Role.NATIONAL_MANAGER, Role.ADMIN):
+# -- recaps and bulk exports: per instansi ------------------------------------------------------
+
+
+def _instansi_reach(user: Principal, action: str) -> tuple[bool, frozenset[int]]:
+    """(every instansi?, the instansi ids) where ``user`` may do a per-instansi action."""
+    if isinstance(user, SystemPrincipal):
+        return action in SYSTEM_ACTIONS, frozenset()
+    if user.has_role(*NATIONAL_READERS):
+        return True, frozenset()
+    roles = RECAP_ROLES if action == "recap.view" else EXPORT_ROLES
+    return False, frozenset(a.instansi_id for a in user.roles if a.role in roles and a.instansi_id is not None)
+
+
+def _authorize_per_instansi(user: User, action: str, obj: object) -> None:
+    """``recap.view`` / ``export.lhe`` of one instansi, or (obj None) of at least one."""
+    everywhere, ids = _instansi_reach(user, action)
+    if everywhere:
         return
-    if isinstance(obj, Instansi) and any(a.role in RECAP_ROLES and a.instansi_id == obj.id for a in user.roles):
+    if isinstance(obj, Instansi):
+        if obj.id in ids:
+            return
+        raise PermissionDenied(action, "not your instansi", hide=True)
+    if obj is None and ids:
         return
-    raise PermissionDenied("recap.view", "not your instansi", hide=isinstance(obj, Instansi))
+    raise PermissionDenied(action, "no instansi of yours")
+
+
+def _authorize_national_recap(user: User, action: str, _obj: object) -> None:
+    if not _instansi_reach(user, "recap.view")[0]:
+        raise PermissionDenied(action, "national readers only")
+
+
+def instansi_for(user: Principal, action: str) -> Select[Any]:
+    """The instansi where ``user`` may do ``action`` (``recap.view`` or ``export.lhe``), by name."""
+    everywhere, ids = _instansi_reach(user, action)
+    query = select(Instansi).order_by(Instansi.name)
+    return query if everywhere else query.where(Instansi.id.in_(ids) if ids else false())
+
+
+def _authorize_export_follow(user: User, action: str, obj: object) -> None:
+    """A bulk export is followed by the one who started it (and by admins)."""
+    if not isinstance(obj, ExportJob) or (obj.created_by_id != user.id and not user.has_role(Role.ADMIN)):
+        raise PermissionDenied(action, "not your export", hide=True)
+
+
+def _authorize_review_queue(user: User, action: str, obj: object) -> None:
+    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
+    if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
+        raise PermissionDenied(action, "not a reviewer of this layer")
+
+
+_USER_RULES = {
+    "users.manage": _authorize_admin,
+    "api_keys.manage": _authorize_admin,
+    "profile.edit": _authorize_profile,
+    "assessment.create": _authorize_unit_management,
+    "prerequisite.edit": _authorize_unit_management,
+    "recap.view": _authorize_per_instansi,
+    "export.lhe": _authorize_per_instansi,
+    "recap.national": _authorize_national_recap,
+    "export.follow": _authorize_export_follow,
+    "review.queue": _authorize_review_queue,
+}
+
+
+# -- the PortalRB API: a key reads its own instansi ----------------------------------------------
+
+
+def api_key_units(key: ApiKey, query: Select[Any] | None = None) -> Select[Any]:
+    """``query`` (default: all units) restricted to the units an API key may read: its instansi's."""
+    query = query if query is not None else select(Unit)
+    return query.where(Unit.instansi_id == key.instansi_id)
+
+
+# -- query scoping ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -176,17 +329,17 @@ class Scope:
     instansi_ids: frozenset[int]
 
 
-def scope_of(user: User) -> Scope:
+def scope_of(user: Principal) -> Scope:
     roles = {a.role for a in user.roles}
     return Scope(
-        everything=Role.ADMIN in roles,
+        everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
         proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
         instansi_ids=frozenset(a.instansi_id for a in user.roles if a.role in INSTANSI_ROLES and a.instansi_id),
     )
 
 
-def visible_assessments(user: User, query: Select | None = None) -> Select:
+def visible_assessments(user: Principal, query: Select[Any] | None = None) -> Select[Any]:
     """``query`` (default: all assessments) restricted to what ``user`` may see."""
     query = query if query is not None else select(Assessment)
     query = query.join(Unit, Unit.id == Assessment.unit_id)
@@ -203,7 +356,7 @@ def visible_assessments(user: User, query: Select | None = None) -> Select:
     return query.where(or_(*clauses) if clauses else false())
 
 
-def visible_units(user: User, query: Select | None = None) -> Select:
+def visible_units(user: Principal, query: Select[Any] | None = None) -> Select[Any]:
     """Units the user works on or reads (national roles: all units)."""
     query = query if query is not None else select(Unit)
     scope = scope_of(user)
@@ -215,3 +368,14 @@ def visible_units(user: User, query: Select | None = None) -> Select:
     if scope.instansi_ids:
         clauses.append(Unit.instansi_id.in_(scope.instansi_ids))
     return query.where(or_(*clauses) if clauses else false())
+
+
+def own_unit_ids(user: Principal) -> frozenset[int]:
+    """The units a user works in (their unit roles), for "your assessments" lists."""
+    return scope_of(user).unit_ids
+
+
+def _first_id(units: Select[Any]) -> int | None:
+    from zi_assess.extensions import db
+
+    return db.session.scalar(units.with_only_columns(Unit.id).limit(1))

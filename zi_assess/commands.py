@@ -55,13 +55,14 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
     """Create an account (and its roles)."""
     from sqlalchemy import select
 
-    from zi_assess.audit import SYSTEM
+    from zi_assess.audit import system_actor
     from zi_assess.extensions import db
     from zi_assess.models import Instansi, Role, Unit
     from zi_assess.org import operations as ops
 
+    cli = system_actor("cli")
     try:
-        user = ops.create_user(SYSTEM, email, name, password, locale=locale)
+        user = ops.create_user(cli, email, name, password, locale=locale)
         for spec in roles:
             role_name, _, scope = spec.partition(":")
             role = Role(role_name)
@@ -70,7 +71,7 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
             if scope and unit is None and instansi is None:
                 raise click.UsageError(f"no unit code or instansi named {scope!r}")
             unit_role = role.value.startswith("unit")
-            ops.assign_role(SYSTEM, user, role, unit=unit if unit_role else None,
+            ops.assign_role(cli, user, role, unit=unit if unit_role else None,
                             instansi=instansi or (unit.instansi if unit and not unit_role else None))
         db.session.commit()
     except (ops.InvalidInput, ValueError) as exc:
@@ -85,8 +86,10 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
 def demo_command(if_empty: bool) -> None:
     """Load demo data (idempotent) and print the demo accounts."""
     from zi_assess.demo import load_demo
+    from zi_assess.extensions import db
 
     load_demo(if_empty=if_empty, echo=click.echo)
+    db.session.commit()
 
 
 #: modules that define ``commands``, a list of click commands added to ``zi-assess``

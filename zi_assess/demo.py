@@ -1,6 +1,8 @@
 """Demo data: one kementerian with three units, one pemkot with two (one an RSUD), a user for
 every role, and assessments in several workflow states — built through the real operations,
-so the demo's history is a real audit trail. Idempotent: running it twice adds nothing."""
+so the demo's history is a real audit trail. Idempotent: running it twice adds nothing. The set-up
+(instansi, units, accounts, prerequisites) is done by zi-assess itself ("system:demo"); every
+answer and workflow step by a demo user. The caller (``zi-assess demo``) commits."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from zi_assess.assessments import operations as aops
-from zi_assess.audit import SYSTEM, Actor
+from zi_assess.audit import Actor, system_actor
 from zi_assess.domain import load_criteria
 from zi_assess.domain.answers import random_answers
 from zi_assess.domain.workflow import Layer
@@ -87,21 +89,22 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
         _print_accounts(echo)
         return
     rng = random.Random(2026)
+    system = system_actor("demo")
     instansi = {
-        KEMENTERIAN: ops.create_instansi(SYSTEM, KEMENTERIAN, InstansiKind.KEMENTERIAN),
-        PEMKOT: ops.create_instansi(SYSTEM, PEMKOT, InstansiKind.PEMKOT),
+        KEMENTERIAN: ops.create_instansi(system, KEMENTERIAN, InstansiKind.KEMENTERIAN),
+        PEMKOT: ops.create_instansi(system, PEMKOT, InstansiKind.PEMKOT),
     }
-    units = {code: ops.create_unit(SYSTEM, instansi[parent], name, code, unit_type=kind)
+    units = {code: ops.create_unit(system, instansi[parent], name, code, unit_type=kind)
              for parent, code, name, kind in UNITS}
     users: dict[str, User] = {}
     for email, name, role, scope in USERS:
-        user = ops.create_user(SYSTEM, email, name, DEMO_PASSWORD)
-        ops.assign_role(SYSTEM, user, role, unit=units.get(scope or ""), instansi=instansi.get(scope or ""))
+        user = ops.create_user(system, email, name, DEMO_PASSWORD)
+        ops.assign_role(system, user, role, unit=units.get(scope or ""), instansi=instansi.get(scope or ""))
         users[email] = user
     for inst in instansi.values():
-        ops.record_prerequisites(SYSTEM, YEAR, GOOD_PREREQUISITES_INSTANSI, instansi=inst)
+        ops.record_prerequisites(system, YEAR, GOOD_PREREQUISITES_INSTANSI, instansi=inst)
     for unit in units.values():
-        ops.record_prerequisites(SYSTEM, YEAR, GOOD_PREREQUISITES_UNIT, unit=unit)
+        ops.record_prerequisites(system, YEAR, GOOD_PREREQUISITES_UNIT, unit=unit)
     db.session.flush()
 
     def as_(email: str) -> Actor:
@@ -187,7 +190,7 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
     aops.transition(as_("ketua.tpi.pemkot@demo.zi"), ptsp.id, "conclude_tpi", eligible=True,
                     recommendation="Layak diusulkan.")
     aops.transition(as_("ketua.tpi.pemkot@demo.zi"), ptsp.id, "propose")
-    db.session.commit()
+    db.session.flush()
     echo("Demo data loaded: 2 instansi, 5 units, 5 assessments (draft, submitted, returned, proposed, decided).")
     _print_accounts(echo)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +20,25 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A SAVEPOINT inside the caller's transaction: a write that fails inside it (a unique key or
+    a row version lost to a concurrent request) is undone alone, and the transaction the request
+    or CLI command owns goes on. Operations use this instead of rolling back.
+
+    pysqlite opens its transaction lazily, just before the first INSERT/UPDATE; a SAVEPOINT sent
+    earlier would open it instead and its RELEASE would COMMIT everything so far. So on SQLite the
+    outer transaction is begun explicitly first.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
+            connection.exec_driver_sql("BEGIN")
+    with db.session.begin_nested():
+        yield
 
 
 def redis_client(*, socket_timeout: float | None = None) -> Any:

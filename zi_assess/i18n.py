@@ -87,12 +87,12 @@ IMPORT_LINK = ("interop.import_upload", _l("Impor Excel"))
 
 def report_links(assessment: Any) -> list[tuple[str, str]]:
     """Downloads for anyone who sees the assessment; the Excel import for whoever can edit now."""
-    from zi_assess.authz import editable_layer
+    from zi_assess.web import can
 
     views = current_app.view_functions
     links = [(url_for(endpoint, assessment_id=assessment.id), str(label))
-             for endpoint, label in REPORT_LINKS if endpoint in views]
+             for endpoint, label in REPORT_LINKS if endpoint in views and can("assessment.view", assessment)]
     endpoint, label = IMPORT_LINK
-    if endpoint in views and current_user.is_authenticated and editable_layer(current_user, assessment):
+    if endpoint in views and can("answer.edit", assessment):
         links.append((url_for(endpoint, assessment_id=assessment.id), str(label)))
     return links

@@ -40,13 +40,32 @@ ROLE_NAMES = {
     "admin": _l("Administrator"),
 }
 
+#: the answer layers' names — the one set used by pages, PDFs and Excel ("effective": every layer merged)
 LAYER_NAMES = {
-    "mandiri": _l("Mandiri (unit)"),
+    "mandiri": _l("Mandiri"),
     "tpi": _l("TPI"),
     "tpn_desk": _l("TPN desk"),
     "tpn_lapangan": _l("TPN lapangan"),
     "effective": _l("Efektif"),
 }
+#: the same layers named in full, for report headings
+LAYER_TITLES = {
+    "mandiri": _l("Penilaian mandiri (unit)"),
+    "tpi": _l("Tim Penilai Internal (TPI)"),
+    "tpn_desk": _l("TPN — evaluasi desk"),
+    "tpn_lapangan": _l("TPN — evaluasi lapangan"),
+    "effective": _l("Efektif (lapis terakhir yang menjawab)"),
+}
+
+
+def layer_short(key: str) -> str:
+    """A layer's name (:data:`LAYER_NAMES`); an unknown key is shown as it is."""
+    return str(LAYER_NAMES.get(key, key))
+
+
+def layer_label(key: str) -> str:
+    """A layer's full name (:data:`LAYER_TITLES`), for report headings."""
+    return str(LAYER_TITLES.get(key, key))
 
 EVIDENCE_PROBLEMS = {
     "too_large": _l("Berkas melebihi batas ukuran unggahan."),
@@ -54,8 +73,9 @@ EVIDENCE_PROBLEMS = {
     "unsupported_type": _l("Jenis berkas tidak didukung. Unggah PDF, JPG, PNG, XLSX atau DOCX."),
     "mismatch": _l("Isi berkas tidak sesuai dengan ekstensinya."),
     "macro": _l("Berkas berisi makro (misalnya .xlsm/.docm) tidak diterima demi keamanan."),
-    "legacy_office": _l("Format Office lama (.doc/.xls) atau berkas terenkripsi tidak diterima; simpan sebagai "
-                        ".docx/.xlsx tanpa kata sandi."),
+    "legacy_office": _l("Format Office lama (.doc/.xls) tidak diterima; simpan sebagai .docx/.xlsx."),
+    "encrypted": _l("Berkas Office yang dilindungi kata sandi tidak diterima; simpan tanpa kata sandi sebagai "
+                    ".docx/.xlsx, lalu unggah kembali."),
     "corrupt": _l("Berkas rusak atau tidak dapat dibaca."),
     "zip_bomb": _l("Berkas terlalu besar setelah dibuka dan ditolak."),
     "bad_url": _l("Tautan harus diawali http:// atau https://."),

@@ -1,4 +1,4 @@
-"""Small helpers shared by views: the acting user, the client address, safe redirects."""
+"""Small helpers shared by views: the acting user, the client address, safe redirects, ``can``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import request
 from flask_login import current_user
 
 from zi_assess.audit import Actor
+from zi_assess.authz import allowed
 
 
 def client_ip() -> str | None:
@@ -23,3 +24,10 @@ def safe_next(target: str | None) -> str | None:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     return target
+
+
+def can(action: str, obj: object = None) -> bool:
+    """Whether the signed-in user may do ``action`` (on ``obj``): templates show a link or a button
+    only when the page behind it would let the user in (the same :func:`zi_assess.authz.authorize`)."""
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    return allowed(user, action, obj)

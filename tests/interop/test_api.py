@@ -181,7 +181,7 @@ def limited(app_config):
 
 @pytest.fixture
 def moved(app_config):
-    yield from _second_app(app_config | {"PORTALRB_API_PREFIX": "/integrasi/portalrb/", "WTF_CSRF_ENABLED": True})
+    yield from _second_app(app_config | {"PORTALRB_API_PREFIX": "/integrasi/portalrb/"})
 
 
 def test_rate_limit_per_key_counts_refusals_too(team, key, propose, limited):

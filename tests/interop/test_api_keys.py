@@ -66,7 +66,7 @@ def test_invalid_key_forms_create_nothing(team, login, data, message):
 
 @pytest.fixture
 def csrf_app(app_config):
-    app = create_app(app_config | {"WTF_CSRF_ENABLED": True})
+    app = create_app(app_config)  # its own client: it adds no CSRF token by itself
     yield app
     with app.app_context():
         for engine in db.engines.values():

@@ -112,7 +112,7 @@ def test_jawaban_sheet_holds_both_layers_notes_and_evidence_as_text(team, login,
     assert evidence[0] == "https://drive.example/sk-tim"
     assert evidence[1].startswith("http://localhost/data-dukung/") and evidence[1].endswith("/unduh")
     assert ws["M126"].value == ws["M127"].value == "https://drive.example/sk-tim"  # R1.i.a: both count rows
-    assert ws["N1"].value == "Jawaban TPI" and ws["K1"].value == "Jawaban Mandiri (unit)"
+    assert ws["N1"].value == "Jawaban TPI" and ws["K1"].value == "Jawaban Mandiri"
     assert ws["K175"].value == '=IF(COUNT(K176,K177,K178)<3,"",K176+K177+K178)'
     info = {row[0]: row[2] for row in wb["Info"].iter_rows(values_only=True)}
     assert (info["unit_code"], info["year"], info["unit_layer"], info["evaluator_layer"]) == (

@@ -137,7 +137,7 @@ def _sub_area(data: dict, node_id: int) -> dict:
         (lambda d: d["data"][0]["children"].pop(), "has 1 sub_komponen; the template expects 2"),
         (lambda d: d.update(total_soal=120), "total_soal: says 120 but the tree holds 127 soals"),
         (lambda d: _sub_area(d, 4)["soals"][1].update(id=1), "soal 1: soal id used twice"),
-        (lambda d: _sub_area(d, 4)["soals"][0].pop("excel_baris"), "missing key 'excel_baris'"),
+        (lambda d: _sub_area(d, 4)["soals"][0].pop("excel_baris"), "excel_baris: missing key"),
         (lambda d: _sub_area(d, 4).update(bobot_maksimal=0.75), "sub-area weights add up to 4.25, expected 4"),
     ],
 )

@@ -12,7 +12,7 @@ from tests.reports.conftest import MANDIRI_NOTES, TPI_NOTES
 from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import Layer, Status
 from zi_assess.extensions import db
-from zi_assess.models import StatusChange, StoredReport
+from zi_assess.models import AuditEvent, StatusChange, StoredReport
 from zi_assess.reports.context import lock_change_id
 
 
@@ -128,6 +128,10 @@ def test_cli_renders_every_report(decided, team, runner, tmp_path, kind):
     assert result.exit_code == 0, result.output
     text = pdfutil.text(out.read_bytes())
     assert "91,90" in text and "Unit 1" in text
+    # no made-up administrator: the command reads as zi-assess itself and is audited as such
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action.in_(("report.download", "report.recap")))
+                              .order_by(AuditEvent.id.desc()))
+    assert (event.actor_email, event.actor_id) == ("system:cli", None)
     if kind == "lhe":
         again = runner.invoke(args=[*args, "-o", str(out)])
         assert "final, from storage" in again.output

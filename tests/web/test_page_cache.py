@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zi_assess.assessments import operations as ops
+from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.domain.workflow import Layer
 from zi_assess.evidence import operations as evidence_ops
 from zi_assess.extensions import db
@@ -34,7 +35,7 @@ def test_every_operation_bumps_the_revision(team, flow, actor_for, best_answers)
 
 
 def evidence_id(assessment_id):
-    return evidence_ops.assessment_evidence(assessment_id)[0].id
+    return assessment_evidence(assessment_id)[0].id
 
 
 def test_a_cached_page_shows_the_change_made_elsewhere(team, flow, login, actor_for):

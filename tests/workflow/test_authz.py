@@ -5,10 +5,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from zi_assess.authz import ACTIONS, PermissionDenied, authorize, can_view, visible_assessments, visible_units
-from zi_assess.domain.workflow import TRANSITIONS, Status
+from zi_assess.authz import (
+    ACTIONS,
+    SYSTEM_ACTIONS,
+    PermissionDenied,
+    SystemPrincipal,
+    allowed,
+    authorize,
+    can_view,
+    creatable_units,
+    instansi_for,
+    visible_assessments,
+    visible_units,
+)
+from zi_assess.domain.workflow import TRANSITIONS, Layer, Status
 from zi_assess.extensions import db
-from zi_assess.models import Assessment, Predicate
+from zi_assess.models import Assessment, ExportJob, Predicate
 
 ROLES = ("operator", "head", "tpi", "tpi_lead", "manager", "tpn", "national", "admin")
 UNIT_SIDE = {"operator", "head"}
@@ -32,15 +44,24 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "assessment.create": (None, {"head", "tpi_lead", "admin"}, {"admin"}),
     "prerequisite.edit": (None, {"head", "tpi_lead", "admin"}, {"admin"}),
     "recap.view": (None, INSTANSI_READERS | {"national", "admin"}, {"national", "admin"}),
+    "recap.national": (None, {"national", "admin"}, {"national", "admin"}),
+    "export.lhe": (None, {"tpi_lead", "manager", "national", "admin"}, {"national", "admin"}),
+    # own: a job the manager started; other: one another instansi's TPI lead started
+    "export.follow": (None, {"manager", "admin"}, {"admin"}),
+    # own: the TPI review queue; other: the TPN one
+    "review.queue": (None, TPI_SIDE, {"tpn"}),
     "users.manage": (None, {"admin"}, {"admin"}),
+    "api_keys.manage": (None, {"admin"}, {"admin"}),
+    # own: the user's own account; other: somebody else's
+    "profile.edit": (None, set(ROLES), set()),
 }
 for name, spec in TRANSITIONS.items():
     held = {"unit_head": "head", "tpi_evaluator": "tpi", "tpi_lead": "tpi_lead", "tpn_evaluator": "tpn",
             "national_manager": "national"}
-    allowed = {held[r] for r in spec.roles}
+    takers = {held[r] for r in spec.roles}
     source = next(iter(sorted(spec.sources)))
     national_step = source in (Status.PROPOSED, Status.TPN_DESK, Status.TPN_FIELD)
-    MATRIX[f"transition.{name}"] = (source, allowed, allowed if national_step else set())
+    MATRIX[f"transition.{name}"] = (source, takers, takers if national_step else set())
 
 
 def test_matrix_covers_every_action():
@@ -55,18 +76,30 @@ def test_permission_matrix(team, key, scope):
     unit = team.unit if scope == "own" else team.other_unit
     if action in ("assessment.create", "prerequisite.edit"):
         target = unit
-    elif action == "recap.view":
+    elif action in ("recap.view", "export.lhe"):
         target = unit.instansi
-    elif action == "users.manage":
+    elif action in ("users.manage", "api_keys.manage", "recap.national"):
         target = None
+    elif action == "export.follow":
+        starter = team.manager if scope == "own" else team.other_tpi_lead
+        target = ExportJob(id=f"job-{scope}", kind="lhe", created_by_id=starter.id, instansi_id=unit.instansi_id,
+                           year=2026, locale="id", backend="pool", status="queued", total=0)
+        db.session.add(target)
+        db.session.flush()
+    elif action == "review.queue":
+        target = Layer.TPI if scope == "own" else Layer.TPN_DESK
+    elif action == "profile.edit":
+        target = None  # the user's own account (own) or another's (other), set per role below
     else:
         target = Assessment(unit=unit, year=2026, target_predicate=Predicate.WBK, criteria_id="permenpanrb-90-2021",
                             status=status)
         db.session.add(target)
         db.session.flush()
-    allowed = own_allowed if scope == "own" else other_allowed
+    expected = own_allowed if scope == "own" else other_allowed
     for role in ROLES:
         user = getattr(team, role)
+        if action == "profile.edit":
+            target = user if scope == "own" else team.other_head
         try:
             authorize(user, action, target)
             outcome = True
@@ -75,7 +108,7 @@ def test_permission_matrix(team, key, scope):
             if isinstance(target, Assessment):
                 # what the user cannot see answers 404, what they see but may not do answers 403
                 assert exc.hide is (not can_view(user, target)), (role, key, scope)
-        assert outcome is (role in allowed), (role, key, scope)
+        assert outcome is (role in expected), (role, key, scope)
 
 
 def test_anonymous_and_inactive_users_are_refused(team):
@@ -107,3 +140,39 @@ def test_query_scoping(team):
     assert set(db.session.scalars(visible_units(team.head))) == {team.unit}
     assert set(db.session.scalars(visible_units(team.manager))) == {team.unit}
     assert set(db.session.scalars(visible_units(team.national))) == {team.unit, team.other_unit}
+
+
+def test_per_instansi_actions_without_an_instansi_ask_for_at_least_one(team, make_instansi, make_user):
+    """The nav and the recap/export pages ask "may this user recap or export anything at all?"."""
+    assert {r for r in ROLES if allowed(getattr(team, r), "recap.view")} == INSTANSI_READERS | {"national", "admin"}
+    assert {r for r in ROLES if allowed(getattr(team, r), "export.lhe")} == {"tpi_lead", "manager", "national",
+                                                                            "admin"}
+    names = {r: [i.name for i in db.session.scalars(instansi_for(getattr(team, r), "recap.view"))] for r in ROLES}
+    assert names["manager"] == names["tpi"] == ["Kementerian Uji"] and names["operator"] == []
+    assert names["national"] == names["admin"] == ["Kementerian Uji", "Pemkot Lain"]
+    assert [i.name for i in db.session.scalars(instansi_for(team.tpi, "export.lhe"))] == []
+
+
+def test_opening_an_assessment_needs_a_unit_to_open_it_for(team, make_instansi, make_user):
+    assert {r for r in ROLES if allowed(getattr(team, r), "assessment.create")} == {"head", "tpi_lead", "admin"}
+    assert set(db.session.scalars(creatable_units(team.tpi_lead))) == {team.unit}
+    assert set(db.session.scalars(creatable_units(team.head))) == {team.unit}
+    assert set(db.session.scalars(creatable_units(team.admin))) == {team.unit, team.other_unit}
+    lead_without_units = make_user("tpi_lead", make_instansi("Instansi tanpa unit"))
+    assert not allowed(lead_without_units, "assessment.create")  # the "new assessment" page would be empty
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_the_system_principal_has_its_own_explicit_rule(team, action):
+    """zi-assess itself (CLI, demo, migrations) sets up the organisation and reads; it never answers,
+    comments or takes a workflow step, which always need a person with a role."""
+    system = SystemPrincipal("cli")
+    assessment = Assessment(unit=team.unit, year=2026, target_predicate=Predicate.WBK,
+                            criteria_id="permenpanrb-90-2021", status=Status.TPI_REVIEW)
+    db.session.add(assessment)
+    db.session.flush()
+    targets = {"assessment.create": team.unit, "prerequisite.edit": team.unit, "recap.view": team.instansi,
+               "export.lhe": team.instansi, "review.queue": Layer.TPI, "profile.edit": team.admin}
+    assert allowed(system, action, targets.get(action, assessment)) is (action in SYSTEM_ACTIONS)
+    assert not any(a.startswith(("transition.", "answer.", "comment.", "evidence.add")) for a in SYSTEM_ACTIONS)
+    assert set(db.session.scalars(visible_assessments(system))) == {assessment}

@@ -44,12 +44,17 @@ def test_users_create(runner):
     instansi = org.create_instansi(SYSTEM, "Kementerian CLI", InstansiKind.KEMENTERIAN)
     org.create_unit(SYSTEM, instansi, "Unit CLI", "CLI-1")
     db.session.commit()
+    before = db.session.scalar(select(func.max(AuditEvent.id)))
     result = runner.invoke(args=["users", "create", "--email", "Kepala@CLI.zi", "--name", "Kepala",
                                  "--password", PASSWORD, "--role", "unit_head:CLI-1",
                                  "--role", "tpi_lead:Kementerian CLI"])
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "kepala@cli.zi"))
     assert sorted(r.role.value for r in user.roles) == ["tpi_lead", "unit_head"]
+    # the command acts as zi-assess itself, through authz's rule for the system, and is audited as such
+    made = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+    assert [e.action for e in made] == ["user.create", "role.assign", "role.assign"]
+    assert {(e.actor_email, e.actor_id) for e in made} == {("system:cli", None)}
     again = runner.invoke(args=["users", "create", "--email", "kepala@cli.zi", "--name", "x", "--password", PASSWORD])
     assert again.exit_code != 0 and "email_taken" in again.output
     weak = runner.invoke(args=["users", "create", "--email", "w@cli.zi", "--name", "x", "--password", "short"])
@@ -67,6 +72,11 @@ def test_demo_is_idempotent_and_covers_every_state(runner):
 
     before = counts()
     assert before[:4] == (2, 5, 16, 5)
+    setup = db.session.scalars(select(AuditEvent.actor_email).where(AuditEvent.action.in_(
+        ("instansi.create", "unit.create", "user.create", "role.assign", "prerequisite.change")))).all()
+    assert len(setup) == 2 + 5 + 16 + 16 + 7 and set(setup) == {"system:demo"}
+    steps = set(db.session.scalars(select(AuditEvent.actor_email).where(AuditEvent.action == "transition")))
+    assert steps and not any(email.startswith("system:") for email in steps)  # people take the steps
     second = runner.invoke(args=["demo", "--if-empty"])
     assert second.exit_code == 0 and counts() == before
     statuses = set(db.session.scalars(select(Assessment.status)))

@@ -112,7 +112,7 @@ def test_idle_sessions_expire(app, client, make_user):
 def test_cookie_flags_and_csrf(app_config, make_user):
     from zi_assess import create_app
 
-    secure = create_app(app_config | {"SECURE_COOKIES": True, "WTF_CSRF_ENABLED": True})
+    secure = create_app(app_config | {"SECURE_COOKIES": True})
     with secure.app_context():
         client = secure.test_client()
         page = client.get("/masuk")

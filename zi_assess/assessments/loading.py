@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.extensions import db
-from zi_assess.models import Answer, Assessment, Unit
+from zi_assess.models import Answer, Assessment, Evidence, Unit
 
 
 class AnswerRow(NamedTuple):
@@ -96,3 +96,14 @@ def load_bundle(assessment_id: int, assessment: Assessment | None = None) -> Ass
         answer = AnswerRow(*row)
         grouped.setdefault(answer.layer, {})[answer.indicator_id] = answer
     return AssessmentBundle(assessment, grouped)
+
+
+def assessment_evidence(assessment_id: int) -> list[Evidence]:
+    """Every live evidence record of an assessment, with links (one query plus the links).
+
+    A read, so it lives with the other loaders: the assessment pages list evidence without
+    depending on the evidence package (which writes evidence and depends on assessments)."""
+    return list(db.session.scalars(
+        select(Evidence).where(Evidence.assessment_id == assessment_id, Evidence.removed_at.is_(None))
+        .order_by(Evidence.id)
+    ))

@@ -29,7 +29,7 @@ from zi_assess.domain.contract import ScoreResult, result_to_dict
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
 from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
-from zi_assess.extensions import db
+from zi_assess.extensions import db, savepoint
 from zi_assess.models import (
     Answer,
     AreaRevision,
@@ -144,11 +144,11 @@ def create_assessment(
         unit=unit, year=year, target_predicate=target, criteria_id=criteria.id, status=Status.DRAFT,
         created_by_id=actor.user_id,
     )
-    db.session.add(assessment)
     try:
-        db.session.flush()
+        with savepoint():
+            db.session.add(assessment)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise WorkflowRefused("create", "exists", f"{unit.code} {year}") from None
     db.session.add_all(AreaRevision(assessment_id=assessment.id, area=area, revision=1) for area in PAGE_AREAS)
     record(actor, "assessment.create", assessment_id=assessment.id,
@@ -201,27 +201,19 @@ def save_answers(
     orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
         Answer.assessment_id == assessment_id, Answer.layer == layer,
         Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
-    saved: list[Answer] = []
     for item, value, note in changing:
         stored = orm_rows.get(item.indicator_id)
         if stored is not None and stored.version != getattr(current.get(item.indicator_id), "version", None):
             raise StaleAnswer([_conflict(item, value, note, stored)])  # saved by someone since we read it
-        before = {"value": stored.value, "note": stored.note} if stored is not None else None
-        if stored is None:
-            stored = Answer(assessment_id=assessment_id, indicator_id=item.indicator_id, layer=layer, value=value,
-                            note=note, author_id=actor.user_id)
-            db.session.add(stored)
-        else:
-            stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
-        action = "answer.change" if before is None or before["value"] != value else "answer.note"
-        record(actor, action, assessment_id=assessment_id, indicator_id=item.indicator_id, layer=layer.value,
-               before=before, after={"value": value, "note": note})
-        saved.append(stored)
+    saved: list[Answer] = []
     try:
-        db.session.flush()
+        with savepoint():
+            for item, value, note in changing:
+                saved.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
+                                           orm_rows.get(item.indicator_id)))
+            db.session.flush()
     except (StaleDataError, IntegrityError):
-        # Another save won the race between our read and our write.
-        db.session.rollback()
+        # Another save won the race between our read and our write; the savepoint undid ours.
         fresh = load_bundle(assessment_id)
         theirs = fresh.layer_answers(layer) if fresh else {}
         raise StaleAnswer(
@@ -238,6 +230,22 @@ def save_answers(
     bundle.__dict__.pop("effective", None)
     refresh_current_scores(bundle, [layer])
     return saved
+
+
+def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str,
+                  stored: Answer | None) -> Answer:
+    """Insert or update one answer row, with its audit event (flushed by the caller)."""
+    before = {"value": stored.value, "note": stored.note} if stored is not None else None
+    if stored is None:
+        stored = Answer(assessment_id=assessment_id, indicator_id=indicator_id, layer=layer, value=value,
+                        note=note, author_id=actor.user_id)
+        db.session.add(stored)
+    else:
+        stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
+    action = "answer.change" if before is None or before["value"] != value else "answer.note"
+    record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
+           before=before, after={"value": value, "note": note})
+    return stored
 
 
 def save_answer(

@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
-from zi_assess.assessments.loading import AssessmentBundle
+from zi_assess.assessments.loading import AssessmentBundle, assessment_evidence
 from zi_assess.assessments.scores import AssessmentScores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet
 from zi_assess.domain.workflow import LAYERS, Layer
-from zi_assess.evidence.operations import assessment_evidence
 from zi_assess.extensions import db
 from zi_assess.messages import LAYER_NAMES
 from zi_assess.models import ReviewComment, User

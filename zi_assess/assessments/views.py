@@ -16,6 +16,7 @@ from sqlalchemy.orm import lazyload
 
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import EVIDENCE_TYPED_KEY, AreaFormBase, StepForm, area_form_class, field_key
+from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.page_cache import AreaParts, area_parts_cache
 from zi_assess.assessments.presenters import (
     area_indicators,
@@ -28,7 +29,6 @@ from zi_assess.authz import assessment_roles, editable_layer
 from zi_assess.domain import AnswerError, load_criteria, verdict
 from zi_assess.domain.gap import GapReport, improvement_steps
 from zi_assess.domain.workflow import LAYERS, Layer, Status, available_transitions
-from zi_assess.evidence.operations import assessment_evidence
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.messages import answer_message

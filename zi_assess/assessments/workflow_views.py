@@ -8,15 +8,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
+from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
-from zi_assess.authz import allowed, visible_units
+from zi_assess.authz import authorize, creatable_units
 from zi_assess.domain.workflow import TRANSITIONS, Layer
-from zi_assess.evidence.operations import assessment_evidence
 from zi_assess.extensions import db
 from zi_assess.messages import workflow_message
 from zi_assess.models import Predicate, Unit
@@ -28,10 +27,8 @@ bp = Blueprint("workflow", __name__, url_prefix="/penilaian")
 @bp.route("/baru", methods=["GET", "POST"])
 @login_required
 def new() -> Any:
-    units = [u for u in db.session.scalars(visible_units(current_user, select(Unit)).order_by(Unit.name))
-             if allowed(current_user, "assessment.create", u)]
-    if not units:
-        abort(403)
+    authorize(current_user, "assessment.create")  # 403 when there is no unit to open an assessment for
+    units = db.session.scalars(creatable_units(current_user).order_by(Unit.name)).all()
     form = NewAssessmentForm()
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
     if request.method == "GET":

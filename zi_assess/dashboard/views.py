@@ -14,14 +14,13 @@ from sqlalchemy.orm import joinedload
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.page_cache import PageCache
 from zi_assess.assessments.scores import effective_sheet
-from zi_assess.authz import visible_assessments
+from zi_assess.authz import allowed, own_unit_ids, visible_assessments
 from zi_assess.domain import verdicts
 from zi_assess.domain.workflow import Layer, Status
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
-from zi_assess.models import Assessment, Deadline, Role, Unit
+from zi_assess.models import Assessment, Deadline, Unit
 from zi_assess.models.base import as_utc, utcnow
-from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 from zi_assess.recap import recap_rows
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
@@ -101,21 +100,18 @@ def _queue(statuses: tuple[Status, ...]) -> list[tuple[Assessment, int]]:
 @bp.get("/")
 @login_required
 def index() -> str:
-    roles = {a.role for a in current_user.roles}
-    unit_ids = {a.unit_id for a in current_user.roles if a.role in UNIT_ROLES and a.unit_id}
-    context: dict[str, Any] = {"roles": roles}
+    """What each role works on; which sections show is asked of authz, like every permission."""
+    unit_ids = set(own_unit_ids(current_user))
+    context: dict[str, Any] = {}
     if unit_ids:
         context["unit_cards"] = _unit_cards(unit_ids)
         context["deadlines"] = _submit_deadlines(list(db.session.scalars(
             select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids)))))
-        context["own_units"] = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids))).all()
-    if roles & {Role.TPI_EVALUATOR, Role.TPI_LEAD}:
+    if allowed(current_user, "review.queue", Layer.TPI):
         context["tpi_queue"] = _queue(TPI_QUEUE)
-    if Role.TPN_EVALUATOR in roles:
+    if allowed(current_user, "review.queue", Layer.TPN_DESK):
         context["tpn_queue"] = _queue(TPN_QUEUE)
-    if roles & {Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN, Role.TPI_LEAD}:
+    if allowed(current_user, "recap.view"):
         recap = context["recap"] = recap_rows(current_user, limit=200)
         context["recap_chart"] = totals_chart(recap, Fmt(current_locale())) if recap else None
-    context["can_create"] = bool(roles & {Role.UNIT_HEAD, Role.TPI_LEAD, Role.ADMIN})
-    context["instansi_roles"] = roles & INSTANSI_ROLES
     return render_template("dashboard/index.html", **context)

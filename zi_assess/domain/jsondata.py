@@ -1,15 +1,17 @@
-"""Reading criteria JSON files strictly: every key consumed, every type checked, errors with a path.
+"""Reading JSON data strictly: every type checked, errors with a path — zi-assess's one JSON validator.
 
 A wrong weight silently changes public predicates, so a criteria file with an unknown key, a
 missing key or a value of the wrong type is refused, naming the file and the key path
-(``areas/1-manajemen-perubahan.json: aspects.P.sub_areas[0].bobot``).
+(``areas/1-manajemen-perubahan.json: aspects.P.sub_areas[0].bobot``). External formats that may
+grow (the PortalRB master soal list) are read with the same :class:`JsonNode`, without calling
+:meth:`JsonNode.done`, and raise their own error type (``error=``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,28 +30,37 @@ class CriteriaError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
-class JsonNode:
-    """A JSON object being read: every key must be consumed, with the right type."""
+#: builds the exception of a reader: (file, key path, problem) → error
+ErrorFactory = Callable[[str, str, str], ValueError]
 
-    def __init__(self, data: Any, file: str, path: str) -> None:
+
+class JsonNode:
+    """A JSON object being read: every key must be consumed (see :meth:`done`), with the right type."""
+
+    def __init__(self, data: Any, file: str, path: str, *, error: ErrorFactory = CriteriaError) -> None:
         if not isinstance(data, dict):
-            raise CriteriaError(file, path, f"expected an object, got {type(data).__name__}")
+            raise error(file, path, f"expected an object, got {type(data).__name__}")
         self.data: dict[str, Any] = data
         self.file = file
         self.path = path
+        self._error = error
         self._seen: set[str] = set()
 
     def _sub(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def error(self, key: str, message: str) -> CriteriaError:
-        return CriteriaError(self.file, self._sub(key), message)
+    def error(self, key: str, message: str) -> ValueError:
+        return self._error(self.file, self._sub(key), message)
+
+    def child(self, data: Any, path: str) -> JsonNode:
+        """A node for an object found inside this one (a list item), with the same file and error type."""
+        return JsonNode(data, self.file, path, error=self._error)
 
     def _get(self, key: str, required: bool) -> Any:
         self._seen.add(key)
         if key not in self.data:
             if required:
-                raise CriteriaError(self.file, self._sub(key), "missing key")
+                raise self.error(key, "missing key")
             return None
         return self.data[key]
 
@@ -71,6 +82,12 @@ class JsonNode:
             raise self.error(key, f"expected a number, got {value!r}")
         return float(value)
 
+    def integer(self, key: str) -> int:
+        value = self._get(key, True)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(key, f"expected an integer, got {value!r}")
+        return value
+
     def int_or_none(self, key: str) -> int | None:
         value = self._get(key, False)
         if value is None:
@@ -91,7 +108,7 @@ class JsonNode:
         value = self._get(key, required)
         if value is None and not required:
             return None
-        return JsonNode(value, self.file, self._sub(key))
+        return JsonNode(value, self.file, self._sub(key), error=self._error)
 
     def raw(self, key: str, *, required: bool = True) -> Any:
         return self._get(key, required)
@@ -99,7 +116,7 @@ class JsonNode:
     def done(self) -> None:
         unknown = sorted(set(self.data) - self._seen)
         if unknown:
-            raise CriteriaError(self.file, self._sub(unknown[0]), "unknown key")
+            raise self.error(unknown[0], "unknown key")
 
 
 def read_json(folder: Path, name: str) -> Any:

@@ -45,6 +45,7 @@ from zi_assess.domain.portalrb_master import (
     parse_master,
     strip_numbering,
 )
+from zi_assess.filenames import slug
 
 __all__ = ["PortalRbError", "build_criteria", "import_master", "load_master", "master_path_of", "parse_master"]
 
@@ -163,10 +164,6 @@ def _indicators(node: MasterNode, template_inds: tuple[Indicator, ...], scales: 
     return list(out.values())
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "area"
-
-
 def build_criteria(master: MasterList, template: Criteria, criteria_id: str, master_ref: str) -> dict[str, Any]:
     """The files of the new criteria folder: relative path → JSON document."""
     roots = master.roots
@@ -213,7 +210,7 @@ def build_criteria(master: MasterList, template: Criteria, criteria_id: str, mas
     files: dict[str, Any] = {}
     areas_json = []
     for area in template.areas:
-        name = f"areas/{area.id}-{_slug(area.name)}.json"
+        name = f"areas/{area.id}-{slug(area.name, fallback='area', lower=True, max_length=80)}.json"
         files[name] = area_docs[area.id]
         areas_json.append({"id": area.id, "name": area.name, "name_en": area.name_en,
                            "bobot": area_bobot[area.id], "file": name})

@@ -1,14 +1,14 @@
 """Reading a PortalRB "master soal" JSON: the LKE tree of one evaluation year, with its soal ids and
 the Excel row and columns of every answer in the official "Jawaban" sheet.
 
-Only the keys zi-assess uses are validated (an external format may grow); errors name the node
+Only the keys zi-assess uses are validated (an external format may grow: read with the strict
+:class:`~zi_assess.domain.jsondata.JsonNode`, without refusing unknown keys); errors name the node
 (``soal 12.excel_baris: …``). Pure: used by the criteria importer and by the Excel layout.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zi_assess.domain.criteria import Criteria
+from zi_assess.domain.jsondata import JsonNode
 from zi_assess.domain.loader import CRITERIA_ROOT
 
 COLUMN_KEYS = ("jawaban_unit", "catatan_unit", "bukti_dukung_unit", "jawaban_tpi", "catatan_tpi")
@@ -107,61 +108,57 @@ def strip_numbering(name: str) -> str:
     return _NUMBERING.sub("", name, count=1).strip()
 
 
-def _get(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    if key not in obj:
-        raise PortalRbError(where, f"missing key {key!r}")
-    value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise PortalRbError(f"{where}.{key}", f"unexpected value {value!r}")
-    return value
+def _master_error(_file: str, path: str, message: str) -> PortalRbError:
+    return PortalRbError(path, message)
 
 
-def _number(obj: dict[str, Any], key: str, where: str) -> float:
-    value = float(_get(obj, key, (int, float), where))
-    if not math.isfinite(value) or value < 0:
-        raise PortalRbError(f"{where}.{key}", f"expected a non-negative number, got {value!r}")
+def _node_of(raw: Any, where: str) -> JsonNode:
+    return JsonNode(raw, "", where, error=_master_error)
+
+
+def _amount(node: JsonNode, key: str) -> float:
+    """A weight or multiplier: a finite number, never negative."""
+    value = node.number(key)
+    if value < 0:
+        raise node.error(key, f"expected a non-negative number, got {value!r}")
     return value
 
 
 def _soal(raw: Any, where: str) -> MasterSoal:
-    if not isinstance(raw, dict):
-        raise PortalRbError(where, "expected an object")
-    soal_id = _get(raw, "id", int, where)
-    where = f"soal {soal_id}"
+    node = _node_of(raw, where)
+    soal_id = node.integer("id")
+    node = _node_of(raw, f"soal {soal_id}")
     skema = []
-    for i, item in enumerate(_get(raw, "skema_penilaian", list, where)):
-        if not isinstance(item, dict):
-            raise PortalRbError(f"{where}.skema_penilaian[{i}]", "expected an object")
-        path = f"{where}.skema_penilaian[{i}]"
-        skema.append((_get(item, "key", str, path), _text(_get(item, "label", str, path)),
-                      _number(item, "multiplier", path)))
+    for item, path in node.each("skema_penilaian"):
+        option = node.child(item, path)
+        skema.append((option.text("key", allow_empty=True), _text(option.text("label", allow_empty=True)),
+                      _amount(option, "multiplier")))
     columns = {}
     for key in COLUMN_KEYS:
-        letter = _get(raw, f"excel_kolom_{key}", str, where).strip().upper()
+        letter = node.text(f"excel_kolom_{key}", allow_empty=True).strip().upper()
         if not _COLUMN.match(letter):
-            raise PortalRbError(f"{where}.excel_kolom_{key}", f"not a column letter: {letter!r}")
+            raise node.error(f"excel_kolom_{key}", f"not a column letter: {letter!r}")
         columns[key] = letter
-    row = _get(raw, "excel_baris", int, where)
+    row = node.integer("excel_baris")
     if row < 2:
-        raise PortalRbError(f"{where}.excel_baris", "rows start at 2 (row 1 holds the column headers)")
+        raise node.error("excel_baris", "rows start at 2 (row 1 holds the column headers)")
     return MasterSoal(
-        id=soal_id, text=_text(_get(raw, "teks_pertanyaan", str, where)),
-        kriteria=_text(_get(raw, "kriteria_nilai", str, where)), jenis=_get(raw, "jenis_jawaban", str, where),
-        bobot=_number(raw, "bobot_maksimal", where), skema=tuple(skema),
-        sheet=_get(raw, "excel_sheet", str, where), row=row, columns=columns,
+        id=soal_id, text=_text(node.text("teks_pertanyaan", allow_empty=True)),
+        kriteria=_text(node.text("kriteria_nilai", allow_empty=True)),
+        jenis=node.text("jenis_jawaban", allow_empty=True), bobot=_amount(node, "bobot_maksimal"),
+        skema=tuple(skema), sheet=node.text("excel_sheet", allow_empty=True), row=row, columns=columns,
     )
 
 
 def _node(raw: Any, where: str) -> MasterNode:
-    if not isinstance(raw, dict):
-        raise PortalRbError(where, "expected an object")
-    node_id = _get(raw, "id", int, where)
-    where = f"{raw.get('level', 'node')} {node_id}"
+    node = _node_of(raw, where)
+    node_id = node.integer("id")
+    node = _node_of(raw, f"{raw.get('level', 'node')} {node_id}")
     return MasterNode(
-        id=node_id, name=_get(raw, "nama", str, where), level=_get(raw, "level", str, where),
-        bobot=_number(raw, "bobot_maksimal", where),
-        children=tuple(_node(c, f"{where}.children[{i}]") for i, c in enumerate(raw.get("children") or [])),
-        soals=tuple(_soal(s, f"{where}.soals[{i}]") for i, s in enumerate(raw.get("soals") or [])),
+        id=node_id, name=node.text("nama", allow_empty=True), level=node.text("level", allow_empty=True),
+        bobot=_amount(node, "bobot_maksimal"),
+        children=tuple(_node(c, path) for c, path in node.each("children", required=False)),
+        soals=tuple(_soal(s, path) for s, path in node.each("soals", required=False)),
     )
 
 
@@ -169,8 +166,9 @@ def parse_master(data: Any) -> MasterList:
     """Validate the parts of a master soal document that zi-assess uses (other keys are ignored)."""
     if not isinstance(data, dict):
         raise PortalRbError("", "expected a JSON object with 'tahun' and 'data'")
-    tahun = _get(data, "tahun", int, "")
-    roots = tuple(_node(item, f"data[{i}]") for i, item in enumerate(_get(data, "data", list, "")))
+    doc = _node_of(data, "")
+    tahun = doc.integer("tahun")
+    roots = tuple(_node(item, path) for item, path in doc.each("data"))
     master = MasterList(tahun, str(data.get("generated_at") or ""), roots)
     seen: dict[int, int] = {}
     for root in roots:

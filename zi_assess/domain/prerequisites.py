@@ -4,7 +4,9 @@ The rules are data (``criteria/prasyarat/<id>.json``), versioned apart from the 
 2024 amendment changed them without touching the LKE. Values are recorded per unit and year;
 a value not recorded yet is reported as ``missing``, never as passed. Pemda units of the afirmasi
 types (RSUD, Dukcapil, Samsat, PTSP, pendidikan, ketenagakerjaan) may be proposed while
-prerequisites are unmet: their failures are marked ``waived``.
+prerequisites are unmet: their failures are marked ``waived``. Which instansi kinds are pemda and
+which unit types are afirmasi is data too (``pemda_instansi_kinds``, ``afirmasi_unit_types``);
+:meth:`PrerequisiteRules.is_afirmasi` is the one place that applies it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from zi_assess.domain.loader import CRITERIA_ROOT
 
 Status = Literal["pass", "fail", "missing"]
 DEFAULT_PREREQUISITES_ID = "permenpanrb-5-2024"
-PEMDA_KINDS = frozenset({"pemprov", "pemkab", "pemkot"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +48,17 @@ class PrerequisiteRules:
     id: str
     title: str
     rules: tuple[PrerequisiteRule, ...]
+    #: instansi kinds that are local governments (their own Indeks RB minimum, and afirmasi)
+    pemda_instansi_kinds: frozenset[str]
     afirmasi_unit_types: frozenset[str]
+
+    def is_pemda(self, instansi_kind: str) -> bool:
+        """Whether an instansi of this kind is a local government (pemerintah daerah)."""
+        return instansi_kind in self.pemda_instansi_kinds
+
+    def is_afirmasi(self, instansi_kind: str, unit_type: str) -> bool:
+        """A pemda unit of an afirmasi type: may be proposed while its prerequisites are unmet."""
+        return self.is_pemda(instansi_kind) and unit_type in self.afirmasi_unit_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +135,9 @@ def load_prerequisites(rules_id: str = DEFAULT_PREREQUISITES_ID) -> Prerequisite
                              kind, scale, minimum, minimum_pemda)
         )
         node.done()
+    pemda = frozenset(str(t) for t, _ in doc.each("pemda_instansi_kinds"))
     afirmasi = frozenset(str(t) for t, _ in doc.each("afirmasi_unit_types"))
-    result = PrerequisiteRules(doc.text("id"), doc.text("title"), tuple(rules), afirmasi)
+    result = PrerequisiteRules(doc.text("id"), doc.text("title"), tuple(rules), pemda, afirmasi)
     doc.done()
     return result
 
@@ -160,8 +172,8 @@ def check_prerequisites(
     ``requires_predicate`` comes from the LKE thresholds (WBBM needs a current Menuju WBK);
     it is checked against ``current_predicate`` and reported like any prerequisite.
     """
-    is_pemda = instansi_kind in PEMDA_KINDS
-    afirmasi = is_pemda and unit_type in rules.afirmasi_unit_types
+    is_pemda = rules.is_pemda(instansi_kind)
+    afirmasi = rules.is_afirmasi(instansi_kind, unit_type)
     checks = []
     for rule in rules.rules:
         table = rule.minimum_pemda if is_pemda and rule.minimum_pemda else rule.minimum

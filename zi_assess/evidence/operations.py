@@ -8,7 +8,6 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import select
 
 from zi_assess.assessments.operations import NotFound, bump_revision, get_bundle
 from zi_assess.audit import Actor, record
@@ -123,11 +122,3 @@ def evidence_for_download(actor: Actor, evidence_id: int) -> tuple[Evidence, Pat
     if not path.exists():
         raise NotFound(evidence_id)
     return evidence, path
-
-
-def assessment_evidence(assessment_id: int) -> list[Evidence]:
-    """Every live evidence record of an assessment, with links (one query plus the links)."""
-    return list(db.session.scalars(
-        select(Evidence).where(Evidence.assessment_id == assessment_id, Evidence.removed_at.is_(None))
-        .order_by(Evidence.id)
-    ))

@@ -1,8 +1,9 @@
 """Content-addressed evidence storage: check the real type, write atomically, one copy per content.
 
 An upload is streamed into a temporary file inside the evidence folder while it is hashed and
-measured; only when its size and content pass does it get its final name (the SHA-256), by an
-atomic rename. A rejected or failed upload leaves nothing behind.
+measured; only when its size and content pass (:func:`zi_assess.sniffing.sniff_named`) does it
+get its final name (the SHA-256), by an atomic rename. A rejected or failed upload leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -12,23 +13,13 @@ import os
 import re
 import tempfile
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from zi_assess.sniffing import KINDS, FileRejected, sniff_named
+
 CHUNK = 256 * 1024
-#: detected type → (allowed extensions, content type)
-TYPES = {
-    "pdf": ({".pdf"}, "application/pdf"),
-    "jpg": ({".jpg", ".jpeg"}, "image/jpeg"),
-    "png": ({".png"}, "image/png"),
-    "xlsx": ({".xlsx"}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "docx": ({".docx"}, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-}
-MACRO_EXTENSIONS = {".xlsm", ".docm", ".xltm", ".dotm", ".xlsb", ".xlam", ".pptm"}
-#: an Office file may not unpack to more than this (zip bomb guard)
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _BIDI_AND_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _UNSAFE = re.compile(r'[<>:"/\\|?*]+')
 
@@ -61,58 +52,9 @@ def clean_filename(name: str, kind: str | None = None) -> str:
     stem, ext = os.path.splitext(name)
     stem = stem[:100] or "data-dukung"
     ext = ext.lower()
-    if kind is not None and ext not in TYPES[kind][0]:
-        ext = sorted(TYPES[kind][0])[0]
+    if kind is not None and ext not in KINDS[kind].extensions:
+        ext = sorted(KINDS[kind].extensions)[0]
     return stem + ext
-
-
-def _sniff_office(path: Path, ext: str) -> str:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise EvidenceRejected("corrupt") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise EvidenceRejected("zip_bomb")
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise EvidenceRejected("macro")
-    if "[Content_Types].xml" not in names:
-        raise EvidenceRejected("unsupported_type")
-    if "xl/workbook.xml" in names:
-        kind = "xlsx"
-    elif "word/document.xml" in names:
-        kind = "docx"
-    else:
-        raise EvidenceRejected("unsupported_type")
-    if ext not in TYPES[kind][0]:
-        raise EvidenceRejected("mismatch", ext)
-    return kind
-
-
-def sniff(path: Path, filename: str) -> str:
-    """The real type of a stored temporary file, checked against its extension."""
-    ext = os.path.splitext(filename)[1].lower()
-    if ext in MACRO_EXTENSIONS:
-        raise EvidenceRejected("macro")
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"%PDF-"):
-        kind = "pdf"
-    elif head.startswith(b"\xff\xd8\xff"):
-        kind = "jpg"
-    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
-        kind = "png"
-    elif head.startswith(b"PK\x03\x04"):
-        return _sniff_office(path, ext)
-    elif head.startswith(b"\xd0\xcf\x11\xe0"):
-        # legacy .doc/.xls, or an encrypted Office file: neither can be checked for macros
-        raise EvidenceRejected("legacy_office")
-    else:
-        raise EvidenceRejected("unsupported_type")
-    if ext not in TYPES[kind][0]:
-        raise EvidenceRejected("mismatch", ext)
-    return kind
 
 
 def blob_path(root: str | Path, sha256: str) -> Path:
@@ -140,13 +82,16 @@ def store(stream: BinaryIO, filename: str, root: str | Path, max_bytes: int) -> 
             os.fsync(out.fileno())
         if size == 0:
             raise EvidenceRejected("empty")
-        kind = sniff(tmp, filename)
+        try:
+            kind = sniff_named(tmp, filename)
+        except FileRejected as exc:
+            raise EvidenceRejected(exc.code, exc.detail) from None
         sha = digest.hexdigest()
         final = blob_path(root, sha)
         created = not final.exists()
         if created:
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, final)  # atomic on one filesystem
-        return StoredFile(sha, size, TYPES[kind][1], kind, created)
+        return StoredFile(sha, size, KINDS[kind].content_type, kind, created)
     finally:
         tmp.unlink(missing_ok=True)

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from zi_assess.assessments.loading import load_bundle
+from zi_assess.authz import api_key_units
 from zi_assess.extensions import csrf, db
 from zi_assess.interop import operations as ops
 from zi_assess.interop import ratelimit
@@ -106,7 +107,7 @@ def _finish(payload: dict[str, Any], key: ApiKey, detail: dict[str, Any] | None 
 def _units(predicate: Predicate) -> Response:
     key = _authenticate()
     tahun = _tahun()
-    units = proposed_units(key.instansi_id, tahun, predicate)
+    units = proposed_units(key, tahun, predicate)
     if not units:
         raise ApiError(404, "DATA_NOT_FOUND", f"Data pengusulan {predicate.value} untuk instansi ini pada tahun "
                        f"{tahun} belum tersedia.")
@@ -127,7 +128,7 @@ def unit_wbbm() -> Response:
 def jawaban(unit_id: str) -> Response:
     key = _authenticate()
     tahun = _tahun()
-    unit = db.session.scalar(select(Unit).where(Unit.instansi_id == key.instansi_id, Unit.code == unit_id))
+    unit = db.session.scalar(api_key_units(key, select(Unit).where(Unit.code == unit_id)))
     if unit is None:
         elsewhere = db.session.scalar(select(Unit.id).where(Unit.code == unit_id).limit(1))
         if elsewhere is not None:

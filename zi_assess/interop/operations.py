@@ -120,7 +120,7 @@ def _hash(secret: str) -> str:
 
 def create_api_key(actor: Actor, instansi_id: int, name: str) -> tuple[ApiKey, str]:
     """A new key for an instansi; the plain key is returned once and never stored."""
-    authorize(actor.user, "users.manage")
+    authorize(actor.user, "api_keys.manage")
     instansi = db.session.get(Instansi, instansi_id)
     if instansi is None:
         raise NotFound(instansi_id)
@@ -141,7 +141,7 @@ def create_api_key(actor: Actor, instansi_id: int, name: str) -> tuple[ApiKey, s
 
 def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
     """Revoke a key now (repeating it changes nothing)."""
-    authorize(actor.user, "users.manage")
+    authorize(actor.user, "api_keys.manage")
     key = db.session.get(ApiKey, key_id)
     if key is None:
         raise NotFound(key_id)

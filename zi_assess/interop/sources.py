@@ -8,19 +8,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from zi_assess.assessments.loading import AssessmentBundle
-from zi_assess.authz import editable_layer
+from zi_assess.authz import api_key_units, editable_layer
+from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.domain.workflow import PROPOSED_OR_LATER, Layer
 from zi_assess.extensions import db
 from zi_assess.interop.excel_export import ExportData, LayerAnswers
 from zi_assess.interop.layout import layout_for
-from zi_assess.messages import LAYER_NAMES, STATUS_NAMES
-from zi_assess.models import Assessment, Evidence, Predicate, Unit, User
+from zi_assess.messages import STATUS_NAMES, layer_short
+from zi_assess.models import ApiKey, Assessment, Evidence, Predicate, Unit, User
 
 EVALUATOR_LAYERS = (Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN)
 
@@ -49,7 +51,7 @@ def _file_url(evidence: Evidence) -> str:
 def layer_answers(bundle: AssessmentBundle, layer: Layer, *, evidence: bool = False) -> LayerAnswers:
     answers = bundle.layer_answers(layer)
     return LayerAnswers(
-        layer=layer.value, label=str(LAYER_NAMES.get(layer.value, layer.value)),
+        layer=layer.value, label=layer_short(layer.value),
         values={ind: a.value for ind, a in answers.items() if a.value is not None},
         notes={ind: a.note for ind, a in answers.items() if a.note},
         evidence=evidence_texts(bundle.assessment.id, layer) if evidence else {},
@@ -98,18 +100,18 @@ def export_data(bundle: AssessmentBundle, evaluator: Layer, user: User) -> Expor
 # -- PortalRB ----------------------------------------------------------------------------------
 
 
-def proposed_units(instansi_id: int, year: int, predicate: Predicate) -> list[dict[str, Any]]:
-    """Units of the instansi whose assessment for ``year`` targets ``predicate`` and has been proposed."""
-    rows = db.session.scalars(
-        select(Unit).join(Assessment, Assessment.unit_id == Unit.id)
-        .where(Unit.instansi_id == instansi_id, Assessment.year == year,
-               Assessment.target_predicate == predicate,
+def proposed_units(key: ApiKey, year: int, predicate: Predicate) -> list[dict[str, Any]]:
+    """Units the API key reads whose assessment for ``year`` targets ``predicate`` and has been proposed."""
+    rows = db.session.scalars(api_key_units(
+        key, select(Unit).options(joinedload(Unit.instansi)).join(Assessment, Assessment.unit_id == Unit.id)
+        .where(Assessment.year == year, Assessment.target_predicate == predicate,
                Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
         .order_by(Unit.code)
-    ).all()
+    )).all()
+    rules = load_prerequisites(current_app.config["PREREQUISITES"])
     units = []
     for unit in rows:
-        afirmasi = unit.is_afirmasi
+        afirmasi = rules.is_afirmasi(unit.instansi.kind.value, unit.unit_type.value)
         kategori = predicate.value if predicate == Predicate.WBBM or not afirmasi else f"{predicate.value}-AFIRMASI"
         units.append({"id": unit.code, "nama": unit.name, "kategori": kategori, "afirmasi": afirmasi})
     return units

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -19,6 +18,7 @@ from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.authz import authorize, editable_layer
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
+from zi_assess.filenames import slug
 from zi_assess.interop import operations as ops
 from zi_assess.interop import pending
 from zi_assess.interop.excel_export import build_workbook
@@ -28,7 +28,7 @@ from zi_assess.interop.layout import LayoutError, layout_for
 from zi_assess.interop.recap_export import to_csv, to_xlsx
 from zi_assess.interop.sources import evaluator_layer, export_data
 from zi_assess.interop.upload import UploadRejected
-from zi_assess.messages import LAYER_NAMES
+from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
 from zi_assess.reports.documents import recap_lines
 from zi_assess.reports.forms import filter_problem, recap_filter_form
@@ -42,10 +42,6 @@ def _download(data: bytes, name: str, mimetype: str) -> Response:
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "unit"
 
 
 def _overview(assessment_id: int) -> str:
@@ -71,7 +67,7 @@ def export_xlsx(assessment_id: int) -> Response:
     ops.record_export(actor(), "lke_xlsx", assessment_id=assessment_id, detail={"evaluator_layer": evaluator.value})
     db.session.commit()
     unit = bundle.assessment.unit
-    return _download(data, f"LKE-{_safe_name(unit.code)}-{bundle.assessment.year}.xlsx", XLSX)
+    return _download(data, f"LKE-{slug(unit.code, fallback='unit')}-{bundle.assessment.year}.xlsx", XLSX)
 
 
 # -- Excel import ------------------------------------------------------------------------------
@@ -98,7 +94,7 @@ def _read(bundle: AssessmentBundle, layer: Layer, data: bytes) -> ImportReport:
 def _page(bundle: AssessmentBundle, layer: Layer) -> dict[str, Any]:
     first = layout_for(bundle.criteria.id).cells[0]
     answer_col, note_col = columns_for(first, layer)
-    return {"assessment": bundle.assessment, "layer": layer, "layer_name": LAYER_NAMES.get(layer.value, layer.value),
+    return {"assessment": bundle.assessment, "layer": layer, "layer_name": layer_short(layer.value),
             "answer_col": answer_col, "note_col": note_col, "max_mb": current_app.config["UPLOAD_MAX_MB"]}
 
 
@@ -198,7 +194,7 @@ def import_confirm(assessment_id: int, token: str) -> Response | tuple[str, int]
     pending.discard(token)
     if saved:
         flash(_("%(n)d jawaban diimpor ke lapis %(layer)s.", n=len(saved),
-                layer=LAYER_NAMES.get(layer.value, layer.value)), "success")
+                layer=layer_short(layer.value)), "success")
     else:
         flash(_("Tidak ada perubahan: semua jawaban di berkas sama dengan yang tersimpan."), "success")
     return redirect(_overview(assessment_id))
@@ -227,7 +223,7 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
         "instansi": instansi.id if instansi else None, "rows": len(rows), "query": request.query_string.decode()[:300],
     })
     db.session.commit()
-    name = f"rekap-{_safe_name(instansi.name) if instansi else 'nasional'}"
+    name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
     if kind == "csv":
         return _download(to_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
     return _download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
@@ -264,7 +260,7 @@ def _key_form() -> ApiKeyForm:
 @bp.route("/admin/kunci-api", methods=["GET", "POST"])
 @login_required
 def api_keys() -> tuple[str, int] | Response:
-    authorize(current_user, "users.manage")
+    authorize(current_user, "api_keys.manage")
     form = _key_form()
     if not form.validate_on_submit():
         return _keys_page(form, status=422 if request.method == "POST" else 200)
@@ -279,7 +275,7 @@ def api_keys() -> tuple[str, int] | Response:
 @bp.post("/admin/kunci-api/<int:key_id>/cabut")
 @login_required
 def api_key_revoke(key_id: int) -> Response:
-    authorize(current_user, "users.manage")
+    authorize(current_user, "api_keys.manage")
     if ConfirmForm().validate_on_submit():
         key = ops.revoke_api_key(actor(), key_id)
         db.session.commit()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from zi_assess.assessments.operations import NotFound
-from zi_assess.audit import record_now
+from zi_assess.audit import record
 from zi_assess.authz import PermissionDenied
+from zi_assess.extensions import db
 from zi_assess.web import actor
 
 
@@ -17,9 +20,20 @@ def register_error_pages(app: Flask) -> None:
         code = exc.code or 500
         return render_template("errors/error.html", code=code, error=exc), code
 
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc: CSRFError):  # type: ignore[no-untyped-def]
+        # A form without its token (or from an expired session) is refused before the view runs.
+        message = _("Formulir ini kedaluwarsa atau tidak dikirim dari halaman zi-assess, sehingga tidak diproses. "
+                    "Muat ulang halaman, lalu kirim kembali.")
+        return render_template("errors/error.html", code=400, error=None, message=message), 400
+
     @app.errorhandler(PermissionDenied)
     def _denied(exc: PermissionDenied):  # type: ignore[no-untyped-def]
-        record_now(actor(), "permission.denied", detail={"action": exc.action, "reason": exc.reason})
+        # The denial must be audited even though the request failed: its own changes are
+        # dropped first, then the event alone is committed.
+        db.session.rollback()
+        record(actor(), "permission.denied", detail={"action": exc.action, "reason": exc.reason})
+        db.session.commit()
         code = 404 if exc.hide else 403
         return render_template("errors/error.html", code=code, error=None), code
 

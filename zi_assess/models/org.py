@@ -20,7 +20,8 @@ class InstansiKind(StrEnum):
 
 
 class UnitType(StrEnum):
-    """Unit kinds; the R5 afirmasi types (pemda only) may be proposed while prerequisites are unmet."""
+    """Unit kinds. Which of them are afirmasi types (pemda only) is prerequisite data:
+    ``criteria/prasyarat/<id>.json`` (see :meth:`zi_assess.domain.prerequisites.PrerequisiteRules.is_afirmasi`)."""
 
     UMUM = "umum"
     RSUD = "rsud"
@@ -74,13 +75,6 @@ class Unit(Base):
 
     instansi: Mapped[Instansi] = relationship(back_populates="units")
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
-
-    @property
-    def is_afirmasi(self) -> bool:
-        """A pemda unit of an R5 afirmasi type."""
-        return self.unit_type != UnitType.UMUM and self.instansi.kind in (
-            InstansiKind.PEMPROV, InstansiKind.PEMKAB, InstansiKind.PEMKOT,
-        )
 
     def __repr__(self) -> str:
         return f"<Unit {self.id} {self.code} {self.name!r}>"

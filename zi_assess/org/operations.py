@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from zi_assess.audit import Actor, record
+from zi_assess.auth.operations import find_user
 from zi_assess.auth.passwords import hash_password, password_problem
 from zi_assess.authz import authorize
 from zi_assess.domain.prerequisites import load_prerequisites
@@ -35,13 +36,8 @@ class InvalidInput(ValueError):
         self.detail = detail
 
 
-def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-
-
 def create_user(actor: Actor, email: str, name: str, password: str, *, locale: str = "id") -> User:
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("email", email)
@@ -59,8 +55,7 @@ def create_user(actor: Actor, email: str, name: str, password: str, *, locale: s
 
 def assign_role(actor: Actor, user: User, role: Role, *, unit: Unit | None = None,
                 instansi: Instansi | None = None) -> RoleAssignment:
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     if role in UNIT_ROLES and (unit is None or instansi is not None):
         raise InvalidInput("scope", f"{role.value} needs a unit")
     if role in INSTANSI_ROLES and (instansi is None or unit is not None):
@@ -83,22 +78,21 @@ def assign_role(actor: Actor, user: User, role: Role, *, unit: Unit | None = Non
 
 def set_active(actor: Actor, user: User, active: bool) -> None:
     """Deactivating also ends every session of the user (the session token changes)."""
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     user.is_active = active
     user.session_token = new_session_token()
     record(actor, "user.activate" if active else "user.deactivate", detail={"user": user.email})
 
 
 def set_locale(actor: Actor, user: User, locale: str) -> None:
+    authorize(actor.user, "profile.edit", user)
     if locale in ("id", "en") and user.locale != locale:
         user.locale = locale
         record(actor, "user.locale", detail={"locale": locale})
 
 
 def create_instansi(actor: Actor, name: str, kind: InstansiKind) -> Instansi:
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     instansi = Instansi(name=name.strip(), kind=kind)
     db.session.add(instansi)
     db.session.flush()
@@ -108,8 +102,7 @@ def create_instansi(actor: Actor, name: str, kind: InstansiKind) -> Instansi:
 
 def create_unit(actor: Actor, instansi: Instansi, name: str, code: str, *, unit_type: UnitType = UnitType.UMUM,
                 parent: Unit | None = None) -> Unit:
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     unit = Unit(instansi=instansi, name=name.strip(), code=code.strip(), unit_type=unit_type, parent=parent)
     db.session.add(unit)
     db.session.flush()
@@ -123,8 +116,7 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
     """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused."""
     target = unit if unit is not None else instansi
     assert target is not None
-    if actor.user is not None:
-        authorize(actor.user, "prerequisite.edit", target)
+    authorize(actor.user, "prerequisite.edit", target)
     rules = {r.id: r for r in load_prerequisites(rules_id).rules}
     level = "unit" if unit is not None else "instansi"
     for key in values:
@@ -149,8 +141,7 @@ def set_deadline(actor: Actor, step: str, year: int, closes_on: date, *, opens_o
         raise InvalidInput("deadline_step", step)
     if opens_on and opens_on > closes_on:
         raise InvalidInput("deadline_order")
-    if actor.user is not None:
-        authorize(actor.user, "users.manage")
+    authorize(actor.user, "users.manage")
     scope_key = Deadline.key(step, year, instansi.id if instansi else None)
     row = db.session.scalar(select(Deadline).where(Deadline.scope_key == scope_key))
     if row is None:

@@ -15,14 +15,11 @@ from zi_assess.i18n import LOCALES
 
 
 def _reader() -> Any:
-    """The command line reads as a national administrator would: an account that exists only in
-    memory (never added to the session), so audit events name the command, not a person."""
-    from zi_assess.audit import Actor
-    from zi_assess.models import Role, RoleAssignment, User
+    """The command line acts as zi-assess itself (authz's rule for the system: it reads every
+    report and recap), and its audit events say so ("system:cli")."""
+    from zi_assess.audit import system_actor
 
-    user = User(name="zi-assess command line", email="", is_active=True, locale="id",
-                roles=[RoleAssignment(role=Role.ADMIN)])
-    return Actor(user, "cli")
+    return system_actor("cli")
 
 
 def _write(path: str, pdf: bytes) -> None:

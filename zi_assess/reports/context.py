@@ -27,24 +27,11 @@ from zi_assess.domain.display import format_minimum, format_num, format_number, 
 from zi_assess.domain.verdict import RuleCheck
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYERS, TRANSITIONS, Layer, Status
 from zi_assess.extensions import db
-from zi_assess.messages import STATUS_NAMES
+from zi_assess.messages import STATUS_NAMES, layer_label
 from zi_assess.models import Answer, ReviewComment, StatusChange, User
 
 #: bump when the report templates change what a stored report would show
 TEMPLATE_VERSION = "2026.1"
-
-
-def layer_label(key: str) -> str:
-    return {
-        "mandiri": _("Penilaian mandiri (unit)"), "tpi": _("Tim Penilai Internal (TPI)"),
-        "tpn_desk": _("TPN — evaluasi desk"), "tpn_lapangan": _("TPN — evaluasi lapangan"),
-        EFFECTIVE: _("Efektif (lapis terakhir yang menjawab)"),
-    }.get(key, key)
-
-
-def layer_short(key: str) -> str:
-    return {"mandiri": _("Mandiri"), "tpi": "TPI", "tpn_desk": _("TPN desk"), "tpn_lapangan": _("TPN lapangan"),
-            EFFECTIVE: _("Efektif")}.get(key, key)
 
 
 def status_label(status: str) -> str:

@@ -18,6 +18,7 @@ from zi_assess.domain import Criteria, ScoreSheet, Verdict, score, verdicts
 from zi_assess.domain.gap import Step, improvement_steps, steps_for_rule
 from zi_assess.domain.prerequisites import PrerequisiteResult
 from zi_assess.domain.workflow import LAYERS, Layer
+from zi_assess.messages import layer_label, layer_short
 from zi_assess.models import Assessment
 from zi_assess.reports import charts
 from zi_assess.reports.context import (
@@ -29,8 +30,6 @@ from zi_assess.reports.context import (
     assessment_header,
     best_text,
     evaluators,
-    layer_label,
-    layer_short,
     local_today,
     origin,
     rule_label,

@@ -12,6 +12,7 @@ from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, score, verdicts
 from zi_assess.domain.workflow import Layer
+from zi_assess.messages import layer_short
 from zi_assess.models import Answer
 from zi_assess.recap import RecapRow
 from zi_assess.reports import charts
@@ -21,7 +22,6 @@ from zi_assess.reports.context import (
     ReportData,
     answer_text,
     assessment_header,
-    layer_short,
     local_today,
     origin,
     status_label,

@@ -7,7 +7,6 @@ commits (a stored report's row and the audit event are part of its transaction).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,12 @@ from flask_babel import gettext as _
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, record
+from zi_assess.authz import allowed, authorize, instansi_for
 from zi_assess.config import PROJECT_ROOT
 from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import Layer
+from zi_assess.extensions import db
+from zi_assess.filenames import slug
 from zi_assess.models import Assessment, Instansi
 from zi_assess.recap import SORT_KEYS, RecapRow, recap_rows
 from zi_assess.reports import operations as ops
@@ -80,7 +82,7 @@ def html_for(template: str, locale: str, **context: object) -> str:
 
 
 def filename(kind: str, assessment: Assessment, layer_key: str) -> str:
-    code = re.sub(r"[^A-Za-z0-9_-]+", "-", assessment.unit.code).strip("-") or f"unit{assessment.unit_id}"
+    code = slug(assessment.unit.code, fallback=f"unit{assessment.unit_id}")
     suffix = "" if layer_key == EFFECTIVE else f"-{layer_key}"
     return f"{kind.upper()}-{code}-{assessment.year}{suffix}.pdf"
 
@@ -150,10 +152,27 @@ def sort_label(key: str) -> str:
     return names.get(key, _("area %(n)s", n=key.removeprefix("area_")))
 
 
+def recap_scope(actor: Actor, instansi_id: int | None) -> Instansi | None:
+    """The instansi a recap covers: the one asked for, else national (None) for national readers,
+    else the actor's first instansi by name. PermissionDenied when the actor reads no recap."""
+    user = actor.user
+    if instansi_id is not None:
+        instansi = db.session.get(Instansi, instansi_id)
+        if instansi is None:
+            raise ops.NotFound(instansi_id)
+        authorize(user, "recap.view", instansi)
+        return instansi
+    if allowed(user, "recap.national"):
+        return None
+    authorize(user, "recap.view")
+    assert user is not None
+    return db.session.scalars(instansi_for(user, "recap.view").limit(1)).first()
+
+
 def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
     """The recap rows the actor may see under ``filters``, and the instansi covered (None: national).
     The recap page, its PDF and the CSV/XLSX exports all read this."""
-    instansi, _national = ops.recap_scope(actor, filters.instansi_id)
+    instansi = recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
@@ -176,6 +195,6 @@ def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
     pdf = render_pdf(html_for("reports/recap.html", locale, r=context), stylesheets=[stylesheet()])
     record(actor, "report.recap", detail={"instansi": filters.instansi_id, "year": filters.year,
                                           "status": filters.status, "units": context.units})
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", context.scope).strip("-")[:60] or "rekap"
-    return Rendered(pdf, f"REKAP-{slug}{'-' + str(filters.year) if filters.year else ''}.pdf", draft=False,
+    scope = slug(context.scope, fallback="rekap")
+    return Rendered(pdf, f"REKAP-{scope}{'-' + str(filters.year) if filters.year else ''}.pdf", draft=False,
                     stored=False)

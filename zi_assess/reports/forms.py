@@ -55,13 +55,13 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     """
     from flask import request
 
-    from zi_assess.authz import PermissionDenied
-    from zi_assess.reports import operations as ops
+    from zi_assess.authz import allowed, authorize, instansi_for
+    from zi_assess.extensions import db
     from zi_assess.reports.documents import RecapFilters
 
-    instansi, national = ops.recap_instansi(user)
-    if not instansi and not national:
-        raise PermissionDenied("recap.view", "no instansi to recap")
+    authorize(user, "recap.view")
+    instansi = db.session.scalars(instansi_for(user, "recap.view")).all()
+    national = allowed(user, "recap.national")
     form = RecapFilterForm(request.args)
     form.instansi.choices = choices(([("", _l("Nasional (semua instansi)"))] if national else [])
                                     + [(str(i.id), i.name) for i in instansi])

@@ -11,7 +11,6 @@ whichever task finishes last builds the ZIP (``claim_zip`` lets exactly one do i
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import threading
 import zipfile
@@ -29,6 +28,7 @@ from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor
 from zi_assess.authz import PermissionDenied
 from zi_assess.extensions import db, redis_client
+from zi_assess.filenames import slug
 from zi_assess.models import ExportItem, ExportJob, Instansi, User
 from zi_assess.reports import documents
 from zi_assess.reports import operations as ops
@@ -192,8 +192,8 @@ def _build_zip(job: ExportJob) -> tuple[str, int, int]:
     items = list(db.session.scalars(select(ExportItem).where(ExportItem.job_id == job.id)
                                     .order_by(ExportItem.position)))
     instansi = db.session.get(Instansi, job.instansi_id) if job.instansi_id else None
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", instansi.name if instansi else "instansi").strip("-")[:50]
-    name = f"LHE-{slug}-{job.year}-{job.id[:8]}.zip"
+    scope = slug(instansi.name, fallback="instansi", max_length=50) if instansi else "instansi"
+    name = f"LHE-{scope}-{job.year}-{job.id[:8]}.zip"
     folder = job_dir(job.id)
     target = Path(current_app.config["EXPORT_DIR"]) / name
     tmp = target.with_suffix(".zip.part")

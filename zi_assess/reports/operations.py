@@ -9,21 +9,17 @@ job delivered twice, or two workers finishing at once, still produce exactly one
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from zi_assess.assessments.operations import NotFound, get_assessment  # noqa: F401  (re-exported for documents)
 from zi_assess.audit import Actor, record
-from zi_assess.authz import RECAP_ROLES, PermissionDenied, authorize
-from zi_assess.extensions import db
-from zi_assess.models import Assessment, ExportItem, ExportJob, Instansi, Role, StoredReport, Unit, User
+from zi_assess.authz import allowed, authorize
+from zi_assess.extensions import db, savepoint
+from zi_assess.models import Assessment, ExportItem, ExportJob, Instansi, StoredReport, Unit, User
 from zi_assess.models.base import utcnow
-
-#: roles that may export the LHE of every unit of their instansi (national roles: of any instansi)
-EXPORT_INSTANSI_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD})
-EXPORT_NATIONAL_ROLES = frozenset({Role.NATIONAL_MANAGER, Role.ADMIN})
 
 
 class InvalidExport(ValueError):
@@ -41,23 +37,18 @@ def store_report(
     actor: Actor, assessment: Assessment, *, kind: str, layer: str, locale: str, lock_change_id: int,
     criteria_id: str, template_version: str, sha256: str, size: int,
 ) -> StoredReport | None:
-    """Index a rendered final report. None when a concurrent request stored the same report first.
-
-    Call it before anything else is added to the session (a lost race rolls the session back).
-    """
+    """Index a rendered final report. None when a concurrent request stored the same report first."""
     row = StoredReport(
         assessment_id=assessment.id, kind=kind, layer=layer, locale=locale, lock_change_id=lock_change_id,
         criteria_id=criteria_id, template_version=template_version, sha256=sha256, size=size,
         created_by_id=actor.user_id,
     )
-    db.session.add(row)
     try:
-        db.session.flush()
+        with savepoint():
+            db.session.add(row)
+            db.session.flush()
     except IntegrityError:
-        # The unique key caught a concurrent first download; called before anything else is
-        # written in the request, so rolling back loses nothing.
-        db.session.rollback()
-        return None
+        return None  # the unique key caught a concurrent first download; the savepoint undid ours
     record(actor, "report.store", assessment_id=assessment.id, layer=layer,
            after={"kind": kind, "locale": locale, "sha256": sha256, "size": size, "criteria": criteria_id})
     return row
@@ -69,75 +60,7 @@ def record_download(actor: Actor, assessment_id: int, *, kind: str, layer: str, 
            detail={"kind": kind, "draft": draft, "stored": stored})
 
 
-# -- recap ------------------------------------------------------------------------------------
-
-
-def _roles_instansi(user: User, roles: Iterable[Role]) -> list[Instansi]:
-    """The instansi where ``user`` holds one of ``roles``, by name."""
-    wanted = {a.instansi_id for a in user.roles if a.role in roles and a.instansi_id is not None}
-    if not wanted:
-        return []
-    return list(db.session.scalars(select(Instansi).where(Instansi.id.in_(wanted)).order_by(Instansi.name)))
-
-
-def _all_instansi() -> list[Instansi]:
-    return list(db.session.scalars(select(Instansi).order_by(Instansi.name)))
-
-
-def recap_scope(actor: Actor, instansi_id: int | None) -> tuple[Instansi | None, bool]:
-    """The instansi a recap covers (None: national) and whether the actor reads nationally."""
-    user = actor.user
-    national = user is not None and user.has_role(*EXPORT_NATIONAL_ROLES)
-    if instansi_id is not None:
-        instansi = db.session.get(Instansi, instansi_id)
-        if instansi is None:
-            raise NotFound(instansi_id)
-        authorize(user, "recap.view", instansi)
-        return instansi, national
-    if national:
-        authorize(user, "recap.view", None)
-        return None, True
-    own = _roles_instansi(user, RECAP_ROLES) if user else []
-    if not own:
-        raise PermissionDenied("recap.view", "no instansi to recap")
-    authorize(user, "recap.view", own[0])
-    return own[0], False
-
-
-def recap_instansi(user: User | None) -> tuple[list[Instansi], bool]:
-    """Instansi this user may recap, and whether a national recap is open to them."""
-    if user is None:
-        return [], False
-    if user.has_role(*EXPORT_NATIONAL_ROLES):
-        return _all_instansi(), True
-    return _roles_instansi(user, RECAP_ROLES), False
-
-
 # -- bulk export --------------------------------------------------------------------------------
-
-
-def export_instansi(user: User | None) -> list[Instansi]:
-    """Instansi whose units this user may export in bulk."""
-    if user is None:
-        return []
-    if user.has_role(*EXPORT_NATIONAL_ROLES):
-        return _all_instansi()
-    return _roles_instansi(user, EXPORT_INSTANSI_ROLES)
-
-
-def can_export(user: User | None, instansi_id: int | None) -> bool:
-    """Whether ``user`` may export the units of one instansi (no list of every instansi loaded)."""
-    if user is None or not user.is_active or instansi_id is None:
-        return False
-    return user.has_role(*EXPORT_NATIONAL_ROLES) or any(
-        a.role in EXPORT_INSTANSI_ROLES and a.instansi_id == instansi_id for a in user.roles)
-
-
-def authorize_export(user: User | None, instansi: Instansi) -> None:
-    if user is None or not user.is_active:
-        raise PermissionDenied("export.lhe", "not signed in")
-    if not can_export(user, instansi.id):
-        raise PermissionDenied("export.lhe", "not a manager of this instansi", hide=True)
 
 
 def create_export_job(
@@ -147,7 +70,7 @@ def create_export_job(
     instansi = db.session.get(Instansi, instansi_id)
     if instansi is None:
         raise NotFound(instansi_id)
-    authorize_export(actor.user, instansi)
+    authorize(actor.user, "export.lhe", instansi)
     query = select(Unit).where(Unit.instansi_id == instansi.id).order_by(Unit.name, Unit.id)
     if unit_ids is not None:
         wanted = set(unit_ids)
@@ -180,10 +103,9 @@ def create_export_job(
 
 
 def get_export_job(actor: Actor, job_id: str) -> ExportJob:
-    """A job its creator (or an admin) may follow; anyone else gets NotFound."""
+    """A job the actor may follow (see authz ``export.follow``); anyone else gets NotFound."""
     job = db.session.get(ExportJob, job_id)
-    user = actor.user
-    if job is None or user is None or (job.created_by_id != user.id and not user.has_role(Role.ADMIN)):
+    if job is None or not allowed(actor.user, "export.follow", job):
         raise NotFound(job_id)
     return job
 

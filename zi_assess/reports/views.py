@@ -11,10 +11,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from zi_assess.authz import PermissionDenied
+from zi_assess.authz import PermissionDenied, authorize, instansi_for
 from zi_assess.extensions import db
 from zi_assess.i18n import LOCALES, current_locale
-from zi_assess.models import Assessment, ExportJob, Unit
+from zi_assess.models import Assessment, ExportJob, Instansi, Unit
 from zi_assess.reports import documents, jobs
 from zi_assess.reports import operations as ops
 from zi_assess.reports.context import status_label
@@ -75,9 +75,9 @@ def recap() -> str:
     form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
     context = documents.recap(actor(), filters, _locale())
     query = {k: v for k, v in request.args.items() if k in form.data and v}
-    can_export = ops.can_export(current_user, filters.instansi_id)
+    instansi = db.session.get(Instansi, filters.instansi_id) if filters.instansi_id else None
     return render_template("reports/recap_page.html", form=form, r=context, query=query, filters=filters,
-                           can_export=can_export)
+                           instansi=instansi)
 
 
 @bp.get("/rekap.pdf")
@@ -106,18 +106,19 @@ def _year_choice(instansi_id: int, asked: Any) -> int:
 
 @bp.route("/ekspor/lhe", methods=["GET", "POST"])
 @login_required
-def bulk() -> Response | str:
+def bulk() -> Response | str | tuple[str, int]:
     """Choose units of one instansi (or all of them) and start a ZIP of their LHE."""
-    allowed = ops.export_instansi(current_user)
-    if not allowed:
-        raise PermissionDenied("export.lhe", "not a manager")
+    authorize(current_user, "export.lhe")
+    exportable = db.session.scalars(instansi_for(current_user, "export.lhe")).all()
+    if not exportable:
+        return _problem(_("Belum ada instansi yang unitnya dapat diekspor."), 200)
     form = BulkExportForm()
     wanted = form.instansi.data if request.method == "POST" else request.args.get("instansi", type=int)
-    instansi = next((i for i in allowed if i.id == wanted), None)
+    instansi = next((i for i in exportable if i.id == wanted), None)
     if instansi is None:
         if request.method == "POST":  # a forged instansi id: it does not exist for this user
             raise PermissionDenied("export.lhe", "not a manager of this instansi", hide=True)
-        instansi = allowed[0]
+        instansi = exportable[0]
     year = _year_choice(instansi.id, form.tahun.data if request.method == "POST" else request.args.get("tahun"))
     units = db.session.execute(
         select(Unit.id, Unit.code, Unit.name, Assessment.status, Assessment.id)
@@ -140,7 +141,7 @@ def bulk() -> Response | str:
     form.instansi.data, form.tahun.data = instansi.id, year
     recent = db.session.scalars(select(ExportJob).where(ExportJob.created_by_id == current_user.id)
                                 .order_by(ExportJob.created_at.desc()).limit(8)).all()
-    return render_template("reports/bulk_form.html", form=form, choices=allowed, instansi=instansi, year=year,
+    return render_template("reports/bulk_form.html", form=form, choices=exportable, instansi=instansi, year=year,
                            units=listed, recent=[(j.id, j.created_at, j.status, j.total, j.year) for j in recent],
                            job_labels=job_labels())
 
