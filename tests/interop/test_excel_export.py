@@ -155,12 +155,20 @@ def test_libreoffice_recomputes_every_lke_value_to_the_engines(team, login, revi
     assert recalculated[f"F{total}"].value == pytest.approx(score(criteria, mandiri).total, abs=1e-6)
 
 
-def test_export_needs_view_permission_and_lapis_picks_the_evaluator_layer(team, login, reviewed):
+def test_export_needs_view_permission_and_holds_every_layer_in_its_own_columns(team, login, reviewed):
     a, _mandiri, tpi = reviewed
     assert login(team.other_head).get(f"/penilaian/{a.id}/lke.xlsx").status_code == 404
     assert login(team.tpn).get(f"/penilaian/{a.id}/lke.xlsx").status_code == 404  # not proposed yet
-    response = login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx?lapis=tpn_desk")
-    ws = openpyxl.load_workbook(io.BytesIO(response.data))["Jawaban"]
-    assert ws["N1"].value == "Jawaban TPN desk" and ws["N7"].value is None
-    default = openpyxl.load_workbook(io.BytesIO(login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx").data))
-    assert default["Jawaban"]["N7"].value == tpi.get("P1.i.b")
+    wb = openpyxl.load_workbook(io.BytesIO(login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx").data))
+    ws = wb["Jawaban"]
+    headers = {col: ws[f"{col}1"].value for col in "KLMNQRSTU"}
+    assert headers == {"K": "Jawaban Mandiri (unit)", "L": "Catatan Mandiri (unit)", "M": "Bukti dukung Mandiri (unit)",
+                       "N": "Jawaban TPI", "Q": "Catatan TPI", "R": "Jawaban TPN desk", "S": "Catatan TPN desk",
+                       "T": "Jawaban TPN lapangan", "U": "Catatan TPN lapangan"}
+    assert ws["N7"].value == tpi.get("P1.i.b") and ws["R7"].value is None and ws["T7"].value is None
+    info = {row[0]: row[2] for row in wb["Info"].iter_rows(values_only=True)}
+    assert {k: v for k, v in info.items() if k.startswith("columns_")} == {
+        "columns_mandiri": "K/L", "columns_tpi": "N/Q", "columns_tpn_desk": "R/S", "columns_tpn_lapangan": "T/U"}
+    lke = wb["LKE"]
+    assert [lke[f"{col}5"].value for col in "DGJMP"] == [
+        "Jawaban Mandiri (unit)", "Jawaban TPI", "Jawaban TPN desk", "Jawaban TPN lapangan", "Jawaban Efektif"]

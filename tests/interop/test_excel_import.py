@@ -191,7 +191,7 @@ def test_warnings_do_not_block_and_say_what_happened(team, login, draft):
     assert "Jumlah belum lengkap (1 dari 2)" in page
     assert "Rumus LKE!E10 (P1.i) ditimpa dengan nilai ketikan" in page
     assert "indikator belum dijawab di berkas; jawaban yang tersimpan untuk indikator itu tidak diubah." in page
-    assert "H1.a (K199)" in page  # each missing answer is listed with its cell
+    assert "H1.a (Jawaban!K199)" in page  # each missing answer is listed with its cell
     assert client.post(response.location).status_code == 302
     values = layer_values(draft)
     assert values["R5.ii.a"]["pengaduan_selesai"] == 5 and values["R6.i.b"] == {"jumlah_layanan_terdaftar": 3}
