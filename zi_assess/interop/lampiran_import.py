@@ -164,10 +164,13 @@ def _check_total(sheet: _Sheet, placed: Placed, report: ImportReport) -> None:
         computed = sheet.computed(count.row, ANSWER)
         parts = [counts.get(k) for k in ind.formula.denominator]
         if isinstance(computed, (int, float)) and None not in parts and abs(computed - sum(parts)) > TOLERANCE:
-            report.add("warning", "file_formula_differs", _(
-                "%(cell)s (%(code)s): rumus berkas menghasilkan %(file)s, menurut peraturan %(engine)s; zi-assess "
-                "memakai nilai menurut peraturan.", cell=report.cell_name(ANSWER, count.row), code=ind.id,
-                file=f"{computed:g}", engine=f"{sum(parts)}"), row=count.row, col=ANSWER, indicator_id=ind.id)
+            report.add("warning", "file_formula_differs", _differs(f"{computed:g}", f"{sum(parts)}"),
+                       row=count.row, col=ANSWER, indicator_id=ind.id)
+
+
+def _differs(file_value: str, engine_value: str) -> str:
+    return _("Rumus berkas menghasilkan %(file)s, menurut peraturan %(engine)s; zi-assess memakai nilai menurut "
+             "peraturan.", file=file_value, engine=engine_value)
 
 
 def _children(criteria: Criteria) -> dict[str, list[str]]:
@@ -218,11 +221,9 @@ def _compare_formulas(sheet: _Sheet, structure: Structure, criteria: Criteria, r
         if code != "total" and any(child in differs for child in children.get(code, ())):
             continue
         file_value = _number(found, expected) if isinstance(found, (int, float)) else str(found)
-        report.add("warning", "file_formula_differs", _(
-            "%(cell)s (%(code)s): rumus berkas menghasilkan %(file)s, menurut peraturan %(engine)s; zi-assess memakai "
-            "nilai menurut peraturan.", cell=report.cell_name(VALUE, row), code=code, file=file_value,
-            engine=_number(expected, found if isinstance(found, (int, float)) else expected)),
-            row=row, col=VALUE, indicator_id=code)
+        engine_value = _number(expected, found if isinstance(found, (int, float)) else expected)
+        report.add("warning", "file_formula_differs", _differs(file_value, engine_value), row=row, col=VALUE,
+                   indicator_id=code)
 
 
 def read_lampiran(wb: Any, cached: Any, sheet_name: str, criteria: Criteria, layer: Layer) -> ImportReport:
