@@ -234,3 +234,34 @@ def test_only_the_lampiran_sheet_is_read_and_other_workbooks_are_refused(app):
 def test_an_evaluator_reads_the_same_columns_into_their_layer(app):
     report = read(app, make()[0], Layer.TPI)
     assert report.layer == Layer.TPI and report.answer_col == "K" and values(report) == ANSWERS
+
+
+@pytest.mark.slow
+def test_the_generated_copies_hold_what_excel_would_compute(libreoffice, tmp_path):
+    """The generator stores the formulas' values itself; LibreOffice, recomputing the same file, agrees
+    (so the comparisons above test the import against what a real file holds)."""
+    def quirks(rows: list[Row]) -> None:
+        drift(rows)
+        rows[find(rows, "R4.i.a", "count", "jumlah_sasaran_kinerja")].cells["K"] = "12"
+        rows[find(rows, "H1.a")].cells["K"] = "3,72"
+        rows[find(rows, "R5.iii.b", "harus")].range_drop = 1
+    data, rows = make(quirks, harus="formula")
+    path = tmp_path / "lampiran.xlsx"
+    path.write_bytes(data)
+    ours = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["LKE ZI"]
+    theirs = openpyxl.load_workbook(libreoffice(path), data_only=True)["LKE ZI"]
+    compared = 0
+    for row in ours.iter_rows(min_col=11, max_col=13):
+        for cell in row:
+            if cell.data_type == "s" and not str(cell.value).startswith("#"):
+                continue
+            expected, actual = cell.value, theirs[cell.coordinate].value
+            if isinstance(expected, float):
+                assert actual == pytest.approx(expected, abs=1e-9), cell.coordinate
+            else:
+                assert actual == expected or (expected in (None, "") and actual in (None, "")), (cell.coordinate,
+                                                                                                 expected, actual)
+            compared += 1
+    assert compared > 300
+    survey = f"L{row_of(rows, 'H1.a')}"
+    assert ours[survey].value == theirs[survey].value == "#VALUE!"  # "3,72" typed as text
