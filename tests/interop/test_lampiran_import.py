@@ -201,6 +201,16 @@ def test_count_rows_are_matched_by_their_labels_not_their_order(app):
     assert report.ok and values(report)["R5.iii.b"] == COUNTS["R5.iii.b"]
 
 
+def test_a_marker_in_another_column_and_a_missing_component_row(app):
+    def moved(rows: list[Row]) -> None:
+        row = rows[find(rows, "P6.i.b")]
+        row.cells["E"] = row.cells.pop("F")  # "b." typed one column to the left
+        del rows[find(rows, "hasil", "komponen")]  # no "B. HASIL": the group titles still say where we are
+    report = read(app, make(moved)[0])
+    assert report.ok and values(report) == ANSWERS
+    assert "placed_by_text" not in codes(report) and "unplaced_row" not in codes(report)
+
+
 @pytest.mark.parametrize("answer", ["A", None])
 def test_a_row_whose_text_is_no_indicators_is_reported_never_guessed(app, answer):
     def garbled(rows: list[Row]) -> None:

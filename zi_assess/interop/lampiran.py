@@ -42,6 +42,7 @@ LABEL_MATCH = 0.3
 _MARK = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})\s*[.)]?\s*$")
 _MARK_TEXT = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})\s*[.)]\s*(\S.*)$", re.S)
 _DASH = re.compile(r"^\s*[-–—]\s*(.*)$", re.S)
+_STRAY_MARK = re.compile(r"^\s*([A-Za-z]{1,4}|\d{1,2})\s*[.)]\s*$")
 _LABEL_STOPWORDS = {"jumlah", "yang", "dan", "telah", "di", "dalam", "total"}
 
 
@@ -133,6 +134,9 @@ def read_row(row: int, values: tuple[Any, ...]) -> SheetRow:
     first = next((i for i, v in enumerate(cells) if v), None)
     if first is not None:
         parsed = _parse_marker(first, cells[first])
+        stray = _STRAY_MARK.match(cells[first]) if parsed is None and first < 5 else None
+        if stray is not None:  # a marker in another level's column ("a." in E): kept, found by text later
+            parsed = (stray.group(1).lower(), "")
         if parsed is not None:
             level, marker, typed = first, parsed[0], cells[first]
             text = parsed[1] or next((v for v in cells[first + 1:] if v), "")
@@ -178,6 +182,9 @@ class _Walk:
                 groups[ROMAN[r.marker] - 1] if ROMAN.get(r.marker, 99) <= len(groups) else None)
             if self.group is not None:
                 self.out.nodes.append((r.row, self.group.id))
+        elif r.level == 1 and self._by_title(title, self.criteria.hasil_groups, lambda g: g.name) is not None:
+            self.component = "hasil"  # its "B. HASIL" row is missing: the group's title says where we are
+            self.header(r)
         elif r.level == 1:
             by_title = "P" if "pemenuhan" in title else ("R" if "reform" in title else None)
             self.aspect = by_title or {1: "P", 2: "R"}.get(ROMAN.get(r.marker, 0))
@@ -331,18 +338,23 @@ def assign_counts(placed: Placed, report: ImportReport) -> None:
             if norm_text(count.label).startswith("jumlah yang harus"):
                 count.total = True
     free = [c for c in rows if not c.total]
-    labels = {inp.key: _tokens(inp.label) for inp in ind.inputs}
-    keys = list(labels)
-    best: tuple[float, tuple[Any, ...]] = (-1.0, ())
-    padded = free + [None] * max(0, len(keys) - len(free))
-    for chosen in itertools.permutations(padded, len(keys)):
-        total = sum(_dice(_tokens(c.label), labels[k]) for c, k in zip(chosen, keys, strict=True) if c is not None
-                    and _dice(_tokens(c.label), labels[k]) >= LABEL_MATCH)
-        if total > best[0]:
-            best = (total, chosen)
-    for count, key in zip(best[1], keys, strict=True):
-        if count is not None and _dice(_tokens(count.label), labels[key]) >= LABEL_MATCH:
-            count.key = key
+    keys = [inp.key for inp in ind.inputs]
+    score = {(i, key): _dice(_tokens(c.label), _tokens(inp.label)) for i, c in enumerate(free)
+             for key, inp in zip(keys, ind.inputs, strict=True)}
+    score = {pair: value for pair, value in score.items() if value >= LABEL_MATCH}
+    if len(free) <= 8:  # the best assignment overall (a few hundred permutations at most)
+        padded: list[int | None] = [*range(len(free)), *[None] * len(keys)]
+        best = max(itertools.permutations(padded, len(keys)),
+                   key=lambda chosen: sum(score.get((i, k), 0.0) for i, k in zip(chosen, keys, strict=True)))
+        pairs = [(i, k) for i, k in zip(best, keys, strict=True) if i is not None and (i, k) in score]
+    else:  # a pasted block of rows: best pairs first
+        pairs, used = [], set()
+        for (i, k), _value in sorted(score.items(), key=lambda item: -item[1]):
+            if i not in used and k not in {key for _i, key in pairs}:
+                pairs.append((i, k))
+                used.add(i)
+    for i, key in pairs:
+        free[i].key = key
     for count in free:
         if count.key is None:
             report.add("error" if _filled(count.answer) else "warning", "unplaced_count", _(
