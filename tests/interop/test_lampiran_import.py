@@ -275,3 +275,12 @@ def test_the_generated_copies_hold_what_excel_would_compute(libreoffice, tmp_pat
     assert compared > 300
     survey = f"L{row_of(rows, 'H1.a')}"
     assert ours[survey].value == theirs[survey].value == "#VALUE!"  # "3,72" typed as text
+
+
+def test_a_sheet_named_lke_zi_without_any_indicator_is_refused(app):
+    wb = openpyxl.Workbook()
+    wb.active.title = "LKE ZI"
+    wb.active["B3"], wb.active["J3"], wb.active["K3"] = "Daftar hadir", "Ya/Tidak", "Ya"
+    with pytest.raises(UploadRejected) as refused:
+        read(app, saved(wb))
+    assert refused.value.code == "layout"

@@ -164,45 +164,55 @@ class _Walk:
         self.percent: Placed | None = None
         self.where: dict[str, int] = {}
         self.questions = {ind.id: norm_text(ind.question) for ind in criteria.indicators.values()}
+        groups = {g.id for g in criteria.hasil_groups}
+        #: the component made of the hasil groups (the other one holds the aspects)
+        self.hasil = next((c.id for c in criteria.components if groups & set(c.parts)), None)
 
     # -- headers ---------------------------------------------------------------------------
 
     def header(self, r: SheetRow) -> None:
         title = norm_text(r.text)
         self.percent = None
+        criteria = self.criteria
         if r.level == 0:
-            by_title = "pengungkit" if "pengungkit" in title else ("hasil" if "hasil" in title else None)
-            self.component = by_title or {"a": "pengungkit", "b": "hasil"}.get(r.marker)
+            components = list(criteria.components)
+            by_title = next((c.id for c in components if norm_text(c.name) in title.split()), None)
+            by_marker = components[ord(r.marker) - ord("a")].id if len(r.marker) == 1 and "a" <= r.marker < chr(
+                ord("a") + len(components)) else None
+            self.component = by_title or by_marker
             self.aspect = self.area = self.sub = self.group = None
             if self.component:
                 self.out.nodes.append((r.row, self.component))
-        elif r.level == 1 and self.component == "hasil":
-            groups = self.criteria.hasil_groups
+        elif r.level == 1 and self.component == self.hasil:
+            groups = criteria.hasil_groups
             self.group = self._by_title(title, groups, lambda g: g.name) or (
                 groups[ROMAN[r.marker] - 1] if ROMAN.get(r.marker, 99) <= len(groups) else None)
             if self.group is not None:
                 self.out.nodes.append((r.row, self.group.id))
-        elif r.level == 1 and self._by_title(title, self.criteria.hasil_groups, lambda g: g.name) is not None:
-            self.component = "hasil"  # its "B. HASIL" row is missing: the group's title says where we are
+        elif r.level == 1 and self._by_title(title, criteria.hasil_groups, lambda g: g.name) is not None:
+            self.component = self.hasil  # its "B. HASIL" row is missing: the group's title says where we are
             self.header(r)
         elif r.level == 1:
-            by_title = "P" if "pemenuhan" in title else ("R" if "reform" in title else None)
-            self.aspect = by_title or {1: "P", 2: "R"}.get(ROMAN.get(r.marker, 0))
+            aspects = list(criteria.aspects)
+            by_title = next((a.id for a in aspects if norm_text(a.name) in title.split()), None)
+            number = ROMAN.get(r.marker, 0)
+            self.aspect = by_title or (aspects[number - 1].id if 0 < number <= len(aspects) else None)
             self.area = self.sub = None
             if self.aspect:
                 self.out.nodes.append((r.row, self.aspect))
-        elif r.level == 2 and self.component != "hasil":
+        elif r.level == 2 and self.component != self.hasil:
             self.sub = None
             self.area = self._area(r, title)
             if self.area is not None:
                 self.out.nodes.append((r.row, self.area.id))
-        elif r.level == 3 and self.component != "hasil":
+        elif r.level == 3 and self.component != self.hasil:
             self.sub = self._sub_area(r, title)
             if self.sub is not None:
                 self.out.nodes.append((r.row, self.sub.id))
-        elif r.level is None or r.level == 5:
-            total = ("pengungkit" if "total pengungkit" in title else "hasil" if "total hasil" in title else
-                     "total" if "nilai evaluasi" in title or title == "nilai total" else None)
+        elif r.level is None or r.level == 5:  # the form's total lines: "TOTAL PENGUNGKIT", "NILAI EVALUASI …"
+            totals = {f"total {norm_text(c.name)}": c.id for c in criteria.components}
+            total = totals.get(title) or ("total" if title.startswith("nilai evaluasi") or title == "nilai total"
+                                          else None)
             if total:
                 self.out.nodes.append((r.row, total))
 
@@ -246,7 +256,7 @@ class _Walk:
     # -- indicator rows --------------------------------------------------------------------
 
     def indicator(self, r: SheetRow) -> None:
-        hasil = self.component == "hasil"
+        hasil = self.component is not None and self.component == self.hasil
         if hasil:
             pool = list(self.group.indicators) if self.group else [i for g in self.criteria.hasil_groups
                                                                     for i in g.indicators]

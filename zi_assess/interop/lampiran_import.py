@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from zi_assess.domain import AnswerError, Criteria, score
 from zi_assess.domain.display import format_num
 from zi_assess.domain.workflow import Layer
+from zi_assess.i18n import current_locale
 from zi_assess.interop.excel_import import check_typed_total, find_sheet
 from zi_assess.interop.import_report import (
     ImportReport,
@@ -28,6 +29,7 @@ from zi_assess.interop.import_report import (
     shown,
 )
 from zi_assess.interop.lampiran import MAX_ROWS, Placed, Structure, norm_text, read_row, walk
+from zi_assess.interop.upload import UploadRejected
 from zi_assess.messages import answer_message
 
 LAMPIRAN_SHEET = "LKE ZI"
@@ -188,8 +190,7 @@ def _children(criteria: Criteria) -> dict[str, list[str]]:
 
 
 def _number(value: float, other: float) -> str:
-    from zi_assess.i18n import current_locale
-
+    """A value as the report prints it: two decimals, four when two would hide the difference."""
     locale = current_locale()
     shown_value = format_num(value, locale, 2)
     return format_num(value, locale, 4) if shown_value == format_num(other, locale, 2) else shown_value
@@ -234,6 +235,8 @@ def read_lampiran(wb: Any, cached: Any, sheet_name: str, criteria: Criteria, lay
     rows = [read_row(number, tuple(c.value for c in cells[:11]))
             for number, cells in enumerate(sheet.cells, start=1)]
     structure = walk(rows, criteria, report)
+    if not structure.placed:  # named "LKE ZI", but no indicator of Lampiran III in it
+        raise UploadRejected("layout")
     for placed in structure.placed:
         _read_placed(sheet, placed, report)
     for placed in structure.placed:

@@ -162,7 +162,7 @@ def apply_import(actor: Actor, assessment_id: int, layer: Layer, report: ImportR
     if saved or links:
         record(actor, "answer.import", assessment_id=assessment_id, layer=layer.value, detail={
             "file": filename[:200], "sha256": sha256, "changed": sorted(a.indicator_id for a in saved),
-            "evidence": [change.url for change in links], "warnings": len(report.warnings),
+            "evidence": [change.url[:300] for change in links[:100]], "warnings": len(report.warnings),
             "layout": report.layout,
         })
         db.session.flush()
