@@ -277,7 +277,8 @@ class _Walk:
         found = self._by_text(text, pool) or self._by_text(text, list(self.criteria.indicators.values()))
         if found is None:
             return self.unplaced(r)
-        if candidate is not None or (r.marker not in ("", "-") and found not in pool):
+        marked_otherwise = r.marker not in ("", "-") and (found.letter != r.marker or found not in pool)
+        if candidate is not None or marked_otherwise:
             self.report.add("warning", "placed_by_text", _(
                 "Baris %(row)d bertanda '%(marker)s', tetapi teks pertanyaannya adalah %(ind)s; dibaca sebagai "
                 "%(ind)s.", row=r.row, marker=r.marker_typed or "–", ind=found.id), row=r.row, col="G",
