@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import io
 import random
+from datetime import date
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from zi_assess.assessments import operations as ops
+from zi_assess.assessments.loading import load_bundle
+from zi_assess.assessments.scores import compute_scores
 from zi_assess.domain import load_criteria, score
 from zi_assess.domain.answers import random_answers
+from zi_assess.domain.display import round_half_up
 from zi_assess.domain.portalrb_master import load_master, master_path_of
-from zi_assess.domain.workflow import Layer
+from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.evidence import operations as evidence_ops
 from zi_assess.extensions import db
+from zi_assess.interop.excel_import import read_workbook
 from zi_assess.interop.layout import layout_for
-from zi_assess.interop.lke_formulas import build_lke
+from zi_assess.interop.lke_formulas import EFFECTIVE, GROUPS, build_lke
 from zi_assess.models import AuditEvent
 
 NODE_KINDS = {"total", "component", "aspect", "aspect_area", "sub_area", "hasil_group", "hasil_indicator", "area"}
@@ -155,12 +160,120 @@ def test_libreoffice_recomputes_every_lke_value_to_the_engines(team, login, revi
     assert recalculated[f"F{total}"].value == pytest.approx(score(criteria, mandiri).total, abs=1e-6)
 
 
-def test_export_needs_view_permission_and_lapis_picks_the_evaluator_layer(team, login, reviewed):
+def test_export_needs_view_permission_and_holds_every_layer_in_its_own_columns(team, login, reviewed):
     a, _mandiri, tpi = reviewed
     assert login(team.other_head).get(f"/penilaian/{a.id}/lke.xlsx").status_code == 404
     assert login(team.tpn).get(f"/penilaian/{a.id}/lke.xlsx").status_code == 404  # not proposed yet
-    response = login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx?lapis=tpn_desk")
-    ws = openpyxl.load_workbook(io.BytesIO(response.data))["Jawaban"]
-    assert ws["N1"].value == "Jawaban TPN desk" and ws["N7"].value is None
-    default = openpyxl.load_workbook(io.BytesIO(login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx").data))
-    assert default["Jawaban"]["N7"].value == tpi.get("P1.i.b")
+    wb = openpyxl.load_workbook(io.BytesIO(login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx").data))
+    ws = wb["Jawaban"]
+    headers = {col: ws[f"{col}1"].value for col in "KLMNQRSTU"}
+    assert headers == {"K": "Jawaban Mandiri (unit)", "L": "Catatan Mandiri (unit)", "M": "Bukti dukung Mandiri (unit)",
+                       "N": "Jawaban TPI", "Q": "Catatan TPI", "R": "Jawaban TPN desk", "S": "Catatan TPN desk",
+                       "T": "Jawaban TPN lapangan", "U": "Catatan TPN lapangan"}
+    assert ws["N7"].value == tpi.get("P1.i.b") and ws["R7"].value is None and ws["T7"].value is None
+    info = {row[0]: row[2] for row in wb["Info"].iter_rows(values_only=True)}
+    assert {k: v for k, v in info.items() if k.startswith("columns_")} == {
+        "columns_mandiri": "K/L", "columns_tpi": "N/Q", "columns_tpn_desk": "R/S", "columns_tpn_lapangan": "T/U"}
+    lke = wb["LKE"]
+    assert [lke[f"{col}5"].value for col in "DGJMP"] == [
+        "Jawaban Mandiri (unit)", "Jawaban TPI", "Jawaban TPN desk", "Jawaban TPN lapangan", "Jawaban Efektif"]
+
+
+#: what each evaluator layer changes (no pre-fill: every later layer answers only these)
+TPI_CHANGES = {"P1.i.b": "C", "P2.ii.a": "B", "R1.i.a": {"jumlah_agen_perubahan": 10, "jumlah_perubahan_dibuat": 4},
+               "H2.a": 3.1, "P5.iv.a": "C"}
+DESK_CHANGES = {"P1.i.b": "B", "H1.a": 3.25, "R5.iii.a": {"lhkpn_kepala_satker": 1, "lhkpn_pejabat_wajib": 6,
+                                                           "lhkpn_lainnya": 3, "lhkpn_sudah_melapor": 7},
+                "P3.ii.b": "E", "P6.i.a": "C"}
+FIELD_CHANGES = {"P2.ii.a": "C", "R6.i.b": {"jumlah_layanan_terdaftar": 9, "jumlah_layanan_dipermudah": 2},
+                 "H1.b": "D", "P4.ii.a": "Tidak"}
+
+
+@pytest.fixture
+def decided(team, flow, propose, actor_for):
+    """Every layer answered (TPN layers partly, without pre-fill) and decided."""
+    mandiri = _answers(21, 0.8)
+    a = propose(team.unit, team.head, team.tpi_lead, mandiri=mandiri, tpi=TPI_CHANGES)
+    flow.step(team.tpn, a, "start_desk")
+    ops.save_answers(actor_for(team.tpn), a.id, Layer.TPN_DESK,
+                     [ops.AnswerInput(k, v, f"Catatan desk {k}") for k, v in DESK_CHANGES.items()])
+    db.session.commit()
+    flow.step(team.tpn, a, "start_field")
+    ops.save_answers(actor_for(team.tpn), a.id, Layer.TPN_LAPANGAN,
+                     [ops.AnswerInput(k, v, "Hasil kunjungan lapangan.") for k, v in FIELD_CHANGES.items()])
+    db.session.commit()
+    flow.step(team.national, a, "decide", granted=True, today=date(2026, 12, 9))
+    return a
+
+
+@pytest.mark.slow
+def test_libreoffice_computes_the_apps_effective_score_of_a_decided_assessment(team, login, decided, libreoffice,
+                                                                              tmp_path):
+    path = tmp_path / "lke.xlsx"
+    path.write_bytes(login(team.manager).get(f"/penilaian/{decided.id}/lke.xlsx").data)
+    recalculated = openpyxl.load_workbook(libreoffice(path), data_only=True)["LKE"]
+    criteria = load_criteria()
+    bundle = load_bundle(decided.id)
+    scores = compute_scores(bundle)
+    sheet = build_lke(criteria, layout_for(criteria.id))
+    total = sheet.row_of("total").row
+    effective_total = recalculated[f"{GROUPS[EFFECTIVE][1]}{total}"].value
+    assert round_half_up(effective_total) == round_half_up(scores.effective.total)  # as the app, LHE and PDF show it
+    assert round_half_up(effective_total) not in {round_half_up(s.total) for s in scores.layers.values()}
+    compared = 0
+    for group, (_ans, val, _pct) in GROUPS.items():
+        engine = scores.effective if group == EFFECTIVE else score(criteria, bundle.layer_values(Layer(group)))
+        for row in sheet.rows:
+            if row.kind == "indicator":
+                expected = engine.values.get(row.code)
+            elif row.kind in NODE_KINDS:
+                expected = engine.nodes[row.code].nilai
+                if row.kind == "hasil_indicator" and row.code not in engine.values:
+                    expected = None
+            else:
+                continue
+            actual = recalculated[f"{val}{row.row}"].value
+            if expected is None:
+                assert actual in (None, ""), (group, row.code, actual)
+                continue
+            assert actual == pytest.approx(expected, abs=1e-9), (group, row.code)
+            compared += 1
+    assert compared > 500  # every node of every group, every indicator each layer answered
+
+
+def test_the_export_of_every_layer_imports_back_into_each_layer(app, team, login, decided):
+    data = login(team.manager).get(f"/penilaian/{decided.id}/lke.xlsx").data
+    criteria = load_criteria()
+    bundle = load_bundle(decided.id)
+    for layer in LAYERS:
+        with app.test_request_context():
+            report = read_workbook(data, criteria, layout_for(criteria.id), layer, max_bytes=20 * 1024 * 1024)
+        assert report.ok, (layer, report.errors)
+        read = {k: a.value for k, a in report.answers.items() if a.value is not None}
+        assert read == bundle.layer_values(layer), layer
+        assert {k: a.note for k, a in report.answers.items() if a.note} == {
+            k: a.note for k, a in bundle.layer_answers(layer).items() if a.note}, layer
+        assert (report.answer_col, report.note_col) == layout_for(criteria.id).cells[0].columns(layer)
+
+
+def test_a_tpn_evaluator_edits_their_own_columns_and_imports_them(team, login, flow, propose, actor_for):
+    a = propose(team.unit, team.head, team.tpi_lead, tpi={"P1.i.b": "B"})
+    flow.step(team.tpn, a, "start_desk")
+    client = login(team.tpn)
+    assert "dari kolom R (jawaban) dan S (catatan)" in client.get(f"/penilaian/{a.id}/impor").get_data(as_text=True)
+    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/penilaian/{a.id}/lke.xlsx").data))
+    ws = wb["Jawaban"]
+    assert ws["N7"].value == "B" and ws["R7"].value is None
+    ws["R7"], ws["S7"], ws["N7"] = "c", "Tidak ada seleksi.", "A"
+    out = io.BytesIO()
+    wb.save(out)
+    boundary = "zi-test-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"workbook\"; filename=\"lke.xlsx\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + out.getvalue() + f"\r\n--{boundary}--\r\n".encode()
+    response = client.post(f"/penilaian/{a.id}/impor", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    assert client.post(response.location).status_code == 302
+    bundle = load_bundle(a.id)
+    assert bundle.layer_values(Layer.TPN_DESK) == {"P1.i.b": "C"}
+    assert bundle.layer_answers(Layer.TPN_DESK)["P1.i.b"].note == "Tidak ada seleksi."
+    assert bundle.layer_values(Layer.TPI) == {"P1.i.b": "B"}  # column N is TPI's: not read

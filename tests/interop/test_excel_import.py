@@ -191,7 +191,7 @@ def test_warnings_do_not_block_and_say_what_happened(team, login, draft):
     assert "Jumlah belum lengkap (1 dari 2)" in page
     assert "Rumus LKE!E10 (P1.i) ditimpa dengan nilai ketikan" in page
     assert "indikator belum dijawab di berkas; jawaban yang tersimpan untuk indikator itu tidak diubah." in page
-    assert "H1.a (K199)" in page  # each missing answer is listed with its cell
+    assert "H1.a (Jawaban!K199)" in page  # each missing answer is listed with its cell
     assert client.post(response.location).status_code == 302
     values = layer_values(draft)
     assert values["R5.ii.a"]["pengaduan_selesai"] == 5 and values["R6.i.b"] == {"jumlah_layanan_terdaftar": 3}
@@ -325,3 +325,57 @@ def test_a_count_typed_as_text_with_separators_is_refused(team, login, draft, ty
     assert response.status_code == 422
     assert f"'{typed}' bukan jumlah yang sah: isi bilangan bulat 0 atau lebih, tanpa pemisah ribuan." in page
     assert answer_state(draft) == before
+
+
+def test_numbers_typed_as_text_are_read_with_a_warning_naming_the_cell(team, login, draft):
+    client = login(team.operator)
+    wb = workbook(client, draft)
+    wb["Jawaban"]["K191"], wb["Jawaban"]["K192"], wb["Jawaban"]["K199"] = "12", 9, "3,72"
+    response = upload(client, draft, as_bytes(wb))
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    for cell, raw, read in (("Jawaban!K191", "12", "12"), ("Jawaban!K199", "3,72", "3.72")):
+        assert (f"{cell} berisi angka yang diketik sebagai teks ('{raw}'); zi-assess membacanya sebagai {read}, "
+                "tetapi Excel tidak menghitungnya") in page
+    assert client.post(response.location).status_code == 302
+    values = layer_values(draft)
+    assert values["R6.i.b"] == {"jumlah_layanan_terdaftar": 12, "jumlah_layanan_dipermudah": 9}
+    assert values["H1.a"] == 3.72
+
+
+def test_evidence_links_of_column_m_are_imported_once(team, login, draft, actor_for):
+    from zi_assess.evidence import operations as evidence_ops
+    from zi_assess.interop.layout import layout_for
+    from zi_assess.models import Evidence, EvidenceLink
+
+    actor = actor_for(team.operator)
+    evidence_ops.add_link(actor, draft.id, ["P1.i.a"], "https://drive.example/sk-tim", "SK Tim")
+    evidence_ops.add_file(actor, draft.id, ["P1.i.a"], io.BytesIO(b"%PDF-1.4\n%test\n"), "sk.pdf")
+    db.session.commit()
+    row = {ind: layout_for(load_criteria().id).indicator_cells(ind)[0].row for ind in ("P1.i.b", "P1.ii.a", "P1.ii.b")}
+    client = login(team.operator)
+    wb = workbook(client, draft)
+    ws = wb["Jawaban"]
+    own_file = ws["M6"].value.split("\n")[1]
+    assert own_file.endswith("/unduh")
+    ws[f"M{row['P1.i.b']}"] = f"https://drive.example/sk-tim\n{own_file}"  # both already exist: attached
+    ws[f"M{row['P1.ii.a']}"] = "Rencana kerja: https://drive.example/renja."  # a new link, titled by its text
+    ws[f"M{row['P1.ii.b']}"] = "renja-final.docx"  # no link: cannot become evidence
+    response = upload(client, draft, as_bytes(wb))
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert f"Jawaban!M{row['P1.ii.b']}" in page and "Bukti dukung 'renja-final.docx' bukan tautan http(s)" in page
+    assert client.post(response.location).status_code == 302
+
+    def links() -> list[tuple]:
+        return [tuple(r) for r in db.session.execute(
+            select(Evidence.url, Evidence.filename, Evidence.title, EvidenceLink.indicator_id).join(EvidenceLink)
+            .where(Evidence.assessment_id == draft.id).order_by(Evidence.id, EvidenceLink.indicator_id))]
+
+    assert links() == [
+        ("https://drive.example/sk-tim", None, "SK Tim", "P1.i.a"), ("https://drive.example/sk-tim", None, "SK Tim", "P1.i.b"),
+        (None, "sk.pdf", "sk.pdf", "P1.i.a"), (None, "sk.pdf", "sk.pdf", "P1.i.b"),
+        ("https://drive.example/renja", None, "Rencana kerja", "P1.ii.a")]
+    before = links()
+    again = upload(client, draft, as_bytes(wb))
+    assert "Bukti dukung yang akan ditautkan" not in client.get(again.location).get_data(as_text=True)
+    client.post(again.location)
+    assert links() == before

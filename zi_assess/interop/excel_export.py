@@ -1,9 +1,10 @@
 """An assessment as the official LKE workbook (openpyxl).
 
 Sheets: "Jawaban" (every soal at the row and columns of the PortalRB master list: K/L/M the
-unit's answer, note and evidence, N/Q the evaluator's answer and note), "LKE" (live formulas,
-see :mod:`zi_assess.interop.lke_formulas`), "Skala" (answer values the formulas look up) and
-"Info" (which assessment and layers the file holds, read back by the import).
+unit's answer, note and evidence, N/Q TPI's answer and note; the TPN desk and field answers and
+notes beside them in R/S and T/U), "LKE" (live formulas per layer and for the effective LKE, see
+:mod:`zi_assess.interop.lke_formulas`), "Skala" (answer values the formulas look up) and "Info"
+(which assessment the file holds and which columns hold which layer, read back by the import).
 
 Text typed by users is always written as text, never as a formula (no formula injection).
 """
@@ -25,8 +26,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from zi_assess.domain import Criteria
 from zi_assess.domain.criteria import Indicator
+from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.interop.layout import SHEET, Layout
-from zi_assess.interop.lke_formulas import FIRST_ROW, SOURCES, build_lke
+from zi_assess.interop.lke_formulas import EFFECTIVE, FIRST_ROW, GROUPS, LAST_COLUMN, build_lke
 
 HEADER_FILL = PatternFill("solid", fgColor="0B5D46")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -64,12 +66,25 @@ class ExportData:
     year: int
     target: str
     status: str
-    unit: LayerAnswers
-    evaluator: LayerAnswers
+    #: every layer's answers by layer value ("mandiri", "tpi", "tpn_desk", "tpn_lapangan")
+    layers: Mapping[str, LayerAnswers]
     exported_at: datetime
     exported_by: str
     #: translated sheet texts (column headers, info labels), keyed by stable codes
     texts: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def unit(self) -> LayerAnswers:
+        return self.layers[Layer.MANDIRI.value]
+
+    def layer(self, layer: Layer) -> LayerAnswers:
+        return self.layers.get(layer.value) or LayerAnswers(layer.value, layer.value)
+
+
+def column_codes(layout: Layout) -> dict[str, str]:
+    """Info codes naming the (answer/note) columns of every layer, e.g. ``columns_tpn_desk`` → "R/S"."""
+    first = layout.cells[0]
+    return {f"columns_{layer.value}": "/".join(first.columns(layer)) for layer in LAYERS}
 
 
 def clean_text(value: str) -> str:
@@ -112,19 +127,21 @@ def _jawaban(wb: Workbook, data: ExportData) -> None:
     headers = {
         "A": t.get("soal_id", "ID soal"), "B": t.get("code", "Kode"), "C": t.get("text", "Uraian"),
         "D": t.get("jenis", "Jenis jawaban"), "E": t.get("choices", "Pilihan jawaban"),
-        first.answer_unit: f"{t.get('answer', 'Jawaban')} {data.unit.label}",
-        first.note_unit: f"{t.get('note', 'Catatan')} {data.unit.label}",
         first.evidence_unit: f"{t.get('evidence', 'Bukti dukung')} {data.unit.label}",
-        first.answer_tpi: f"{t.get('answer', 'Jawaban')} {data.evaluator.label}",
-        first.note_tpi: f"{t.get('note', 'Catatan')} {data.evaluator.label}",
     }
+    widths = {"A": 8, "B": 11, "C": 70, "D": 13, "E": 14, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "O": 2, "P": 2,
+              first.evidence_unit: 40}
+    for layer in LAYERS:
+        answer_col, note_col = first.columns(layer)
+        label = data.layer(layer).label
+        headers |= {answer_col: f"{t.get('answer', 'Jawaban')} {label}",
+                    note_col: f"{t.get('note', 'Catatan')} {label}"}
+        widths |= {answer_col: 14, note_col: 40}
     for col, text in headers.items():
         cell = ws[f"{col}1"]
         set_text(cell, text)
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
-    widths = {"A": 8, "B": 11, "C": 70, "D": 13, "E": 14, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "O": 2, "P": 2}
-    widths |= {first.answer_unit: 14, first.note_unit: 40, first.evidence_unit: 40, first.answer_tpi: 14,
-               first.note_tpi: 40}
+    ws.row_dimensions[1].height = 32
     for col, width in widths.items():
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "D2"
@@ -167,13 +184,14 @@ def _jawaban(wb: Workbook, data: ExportData) -> None:
         ws[f"C{r}"].alignment = WRAP
         for col in "ABDE":
             ws[f"{col}{r}"].alignment = TOP
-        for layer, answer_col, note_col in ((data.unit, cell.answer_unit, cell.note_unit),
-                                            (data.evaluator, cell.answer_tpi, cell.note_tpi)):
-            _answer_cell(ws[f"{answer_col}{r}"], ind, layer.values.get(ind.id), key)
+        for layer in LAYERS:
+            answers = data.layer(layer)
+            answer_col, note_col = cell.columns(layer)
+            _answer_cell(ws[f"{answer_col}{r}"], ind, answers.values.get(ind.id), key)
             ws[f"{answer_col}{r}"].fill = INPUT_FILL
             ws[f"{answer_col}{r}"].alignment = TOP
-            if layer.notes.get(ind.id):
-                set_text(ws[f"{note_col}{r}"], layer.notes[ind.id])
+            if answers.notes.get(ind.id):
+                set_text(ws[f"{note_col}{r}"], answers.notes[ind.id])
             ws[f"{note_col}{r}"].alignment = WRAP
             kind = "count" if key else ("survey" if ind.kind == "survey" else f"choice:{ind.scale.id}")
             validate(kind, f"{answer_col}{r}", ind)
@@ -186,8 +204,8 @@ def _jawaban(wb: Workbook, data: ExportData) -> None:
         set_text(ws[f"B{r}"], total.indicator.id)
         set_text(ws[f"C{r}"], t.get("harus", "Jumlah yang harus melaporkan (dihitung)"))
         cells = data.layout.indicator_cells(total.indicator.id)
-        for attr in ("answer_unit", "answer_tpi"):
-            col = getattr(cells[0], attr)
+        for layer in LAYERS:
+            col = cells[0].columns(layer)[0]
             parts = [f"{col}{row}" for row in total.part_rows]
             ws[f"{col}{r}"] = f'=IF(COUNT({",".join(parts)})<{len(parts)},"",{"+".join(parts)})'
             ws[f"{col}{r}"].font = MUTED
@@ -205,20 +223,25 @@ def _lke(wb: Workbook, data: ExportData) -> None:
     set_text(ws["A3"], t.get("lke_note", "Nilai dihitung ulang oleh rumus dari lembar Jawaban."))
     ws["A3"].font = MUTED
     for r in (1, 2, 3):
-        ws.merge_cells(f"A{r}:I{r}")
+        ws.merge_cells(f"A{r}:{LAST_COLUMN}{r}")
     headers = {"A": t.get("code", "Kode"), "B": t.get("lke_text", "Penilaian"), "C": t.get("bobot", "Bobot")}
-    for source, (_attr, (ans, val, pct)) in SOURCES.items():
-        label = data.unit.label if source == "unit" else data.evaluator.label
+    for group, (ans, val, pct) in GROUPS.items():
+        label = t.get("effective", "Efektif") if group == EFFECTIVE else data.layer(Layer(group)).label
         headers |= {ans: f"{t.get('answer', 'Jawaban')} {label}", val: f"{t.get('nilai', 'Nilai')} {label}",
                     pct: f"% {label}"}
+        for col, width in ((ans, 11), (val, 10), (pct, 9)):
+            ws.column_dimensions[col].width = width
     for col, text in headers.items():
         cell = ws[f"{col}{FIRST_ROW - 1}"]
         set_text(cell, text)
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
-    for col, width in {"A": 24, "B": 60, "C": 8, "D": 11, "E": 10, "F": 9, "G": 11, "H": 10, "I": 9}.items():
+    ws.row_dimensions[FIRST_ROW - 1].height = 48  # two or three lines: "Nilai TPN lapangan"
+    for col, width in {"A": 24, "B": 60, "C": 8}.items():
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"D{FIRST_ROW}"
     strong = {"total", "component", "aspect", "aspect_area", "hasil_group", "heading", "area"}
+    answer_columns = {cols[0] for cols in GROUPS.values()}
+    columns = [chr(c) for c in range(ord("A"), ord(LAST_COLUMN) + 1)]
     for row in sheet.rows:
         r = row.row
         if row.code:
@@ -230,12 +253,13 @@ def _lke(wb: Workbook, data: ExportData) -> None:
             ws[f"C{r}"].number_format = "0.00##"
         for col, formula in row.formulas.items():
             ws[f"{col}{r}"] = formula
-            ws[f"{col}{r}"].number_format = "General" if col in ("D", "G") else NUMBER
+            ws[f"{col}{r}"].number_format = "General" if col in answer_columns else NUMBER
         font = BOLD if row.kind in strong or row.kind == "sub_area" else (MUTED if row.kind in ("input", "harus")
                                                                          else None)
-        for col in "ACDEFGHI":
-            ws[f"{col}{r}"].alignment = MIDDLE
-        for col in "ABCDEFGHI":
+        for col in columns:
+            if col != "B":
+                ws[f"{col}{r}"].alignment = MIDDLE
+        for col in columns:
             if font is not None:
                 ws[f"{col}{r}"].font = font
             if row.kind in ("total", "component"):
@@ -267,8 +291,10 @@ def _info(wb: Workbook, data: ExportData) -> None:
         ("target", t.get("info_target", "Predikat tujuan"), data.target),
         ("status", t.get("info_status", "Status"), data.status),
         ("criteria_id", t.get("info_criteria", "Versi kriteria"), data.criteria.id),
-        ("unit_layer", t.get("info_unit_layer", "Lapis kolom K/L/M"), data.unit.layer),
-        ("evaluator_layer", t.get("info_evaluator_layer", "Lapis kolom N/Q"), data.evaluator.layer),
+        ("unit_layer", t.get("info_unit_layer", "Lapis kolom K/L/M"), Layer.MANDIRI.value),
+        ("evaluator_layer", t.get("info_evaluator_layer", "Lapis kolom N/Q"), Layer.TPI.value),
+        *((code, f"{t.get('info_columns', 'Kolom jawaban/catatan')} {data.layer(Layer(code[8:])).label}", value)
+          for code, value in column_codes(data.layout).items()),
         ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M UTC")),
         ("exported_by", t.get("info_exported_by", "Diekspor oleh"), data.exported_by),
     ]

@@ -14,8 +14,8 @@ class ImportUploadForm(BaseForm):
     workbook = FileField(
         _l("Berkas LKE (.xlsx)"), validators=[FileRequired(_l("Pilih berkas Excel LKE yang akan diimpor."))],
         render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-        description=_l("Berkas hasil ekspor zi-assess (lembar \"Jawaban\" tata letak PortalRB), paling besar "
-                       "sesuai batas unggahan."),
+        description=_l("Berkas hasil ekspor zi-assess (lembar \"Jawaban\" tata letak PortalRB) atau lembar kerja "
+                       "Lampiran III (lembar \"LKE ZI\"), paling besar sesuai batas unggahan."),
     )
 
 

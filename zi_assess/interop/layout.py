@@ -2,7 +2,9 @@
 
 The PortalRB master list of the criteria version (its ``portalrb.master_soal``) gives each soal's
 row and its columns: K/L/M the unit's answer, note and evidence, N/Q the internal evaluator's
-answer and note. The rows in between hold headings (komponen, aspect, area, sub-area and the %
+answer and note. The national team's layers, which PortalRB's sheet has no place for, sit beside
+them in columns of their own (:data:`EXTRA_LAYER_COLUMNS`: R/S TPN desk, T/U TPN lapangan).
+The rows in between hold headings (komponen, aspect, area, sub-area and the %
 rows that have no soal of their own) and, for LHKPN/LHKASN, the "jumlah yang harus melaporkan"
 total of the groups (decision D4: never typed, always the sum).
 """
@@ -15,8 +17,11 @@ from functools import lru_cache
 from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.criteria import Indicator
 from zi_assess.domain.portalrb_master import MasterList, MasterNode, load_master, master_path_of
+from zi_assess.domain.workflow import Layer
 
 SHEET = "Jawaban"
+#: (answer, note) columns of the layers PortalRB's sheet does not hold
+EXTRA_LAYER_COLUMNS: dict[Layer, tuple[str, str]] = {Layer.TPN_DESK: ("R", "S"), Layer.TPN_LAPANGAN: ("T", "U")}
 
 
 class LayoutError(ValueError):
@@ -36,6 +41,14 @@ class SoalCell:
     evidence_unit: str
     answer_tpi: str
     note_tpi: str
+
+    def columns(self, layer: Layer) -> tuple[str, str]:
+        """The (answer, note) columns of ``layer``: K/L the unit's, N/Q TPI's, R/S and T/U the TPN's."""
+        if layer == Layer.MANDIRI:
+            return self.answer_unit, self.note_unit
+        if layer == Layer.TPI:
+            return self.answer_tpi, self.note_tpi
+        return EXTRA_LAYER_COLUMNS[layer]
 
     @property
     def label(self) -> str:
@@ -104,9 +117,12 @@ def build_layout(criteria: Criteria, master: MasterList) -> Layout:
         missing = sorted(set(owners) ^ set(soals))[:5]
         raise LayoutError(f"{criteria.id}: soal ids of the criteria and the master list differ ({missing} …)")
     cells = []
+    extra = {col for pair in EXTRA_LAYER_COLUMNS.values() for col in pair}
     for soal_id, soal in sorted(soals.items(), key=lambda item: item[1].row):
         ind, key = owners[soal_id]
         cols = soal.columns
+        if extra & set(cols.values()):
+            raise LayoutError(f"{criteria.id}: soal {soal_id} uses a column kept for the TPN layers ({cols})")
         cells.append(SoalCell(soal_id, soal.row, ind, key, cols["jawaban_unit"], cols["catatan_unit"],
                               cols["bukti_dukung_unit"], cols["jawaban_tpi"], cols["catatan_tpi"]))
     by_soal = {c.soal_id: c for c in cells}

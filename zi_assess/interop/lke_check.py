@@ -11,7 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from zi_assess.domain import Criteria, score
 from zi_assess.domain.workflow import Layer
 from zi_assess.interop.layout import Layout
-from zi_assess.interop.lke_formulas import FIRST_ROW, SOURCES, build_lke
+from zi_assess.interop.lke_formulas import FIRST_ROW, GROUPS, build_lke
 
 if TYPE_CHECKING:
     from zi_assess.interop.excel_import import ImportReport
@@ -36,8 +36,7 @@ def check_lke(ws: Worksheet | None, criteria: Criteria, layout: Layout, layer: L
     if ws is None:
         return
     expected = build_lke(criteria, layout)
-    source = "unit" if layer == Layer.MANDIRI else "evaluator"
-    columns = SOURCES[source][1]
+    columns = GROUPS[layer.value]
     found: dict[str, int] = {}
     for (code,), row in zip(ws.iter_rows(min_row=FIRST_ROW, max_col=1, max_row=min(ws.max_row, MAX_ROWS),
                                          values_only=True), range(FIRST_ROW, MAX_ROWS), strict=False):
@@ -59,7 +58,8 @@ def check_lke(ws: Worksheet | None, criteria: Criteria, layout: Layout, layer: L
                 if not shifted and row == lke_row.row and _norm_formula(str(actual.value)) != _norm_formula(formula):
                     report.add("warning", "formula_changed", _(
                         "Rumus LKE!%(cell)s (%(code)s) berbeda dari templat; zi-assess menghitung ulang nilainya.",
-                        cell=f"{col}{row}", code=lke_row.code), row=row, col=col, indicator_id=lke_row.code)
+                        cell=f"{col}{row}", code=lke_row.code), row=row, col=col, indicator_id=lke_row.code,
+                        sheet=ws.title)
                 continue
             if actual.value is None:
                 continue
@@ -70,12 +70,12 @@ def check_lke(ws: Worksheet | None, criteria: Criteria, layout: Layout, layer: L
                     "Rumus LKE!%(cell)s (%(code)s) ditimpa dengan %(typed)s, padahal jawabannya menghasilkan "
                     "%(engine)s. Kembalikan rumusnya atau ekspor ulang berkas.", cell=f"{col}{row}",
                     code=lke_row.code, typed=f"{typed:.4g}", engine=f"{engine:.4g}"), row=row, col=col,
-                    indicator_id=lke_row.code)
+                    indicator_id=lke_row.code, sheet=ws.title)
             else:
                 report.add("warning", "formula_typed_over", _(
                     "Rumus LKE!%(cell)s (%(code)s) ditimpa dengan nilai ketikan; nilai itu diabaikan dan dihitung "
                     "ulang dari jawaban.", cell=f"{col}{row}", code=lke_row.code), row=row, col=col,
-                    indicator_id=lke_row.code)
+                    indicator_id=lke_row.code, sheet=ws.title)
 
 
 def _engine_value(sheet: Any, code: str, kind: str) -> float | None:

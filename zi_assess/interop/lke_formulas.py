@@ -1,8 +1,8 @@
 """The "LKE" sheet: every value of the criteria tree as a live Excel formula over the "Jawaban" sheet.
 
-The formulas restate the engine's rules (decisions D3–D7) so the workbook keeps working in Excel
-and LibreOffice; they are never used to score inside zi-assess (the engine does that) — a test
-recalculates the file with LibreOffice and compares every cell with the engine.
+The formulas restate the engine's rules (decisions D3–D7, D9) so the workbook keeps working in
+Excel and LibreOffice; they are never used to score inside zi-assess (the engine does that) — a
+test recalculates the file with LibreOffice and compares every cell with the engine.
 
 - choice answer → VLOOKUP of the trimmed, upper-cased answer in the "Skala" sheet;
 - survey score → score ÷ maximum × bobot (hasil indicators carry their own bobot);
@@ -11,22 +11,31 @@ recalculates the file with LibreOffice and compares every cell with the engine.
 - sub-area → AVERAGE of its answered indicators × bobot (0 when none is answered);
 - everything above → SUM.
 
-Two column groups are computed side by side: the unit's answers (Jawaban column K) and the
-evaluator's (column N).
+One column group (answer, nilai, %) per layer — each over that layer's own columns of the
+Jawaban sheet — and one for the effective LKE (D9): per indicator, the answer of the latest layer
+that answered it (for a % indicator: the latest layer with any count, all its counts together).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from zi_assess.domain import Criteria
 from zi_assess.domain.criteria import Indicator
+from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.interop.layout import Layout
 
 FIRST_ROW = 6
 CODE, TEXT, BOBOT = "A", "B", "C"
-#: per source: (answer column in the Jawaban sheet's SoalCell attribute, LKE answer/nilai/% columns)
-SOURCES = {"unit": ("answer_unit", ("D", "E", "F")), "evaluator": ("answer_tpi", ("G", "H", "I"))}
+EFFECTIVE = "effective"
+#: per column group (a layer's value, or "effective"): its answer, nilai and % columns
+GROUPS: dict[str, tuple[str, str, str]] = {
+    Layer.MANDIRI.value: ("D", "E", "F"), Layer.TPI.value: ("G", "H", "I"),
+    Layer.TPN_DESK.value: ("J", "K", "L"), Layer.TPN_LAPANGAN.value: ("M", "N", "O"),
+    EFFECTIVE: ("P", "Q", "R"),
+}
+LAST_COLUMN = "R"
 
 
 @dataclass
@@ -63,6 +72,14 @@ def _skala(criteria: Criteria) -> tuple[list[tuple[str, str, float, str]], dict[
     return rows, ranges
 
 
+def _latest(refs: list[str], answered: str, value: str) -> str:
+    """Nested IFs: the first of ``refs`` (latest layer first) whose ``answered`` test holds."""
+    out = '""'
+    for ref in reversed(refs):
+        out = f"IF({answered.format(ref=ref)},{value.format(ref=ref)},{out})"
+    return out
+
+
 class _Builder:
     def __init__(self, criteria: Criteria, layout: Layout) -> None:
         self.criteria = criteria
@@ -77,79 +94,106 @@ class _Builder:
         self.rows.append(row)
         return row
 
-    def ref(self, source: str, indicator_id: str, key: str | None = None) -> str:
-        attr = SOURCES[source][0]
+    def ref(self, layer: Layer, indicator_id: str, key: str | None = None) -> str:
         cell = self.cells[(indicator_id, key)]
-        return f"Jawaban!{getattr(cell, attr)}{cell.row}"
+        return f"Jawaban!{cell.columns(layer)[0]}{cell.row}"
 
-    def node(self, row: LkeRow, nilai: dict[str, str]) -> None:
-        for source, (_attr, (_ans, val, pct)) in SOURCES.items():
-            row.formulas[val] = nilai[source]
+    def latest_first(self, indicator_id: str, key: str | None = None) -> list[str]:
+        return [self.ref(layer, indicator_id, key) for layer in reversed(LAYERS)]
+
+    def node(self, row: LkeRow, nilai: Mapping[str, str]) -> None:
+        for group, (_ans, val, pct) in GROUPS.items():
+            row.formulas[val] = nilai[group]
             row.formulas[pct] = f'=IF(OR({BOBOT}{row.row}=0,{val}{row.row}=""),"",{val}{row.row}/{BOBOT}{row.row}*100)'
 
     def sum_of(self, row: LkeRow, parts: list[LkeRow]) -> None:
-        self.node(row, {source: f"=SUM({','.join(f'{cols[1]}{p.row}' for p in parts)})"
-                        for source, (_a, cols) in SOURCES.items()})
+        self.node(row, {group: f"=SUM({','.join(f'{cols[1]}{p.row}' for p in parts)})"
+                        for group, cols in GROUPS.items()})
 
-    def choice(self, ind: Indicator, source: str, factor: str = "") -> str:
-        ref = self.ref(source, ind.id)
-        lookup = f"VLOOKUP(UPPER(TRIM({ref})),{self.ranges[ind.scale.id]},3,FALSE)"
-        return f'=IF(TRIM({ref})="","",{lookup}{factor})'
+    def lookup(self, ind: Indicator, ref: str, factor: str = "") -> str:
+        return f'=IF(TRIM({ref})="","",VLOOKUP(UPPER(TRIM({ref})),{self.ranges[ind.scale.id]},3,FALSE){factor})'
+
+    def answer_refs(self, ind: Indicator, row: LkeRow) -> dict[str, str]:
+        """Per group, the cell holding the indicator's answer: the layer's Jawaban cell, or for the
+        effective group this row's own answer cell (filled with the latest layer's answer)."""
+        refs = {layer.value: self.ref(layer, ind.id) for layer in LAYERS}
+        ans = GROUPS[EFFECTIVE][0]
+        if ind.kind == "survey":
+            row.formulas[ans] = "=" + _latest(self.latest_first(ind.id), '{ref}<>""', "{ref}")
+        else:
+            row.formulas[ans] = "=" + _latest(self.latest_first(ind.id), 'TRIM({ref})<>""', "TRIM({ref})")
+        refs[EFFECTIVE] = f"{ans}{row.row}"
+        for layer in LAYERS:
+            ref = refs[layer.value]
+            blank = f'{ref}=""' if ind.kind == "survey" else f'TRIM({ref})=""'
+            row.formulas[GROUPS[layer.value][0]] = f'=IF({blank},"",{ref})'
+        return refs
 
     def indicator(self, ind: Indicator) -> list[LkeRow]:
         """The indicator's row and, for a % indicator, its count rows; returns the rows."""
         row = self.add(ind.id, "indicator", ind.question)
         rows = [row]
-        for source, (_attr, (ans, val, pct)) in SOURCES.items():
-            if ind.kind == "choice":
-                ref = self.ref(source, ind.id)
-                row.formulas[ans] = f'=IF(TRIM({ref})="","",{ref})'
-                row.formulas[val] = self.choice(ind, source)
-            elif ind.kind == "percent":
-                row.formulas[val] = self.percent(ind, source)
+        if ind.kind == "choice":
+            refs = self.answer_refs(ind, row)
+            for group, (_ans, val, _pct) in GROUPS.items():
+                row.formulas[val] = self.lookup(ind, refs[group])
+        for _group, (_ans, val, pct) in GROUPS.items():
             row.formulas[pct] = f'=IF({val}{row.row}="","",{val}{row.row}*100)'
         if ind.kind != "percent":
             return rows
+        assert ind.formula is not None
         total = self.totals.get(ind.id)
-        if total is not None:
-            harus = self.add(f"{ind.id}:harus", "harus", "Jumlah yang harus melaporkan")
-            assert ind.formula is not None
-            for source, (_attr, (ans, _val, _pct)) in SOURCES.items():
-                parts = [self.ref(source, ind.id, key) for key in ind.formula.denominator]
-                harus.formulas[ans] = f'=IF(COUNT({",".join(parts)})<{len(parts)},"",{"+".join(parts)})'
+        harus = self.add(f"{ind.id}:harus", "harus", "Jumlah yang harus melaporkan") if total is not None else None
+        if harus is not None:
             rows.append(harus)
+        counts: dict[str, LkeRow] = {}
         for inp in ind.inputs:
-            count = self.add(f"{ind.id}:{inp.key}", "input", inp.label)
-            for source, (_attr, (ans, _val, _pct)) in SOURCES.items():
-                ref = self.ref(source, ind.id, inp.key)
-                count.formulas[ans] = f'=IF({ref}="","",{ref})'
-            rows.append(count)
+            counts[inp.key] = self.add(f"{ind.id}:{inp.key}", "input", inp.label)
+            rows.append(counts[inp.key])
+        everything = {layer: [self.ref(layer, ind.id, i.key) for i in ind.inputs] for layer in LAYERS}
+        for inp in ind.inputs:
+            count = counts[inp.key]
+            for layer in LAYERS:
+                ref = self.ref(layer, ind.id, inp.key)
+                count.formulas[GROUPS[layer.value][0]] = f'=IF({ref}="","",{ref})'
+            # the effective counts all come from one layer: the latest with any count of this indicator
+            latest = '""'
+            for layer in LAYERS:
+                ref = self.ref(layer, ind.id, inp.key)
+                latest = f'IF(COUNT({",".join(everything[layer])})>0,IF({ref}="","",{ref}),{latest})'
+            count.formulas[GROUPS[EFFECTIVE][0]] = "=" + latest
+        for ans, val, _pct in GROUPS.values():
+            refs = {key: f"{ans}{count.row}" for key, count in counts.items()}
+            row.formulas[val] = self.percent(ind, refs)
+            if harus is not None:
+                parts = [refs[key] for key in ind.formula.denominator]
+                harus.formulas[ans] = f'=IF(COUNT({",".join(parts)})<{len(parts)},"",{"+".join(parts)})'
         return rows
 
-    def percent(self, ind: Indicator, source: str) -> str:
+    def percent(self, ind: Indicator, refs: Mapping[str, str]) -> str:
+        """The D4 ratio over the cells holding each count (``refs``: input key → cell)."""
         formula = ind.formula
         assert formula is not None
-        refs = [self.ref(source, ind.id, inp.key) for inp in ind.inputs]
-        num = "+".join(self.ref(source, ind.id, k) for k in formula.numerator)
+        num = "+".join(refs[k] for k in formula.numerator)
         if formula.minus:
-            num += "-" + "-".join(self.ref(source, ind.id, k) for k in formula.minus)
-        den = "+".join(self.ref(source, ind.id, k) for k in formula.denominator)
+            num += "-" + "-".join(refs[k] for k in formula.minus)
+        den = "+".join(refs[k] for k in formula.denominator)
         zero = formula.when_denominator_zero
         zero_text = f"IF(({num})=0,{zero[0]:g},{zero[1]:g})" if isinstance(zero, tuple) else f"{zero:g}"
         ratio = f"IF(({den})=0,{zero_text},MAX(0,MIN(1,({num})/({den}))))"
-        return f'=IF(COUNT({",".join(refs)})<{len(refs)},"",{ratio})'
+        every = [refs[i.key] for i in ind.inputs]
+        return f'=IF(COUNT({",".join(every)})<{len(every)},"",{ratio})'
 
     def hasil_indicator(self, ind: Indicator) -> LkeRow:
         row = self.add(ind.id, "hasil_indicator", ind.question, ind.bobot)
+        refs = self.answer_refs(ind, row)
         nilai = {}
-        for source, (_attr, (ans, _val, _pct)) in SOURCES.items():
-            ref = self.ref(source, ind.id)
+        for group in GROUPS:
+            ref = refs[group]
             if ind.kind == "survey":
-                row.formulas[ans] = f'=IF({ref}="","",{ref})'
-                nilai[source] = f'=IF({ref}="","",{ref}/{ind.scale.maximum:g}*{BOBOT}{row.row})'
+                nilai[group] = f'=IF({ref}="","",{ref}/{ind.scale.maximum:g}*{BOBOT}{row.row})'
             else:
-                row.formulas[ans] = f'=IF(TRIM({ref})="","",{ref})'
-                nilai[source] = self.choice(ind, source, f"*{BOBOT}{row.row}")
+                nilai[group] = self.lookup(ind, ref, f"*{BOBOT}{row.row}")
         self.node(row, nilai)
         return row
 
@@ -175,9 +219,9 @@ class _Builder:
                     members = [r for ind in sub.indicators for r in self.indicator(ind)]
                     first, last = members[0].row, members[-1].row
                     means = {}
-                    for source, (_a, (_ans, val, _pct)) in SOURCES.items():
+                    for group, (_ans, val, _pct) in GROUPS.items():
                         span = f"{val}{first}:{val}{last}"
-                        means[source] = f"=IF(COUNT({span})=0,0,AVERAGE({span}))*{BOBOT}{sub_row.row}"
+                        means[group] = f"=IF(COUNT({span})=0,0,AVERAGE({span}))*{BOBOT}{sub_row.row}"
                     self.node(sub_row, means)
                 self.sum_of(aa_row, subs)
             self.sum_of(aspect_row, children)

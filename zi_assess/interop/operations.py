@@ -18,9 +18,10 @@ from zi_assess.assessments.operations import AnswerInput, NotFound, get_bundle, 
 from zi_assess.audit import Actor, record
 from zi_assess.authz import authorize
 from zi_assess.domain.workflow import Layer
+from zi_assess.evidence import operations as evidence_ops
 from zi_assess.extensions import db
-from zi_assess.interop.excel_import import ImportReport
-from zi_assess.models import Answer, ApiKey, Instansi
+from zi_assess.interop.import_report import ImportReport
+from zi_assess.models import Answer, ApiKey, Evidence, Instansi
 from zi_assess.models.base import utcnow
 
 KEY_PREFIX = "zik"
@@ -77,18 +78,72 @@ def import_changes(bundle: AssessmentBundle, layer: Layer, report: ImportReport)
     return changes
 
 
+@dataclass(frozen=True)
+class LinkChange:
+    """What confirming the import does with one evidence link of the file."""
+
+    url: str
+    title: str
+    indicator_ids: tuple[str, ...]
+    #: the evidence it is attached to ("attach"), or None for a new link evidence ("new")
+    evidence_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "new" if self.evidence_id is None else "attach"
+
+
+def evidence_changes(bundle: AssessmentBundle, layer: Layer, report: ImportReport) -> list[LinkChange]:
+    """The file's evidence links not yet in the layer (read-only): a link already there, or one of
+    zi-assess's own download links, is only attached to the indicators it still lacks."""
+    if not report.links:
+        return []
+    existing = list(db.session.scalars(select(Evidence).where(
+        Evidence.assessment_id == bundle.assessment.id, Evidence.removed_at.is_(None)).order_by(Evidence.id)))
+    by_url = {e.url: e for e in existing if e.url and e.layer == layer}
+    by_id = {e.id: e for e in existing}
+    grouped: dict[str, tuple[str, list[str]]] = {}
+    for link in report.links:
+        title, indicators = grouped.setdefault(link.url, (link.title, []))
+        if link.indicator_id not in indicators:
+            indicators.append(link.indicator_id)
+    changes = []
+    for url, (title, indicators) in grouped.items():
+        own = next((link.own_file_id for link in report.links if link.url == url), None)
+        target = (by_id.get(own) if own is not None else None) or by_url.get(url)
+        if target is None:
+            changes.append(LinkChange(url, title, tuple(indicators)))
+            continue
+        linked = {link.indicator_id for link in target.links}
+        missing = tuple(i for i in indicators if i not in linked)
+        if missing:
+            changes.append(LinkChange(url, title, missing, target.id))
+    return changes
+
+
 def seen_versions(bundle: AssessmentBundle, layer: Layer) -> dict[str, int | None]:
     current = bundle.layer_answers(layer)
     return {ind: row.version for ind, row in current.items()}
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    answers: list[Answer]
+    links: list[LinkChange]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.answers or self.links)
+
+
 def apply_import(actor: Actor, assessment_id: int, layer: Layer, report: ImportReport, *, filename: str,
-                 sha256: str, versions: dict[str, int | None]) -> list[Answer]:
-    """Write a validated report into ``layer`` through :func:`save_answers` (audit, versions, scores).
+                 sha256: str, versions: dict[str, int | None]) -> ImportResult:
+    """Write a validated report into ``layer`` through :func:`save_answers` (audit, versions, scores),
+    and its evidence links through the evidence operations.
 
     ``versions`` are those the user saw on the report page: an answer changed since raises
-    StaleAnswer and writes nothing. Unchanged answers are skipped, so importing the same file
-    again changes nothing (and records nothing).
+    StaleAnswer and writes nothing. Unchanged answers and links already there are skipped, so
+    importing the same file again changes nothing (and records nothing).
     """
     bundle = get_bundle(actor, assessment_id)
     authorize(actor.user, "answer.edit", bundle.assessment, layer=layer)
@@ -96,14 +151,22 @@ def apply_import(actor: Actor, assessment_id: int, layer: Layer, report: ImportR
         raise ImportRefused(len(report.errors))
     items = [AnswerInput(ind_id, value, note, versions.get(ind_id))
              for ind_id, value, note in _merged(report, bundle.layer_answers(layer))]
-    saved = save_answers(actor, assessment_id, layer, items, bundle=bundle)
-    if saved:
+    saved = save_answers(actor, assessment_id, layer, items, bundle=bundle) if items else []
+    links = evidence_changes(bundle, layer, report)
+    for change in links:
+        if change.evidence_id is None:
+            evidence_ops.add_link(actor, assessment_id, change.indicator_ids, change.url, change.title)
+        else:
+            for indicator_id in change.indicator_ids:
+                evidence_ops.attach(actor, change.evidence_id, indicator_id)
+    if saved or links:
         record(actor, "answer.import", assessment_id=assessment_id, layer=layer.value, detail={
             "file": filename[:200], "sha256": sha256, "changed": sorted(a.indicator_id for a in saved),
-            "warnings": len(report.warnings),
+            "evidence": [change.url[:300] for change in links[:100]], "warnings": len(report.warnings),
+            "layout": report.layout,
         })
         db.session.flush()
-    return saved
+    return ImportResult(saved, links)
 
 
 def record_export(actor: Actor, kind: str, *, assessment_id: int | None = None, detail: Any = None) -> None:

@@ -15,16 +15,14 @@ from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
 from zi_assess.assessments.loading import AssessmentBundle
-from zi_assess.authz import api_key_units, editable_layer
+from zi_assess.authz import api_key_units
 from zi_assess.domain.prerequisites import load_prerequisites
-from zi_assess.domain.workflow import PROPOSED_OR_LATER, Layer
+from zi_assess.domain.workflow import LAYERS, PROPOSED_OR_LATER, Layer
 from zi_assess.extensions import db
 from zi_assess.interop.excel_export import ExportData, LayerAnswers
 from zi_assess.interop.layout import layout_for
 from zi_assess.messages import STATUS_NAMES, layer_short
 from zi_assess.models import ApiKey, Assessment, Evidence, Predicate, Unit, User
-
-EVALUATOR_LAYERS = (Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN)
 
 
 def evidence_texts(assessment_id: int, layer: Layer) -> dict[str, str]:
@@ -58,14 +56,6 @@ def layer_answers(bundle: AssessmentBundle, layer: Layer, *, evidence: bool = Fa
     )
 
 
-def evaluator_layer(user: User, bundle: AssessmentBundle, requested: str | None) -> Layer:
-    """The layer shown in columns N/Q: the one asked for, else the user's own evaluator layer, else TPI."""
-    if requested in {layer.value for layer in EVALUATOR_LAYERS}:
-        return Layer(requested)
-    own = editable_layer(user, bundle.assessment)
-    return own if own in EVALUATOR_LAYERS else Layer.TPI
-
-
 def sheet_texts() -> dict[str, str]:
     """Column headers and labels of the workbook, in the user's language."""
     return {
@@ -80,11 +70,13 @@ def sheet_texts() -> dict[str, str]:
         "info_unit": _("Unit"), "info_instansi": _("Instansi"), "info_year": _("Tahun"),
         "info_target": _("Predikat tujuan"), "info_status": _("Status"), "info_criteria": _("Versi kriteria"),
         "info_unit_layer": _("Lapis kolom K/L/M"), "info_evaluator_layer": _("Lapis kolom N/Q"),
+        "info_columns": _("Kolom jawaban/catatan"), "effective": _("Efektif"),
         "info_exported_at": _("Diekspor"), "info_exported_by": _("Diekspor oleh"),
     }
 
 
-def export_data(bundle: AssessmentBundle, evaluator: Layer, user: User) -> ExportData:
+def export_data(bundle: AssessmentBundle, user: User) -> ExportData:
+    """Everything the LKE workbook shows: every layer's answers and notes (evidence: the unit's)."""
     assessment = bundle.assessment
     unit = assessment.unit
     return ExportData(
@@ -92,7 +84,7 @@ def export_data(bundle: AssessmentBundle, evaluator: Layer, user: User) -> Expor
         instansi=unit.instansi.name, unit_code=unit.code, unit_name=unit.name, year=assessment.year,
         target=assessment.target_predicate.value, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
-        unit=layer_answers(bundle, Layer.MANDIRI, evidence=True), evaluator=layer_answers(bundle, evaluator),
+        layers={layer.value: layer_answers(bundle, layer, evidence=layer == Layer.MANDIRI) for layer in LAYERS},
         exported_at=datetime.now(UTC), exported_by=user.email, texts=sheet_texts(),
     )
 

@@ -21,8 +21,9 @@ MESSAGES = {
     "not_xlsx": _l("Isi berkas ini bukan buku kerja Excel .xlsx (yang diperiksa isinya, bukan nama berkasnya)."),
     "corrupt": _l("Berkas Excel rusak atau tidak dapat dibaca."),
     "zip_bomb": _l("Isi berkas terlalu besar setelah dibuka; berkas ditolak."),
-    "layout": _l("Berkas ini tidak memuat lembar \"Jawaban\" dengan tata letak LKE PortalRB (kolom A berisi ID "
-                 "soal). Gunakan berkas hasil ekspor zi-assess."),
+    "layout": _l("Berkas ini bukan LKE yang dikenali: tidak memuat lembar \"Jawaban\" dengan tata letak LKE "
+                 "PortalRB (kolom A berisi ID soal) maupun lembar \"LKE ZI\" Lampiran III (hierarki di kolom B–G, "
+                 "diawali \"A. PENGUNGKIT\"). Gunakan berkas hasil ekspor zi-assess atau lembar kerja Lampiran III."),
 }
 
 

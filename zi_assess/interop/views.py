@@ -22,11 +22,11 @@ from zi_assess.filenames import slug
 from zi_assess.interop import operations as ops
 from zi_assess.interop import pending
 from zi_assess.interop.excel_export import build_workbook
-from zi_assess.interop.excel_import import Expected, ImportReport, columns_for, read_workbook
+from zi_assess.interop.excel_import import Expected, ImportReport, read_workbook
 from zi_assess.interop.forms import ApiKeyForm, ConfirmForm, ImportUploadForm
 from zi_assess.interop.layout import LayoutError, layout_for
 from zi_assess.interop.recap_export import to_csv, to_xlsx
-from zi_assess.interop.sources import evaluator_layer, export_data
+from zi_assess.interop.sources import export_data
 from zi_assess.interop.upload import UploadRejected
 from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
@@ -58,13 +58,12 @@ def _overview(assessment_id: int) -> str:
 @login_required
 def export_xlsx(assessment_id: int) -> Response:
     bundle = assessment_ops.get_bundle(actor(), assessment_id)
-    evaluator = evaluator_layer(current_user, bundle, request.args.get("lapis"))
     try:
-        data = build_workbook(export_data(bundle, evaluator, current_user))
+        data = build_workbook(export_data(bundle, current_user))
     except LayoutError:
         flash(_("Versi kriteria penilaian ini tidak memiliki tata letak Excel PortalRB."), "warning")
         return redirect(_overview(assessment_id))
-    ops.record_export(actor(), "lke_xlsx", assessment_id=assessment_id, detail={"evaluator_layer": evaluator.value})
+    ops.record_export(actor(), "lke_xlsx", assessment_id=assessment_id, detail={"layers": "all"})
     db.session.commit()
     unit = bundle.assessment.unit
     return _download(data, f"LKE-{slug(unit.code, fallback='unit')}-{bundle.assessment.year}.xlsx", XLSX)
@@ -92,8 +91,7 @@ def _read(bundle: AssessmentBundle, layer: Layer, data: bytes) -> ImportReport:
 
 
 def _page(bundle: AssessmentBundle, layer: Layer) -> dict[str, Any]:
-    first = layout_for(bundle.criteria.id).cells[0]
-    answer_col, note_col = columns_for(first, layer)
+    answer_col, note_col = layout_for(bundle.criteria.id).cells[0].columns(layer)
     return {"assessment": bundle.assessment, "layer": layer, "layer_name": layer_short(layer.value),
             "answer_col": answer_col, "note_col": note_col, "max_mb": current_app.config["UPLOAD_MAX_MB"]}
 
@@ -101,10 +99,12 @@ def _page(bundle: AssessmentBundle, layer: Layer) -> dict[str, Any]:
 def _report_page(bundle: AssessmentBundle, layer: Layer, report: ImportReport, *, filename: str,
                  token: str | None, status: int = 200) -> tuple[str, int]:
     changes = ops.import_changes(bundle, layer, report) if report.ok else []
+    links = ops.evidence_changes(bundle, layer, report) if report.ok else []
     counts = {kind: sum(1 for c in changes if c.kind == kind) for kind in ("new", "changed", "note", "same")}
+    page = _page(bundle, layer) | {"answer_col": report.answer_col, "note_col": report.note_col}
     return render_template(
-        "interop/import_report.html", **_page(bundle, layer), report=report, filename=filename, token=token,
-        changes=[c for c in changes if c.kind != "same"], counts=counts, criteria=bundle.criteria,
+        "interop/import_report.html", **page, report=report, filename=filename, token=token,
+        changes=[c for c in changes if c.kind != "same"], counts=counts, links=links, criteria=bundle.criteria,
         form=ConfirmForm(),
     ), status
 
@@ -181,8 +181,8 @@ def import_confirm(assessment_id: int, token: str) -> Response | tuple[str, int]
     if not report.ok:
         return _report_page(bundle, layer, report, filename=stored.filename, token=None, status=422)
     try:
-        saved = ops.apply_import(actor(), assessment_id, layer, report, filename=stored.filename,
-                                 sha256=hashlib.sha256(data).hexdigest(), versions=stored.seen_versions)
+        result = ops.apply_import(actor(), assessment_id, layer, report, filename=stored.filename,
+                                  sha256=hashlib.sha256(data).hexdigest(), versions=stored.seen_versions)
     except assessment_ops.StaleAnswer as exc:
         db.session.rollback()
         pending.discard(token)
@@ -192,10 +192,12 @@ def import_confirm(assessment_id: int, token: str) -> Response | tuple[str, int]
         return redirect(url_for("interop.import_upload", assessment_id=assessment_id))
     db.session.commit()
     pending.discard(token)
-    if saved:
-        flash(_("%(n)d jawaban diimpor ke lapis %(layer)s.", n=len(saved),
+    if result.answers:
+        flash(_("%(n)d jawaban diimpor ke lapis %(layer)s.", n=len(result.answers),
                 layer=layer_short(layer.value)), "success")
-    else:
+    if result.links:
+        flash(_("%(n)d tautan bukti dukung ditambahkan atau dikaitkan.", n=len(result.links)), "success")
+    if not result.changed:
         flash(_("Tidak ada perubahan: semua jawaban di berkas sama dengan yang tersimpan."), "success")
     return redirect(_overview(assessment_id))
 

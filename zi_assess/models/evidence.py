@@ -36,7 +36,8 @@ class Evidence(Base):
     filename: Mapped[str | None] = mapped_column(String(200))
     url: Mapped[str | None] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(String(200))
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    #: None: added by the command line (``zi-assess lke import``), which acts as no account
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     removed_at: Mapped[datetime | None]
 
