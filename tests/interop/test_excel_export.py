@@ -167,7 +167,7 @@ def test_export_needs_view_permission_and_holds_every_layer_in_its_own_columns(t
     wb = openpyxl.load_workbook(io.BytesIO(login(team.manager).get(f"/penilaian/{a.id}/lke.xlsx").data))
     ws = wb["Jawaban"]
     headers = {col: ws[f"{col}1"].value for col in "KLMNQRSTU"}
-    assert headers == {"K": "Jawaban Mandiri (unit)", "L": "Catatan Mandiri (unit)", "M": "Bukti dukung Mandiri (unit)",
+    assert headers == {"K": "Jawaban Mandiri", "L": "Catatan Mandiri", "M": "Bukti dukung Mandiri",
                        "N": "Jawaban TPI", "Q": "Catatan TPI", "R": "Jawaban TPN desk", "S": "Catatan TPN desk",
                        "T": "Jawaban TPN lapangan", "U": "Catatan TPN lapangan"}
     assert ws["N7"].value == tpi.get("P1.i.b") and ws["R7"].value is None and ws["T7"].value is None
@@ -176,7 +176,7 @@ def test_export_needs_view_permission_and_holds_every_layer_in_its_own_columns(t
         "columns_mandiri": "K/L", "columns_tpi": "N/Q", "columns_tpn_desk": "R/S", "columns_tpn_lapangan": "T/U"}
     lke = wb["LKE"]
     assert [lke[f"{col}5"].value for col in "DGJMP"] == [
-        "Jawaban Mandiri (unit)", "Jawaban TPI", "Jawaban TPN desk", "Jawaban TPN lapangan", "Jawaban Efektif"]
+        "Jawaban Mandiri", "Jawaban TPI", "Jawaban TPN desk", "Jawaban TPN lapangan", "Jawaban Efektif"]
 
 
 #: what each evaluator layer changes (no pre-fill: every later layer answers only these)

@@ -40,7 +40,7 @@ def test_a_drifted_lampiran_copy_is_reported_then_imported_once(team, login, dra
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     page = html.unescape(client.get(response.location).get_data(as_text=True))
     assert "Tata letak: Lampiran III PermenPANRB 90/2021 (lembar \"LKE ZI\")" in page
-    assert "dibaca ke lapis Mandiri (unit) (kolom K dan O)" in page
+    assert "dibaca ke lapis Mandiri (kolom K dan O)" in page
     assert "'LKE ZI'!L26" in page and "Rumus berkas menghasilkan 0,00, menurut peraturan 1,00" in page
     assert "1 indikator tidak ditemukan di berkas" in page and "P1.ii.b" in page
     assert "Bukti dukung yang akan ditautkan" in page and "https://elhkpn.kpk.go.id/rekap" in page

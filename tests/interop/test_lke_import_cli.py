@@ -43,7 +43,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(runner, draft, drifted):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == (f"Berkas form kuesioner.xlsx: tata letak Lampiran III (lembar \"LKE ZI\"), dibaca ke lapis "
-                        f"Mandiri (unit) (kolom K dan O) penilaian {draft.id}, UJI-1 2026.")
+                        f"Mandiri (kolom K dan O) penilaian {draft.id}, UJI-1 2026.")
     assert any(line.startswith("PERINGATAN 'LKE ZI'!L26     P2.i.b       Rumus berkas menghasilkan 0,00") for line in lines)
     assert "0 galat, 6 peringatan." in lines
     assert "Perubahan: 112 baru, 0 berubah, 0 catatan, 0 sama; 3 tautan bukti dukung." in lines
@@ -54,7 +54,7 @@ def test_dry_run_prints_the_report_and_writes_nothing(runner, draft, drifted):
 def test_import_writes_answers_and_links_once(runner, draft, drifted):
     result = run(runner, draft.id, drifted, "--layer", "mandiri")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "Diimpor ke lapis Mandiri (unit): 112 jawaban, 3 tautan bukti dukung."
+    assert result.output.splitlines()[-1] == "Diimpor ke lapis Mandiri: 112 jawaban, 3 tautan bukti dukung."
     db.session.expire_all()
     assert layer_values(draft) == {k: v for k, v in ANSWERS.items() if k != "P1.ii.b"}
     evidence = db.session.scalars(select(Evidence).order_by(Evidence.id)).all()
@@ -100,7 +100,7 @@ def test_refusals_name_the_reason_and_write_nothing(runner, draft, drifted, tmp_
 def test_english_report(runner, draft, drifted):
     result = run(runner, draft.id, drifted, "--layer", "mandiri", "--dry-run", "--locale", "en")
     assert result.exit_code == 0, result.output
-    assert "layout Lampiran III (sheet \"LKE ZI\"), read into layer Self-assessment (unit)" in result.output
+    assert "layout Lampiran III (sheet \"LKE ZI\"), read into layer Self-assessment (columns K and O)" in result.output
     assert "WARNING    'LKE ZI'!L26     P2.i.b       The file's formula gives 0.00, the regulation 1.00" in result.output
     assert "Dry run (--dry-run): nothing was saved." in result.output
 
