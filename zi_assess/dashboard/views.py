@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.page_cache import PageCache
-from zi_assess.assessments.scores import effective_sheet
+from zi_assess.assessments.scores import effective_sheet, page_node
 from zi_assess.authz import visible_assessments
 from zi_assess.domain import verdicts
 from zi_assess.domain.workflow import Layer, Status
@@ -22,7 +22,7 @@ from zi_assess.i18n import current_locale
 from zi_assess.models import Assessment, Deadline, Role, Unit
 from zi_assess.models.base import as_utc, utcnow
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
-from zi_assess.recap import recap_rows
+from zi_assess.recap import recap_rows, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
 
@@ -45,8 +45,10 @@ class UnitCard:
     total: float
     complete: bool
     missing: int
+    #: per page of the criteria: (page, answered in mandiri, indicators, persen)
     areas: list[tuple[str, int, int, float]]
     verdicts: dict[str, Any]
+    criteria_id: str = ""
 
 
 def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
@@ -70,15 +72,15 @@ def _unit_card(assessment: Assessment) -> UnitCard:
     assert bundle is not None
     sheet = effective_sheet(bundle)
     mandiri = bundle.layer_values(Layer.MANDIRI)
+    criteria = bundle.criteria
     areas = []
-    for area in bundle.criteria.areas:
-        inds = bundle.criteria.area_indicators(area.id)
-        areas.append((area.id, sum(1 for i in inds if i.id in mandiri), len(inds), sheet.areas[area.id].persen))
-    hasil = bundle.criteria.hasil_indicators()
-    areas.append(("H", sum(1 for i in hasil if i.id in mandiri), len(hasil), sheet.upper_nodes["hasil"].persen))
+    for page in criteria.page_ids:
+        inds = criteria.page_indicators(page)
+        node = sheet.upper_nodes[page_node(criteria, page)]
+        areas.append((page, sum(1 for i in inds if i.id in mandiri), len(inds), node.persen))
     return UnitCard(assessment.id, assessment.unit.name, assessment.year, assessment.status.value,
-                    assessment.target_predicate.value, sheet.total, sheet.complete, len(sheet.missing), areas,
-                    verdicts(sheet))
+                    assessment.target_predicate, sheet.total, sheet.complete, len(sheet.missing), areas,
+                    verdicts(sheet), criteria.id)
 
 
 def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
@@ -115,7 +117,8 @@ def index() -> str:
         context["tpn_queue"] = _queue(TPN_QUEUE)
     if roles & {Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN, Role.TPI_LEAD}:
         recap = context["recap"] = recap_rows(current_user, limit=200)
-        context["recap_chart"] = totals_chart(recap, Fmt(current_locale())) if recap else None
+        shape = context["recap_shape"] = shape_of(recap)
+        context["recap_chart"] = totals_chart(recap, Fmt(current_locale()), shape.primary) if recap else None
     context["can_create"] = bool(roles & {Role.UNIT_HEAD, Role.TPI_LEAD, Role.ADMIN})
     context["instansi_roles"] = roles & INSTANSI_ROLES
     return render_template("dashboard/index.html", **context)

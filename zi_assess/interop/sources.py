@@ -88,7 +88,7 @@ def export_data(bundle: AssessmentBundle, evaluator: Layer, user: User) -> Expor
     return ExportData(
         criteria=bundle.criteria, layout=layout_for(bundle.criteria.id), assessment_id=assessment.id,
         instansi=unit.instansi.name, unit_code=unit.code, unit_name=unit.name, year=assessment.year,
-        target=assessment.target_predicate.value, status=str(STATUS_NAMES.get(assessment.status.value,
+        target=assessment.target_predicate, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
         unit=layer_answers(bundle, Layer.MANDIRI, evidence=True), evaluator=layer_answers(bundle, evaluator),
         exported_at=datetime.now(UTC), exported_by=user.email, texts=sheet_texts(),
@@ -103,7 +103,7 @@ def proposed_units(instansi_id: int, year: int, predicate: Predicate) -> list[di
     rows = db.session.scalars(
         select(Unit).join(Assessment, Assessment.unit_id == Unit.id)
         .where(Unit.instansi_id == instansi_id, Assessment.year == year,
-               Assessment.target_predicate == predicate,
+               Assessment.target_predicate == predicate.value,
                Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
         .order_by(Unit.code)
     ).all()

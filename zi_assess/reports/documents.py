@@ -19,15 +19,14 @@ from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, record
 from zi_assess.config import PROJECT_ROOT
-from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import Layer
+from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
-from zi_assess.recap import SORT_KEYS, RecapRow, recap_rows
+from zi_assess.recap import FIXED_SORT_KEYS, RecapRow, known_criteria_ids, recap_rows, recap_shape, shape_of
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (
     TEMPLATE_VERSION,
-    area_name,
     load_changes,
     load_report_data,
     lock_change_id,
@@ -145,9 +144,18 @@ class RecapFilters:
 
 
 def sort_label(key: str) -> str:
-    names = {"total": _("nilai total"), "unit": _("nama unit"), "instansi": _("instansi"), "status": _("status"),
-             "pengungkit": _("pengungkit"), "hasil": _("hasil")}
-    return names.get(key, _("area %(n)s", n=key.removeprefix("area_")))
+    """A recap sort key as the filters describe it ("nilai total", "area 3", "pengungkit")."""
+    names = {"total": _("nilai total"), "unit": _("nama unit"), "instansi": _("instansi"), "status": _("status")}
+    if key in names:
+        return names[key]
+    if key.startswith("area_"):
+        return _("area %(n)s", n=key.removeprefix("area_"))
+    return node_name(current_app.config["CRITERIA"], key).lower()
+
+
+def recap_sort_keys() -> tuple[str, ...]:
+    """Every sort key a recap offers: fixed ones, then the components and areas of the criteria in use."""
+    return recap_shape(known_criteria_ids()).sort_keys
 
 
 def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
@@ -155,20 +163,19 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     The recap page, its PDF and the CSV/XLSX exports all read this."""
     instansi, _national = ops.recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
+    sort = filters.sort if filters.sort in FIXED_SORT_KEYS or filters.sort in recap_sort_keys() else "total"
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
-                      sort=filters.sort if filters.sort in SORT_KEYS else "total", descending=filters.descending)
+                      sort=sort, descending=filters.descending)
     return rows, instansi
 
 
 def recap(actor: Actor, filters: RecapFilters, locale: str) -> RecapContext:
     """The recap of an instansi (or national), as shown on the page and in the PDF."""
     rows, instansi = recap_lines(actor, filters)
-    criteria = load_criteria(current_app.config["CRITERIA"])
     with force_locale(locale):
         return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
-                             area_names=[area_name(a) for a in criteria.areas], locale=locale,
-                             national=instansi is None)
+                             shape=shape_of(rows), locale=locale, national=instansi is None)
 
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
