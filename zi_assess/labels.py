@@ -1,8 +1,10 @@
 """How the criteria's nodes, pages, rules and predicates are named for a reader.
 
 The criteria decide what exists (how many areas, which aspects, hasil rows and predicates) and
-carry the names; this module only words them in the reader's language — the criteria give
-English names for components, aspects and areas, the rest keeps the criteria's own text. Pages,
+carry the names; this module only words them in the reader's language. Areas have English
+names in the criteria; components and aspects are glossary words (pengungkit, pemenuhan,
+reform, hasil) and keep their Indonesian name in every language, as the rest of the product
+does; hasil rows, indicators and predicates keep the criteria's own text. Pages,
 PDFs and exports all name things through here (templates through the globals registered in
 :func:`zi_assess.i18n.register_template_helpers`), so nothing elsewhere spells out "area 1…6",
 "WBK" or "pemenuhan/reform".
@@ -49,10 +51,10 @@ def node_name(criteria: Criteria | str, node_id: str) -> str:
         return _("Nilai total")
     for component in criteria.components:
         if component.id == node_id:
-            return localized(component.name, component.name_en)
+            return component.name
     for aspect in criteria.aspects:
         if aspect.id == node_id:
-            return localized(aspect.name, aspect.name_en)
+            return aspect.name
         for aa in aspect.aspect_areas:
             if aa.id == node_id:
                 return aa.name
@@ -75,7 +77,8 @@ def node_label(criteria: Criteria | str, node_id: str) -> str:
         return _("Nilai total")
     for component in criteria.components:
         if component.id == node_id:
-            return _("Komponen %(name)s", name=localized(component.name, component.name_en).lower())
+            label = _("Komponen %(name)s", name=component.name.lower())
+            return label[:1].upper() + label[1:]
     for area in criteria.areas:
         if area.id == node_id:
             return area_label(area)
@@ -107,7 +110,7 @@ def page_name(criteria: Criteria | str, page: str) -> str:
     """The title of an LKE page: its area's name, or "Hasil"."""
     criteria = _criteria(criteria)
     if page == HASIL_PAGE:
-        return localized(criteria.component("hasil").name, criteria.component("hasil").name_en)
+        return criteria.component("hasil").name
     return area_name(criteria.area(page))
 
 
