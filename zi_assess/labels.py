@@ -114,6 +114,12 @@ def page_name(criteria: Criteria | str, page: str) -> str:
     return area_name(criteria.area(page))
 
 
+def page_label(criteria: Criteria | str, page: str) -> str:
+    """A page named with its area's id: "Area 7 Transformasi Digital Layanan", or "Hasil"."""
+    criteria = _criteria(criteria)
+    return page_name(criteria, page) if page == HASIL_PAGE else area_label(criteria.area(page))
+
+
 def page_tab(criteria: Criteria | str, page: str) -> str:
     """The short name of a page on its tab: the area's id, or "Hasil"."""
     return page_name(criteria, page) if page == HASIL_PAGE else page

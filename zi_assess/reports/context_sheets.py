@@ -12,7 +12,6 @@ from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, score, verdicts
 from zi_assess.domain.workflow import Layer
-from zi_assess.labels import predicate_name
 from zi_assess.models import Answer
 from zi_assess.recap import RecapRow, RecapShape
 from zi_assess.reports import charts
@@ -215,8 +214,8 @@ def recap_context(
     fmt = Fmt(locale)
     lines = tuple(
         RecapLine(
-            r.assessment_id, r.unit_name, r.unit_code, r.instansi_name, str(r.year),
-            predicate_name(r.criteria_id, r.target), status_label(r.status), fmt.num(r.total),
+            r.assessment_id, r.unit_name, r.unit_code, r.instansi_name, str(r.year), r.target,
+            status_label(r.status), fmt.num(r.total),
             tuple(fmt.num(r.nilai(c.key)) for c in shape.nodes), tuple(fmt.num(r.nilai(c.key)) for c in shape.areas),
             tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
             r.complete,
