@@ -116,6 +116,24 @@ class RecapShape:
         return load_criteria(self.criteria_ids[0])
 
 
+@dataclass(frozen=True)
+class RecapKeys:
+    """What a recap query reads out of the stored JSON: summary node ids and predicate codes."""
+
+    nodes: tuple[str, ...]
+    predicates: tuple[str, ...]
+
+
+def recap_keys(criteria_ids: Sequence[str]) -> RecapKeys:
+    """Every summary node and predicate of these criteria versions (no names: no language needed)."""
+    nodes: dict[str, None] = {}
+    predicates: dict[str, None] = {}
+    for criteria in (load_criteria(c) for c in criteria_ids):
+        nodes.update(dict.fromkeys(n for n in criteria.summary_node_ids if _NODE_ID.fullmatch(n)))
+        predicates.update(dict.fromkeys(p for p in criteria.predicates if _NODE_ID.fullmatch(p)))
+    return RecapKeys(tuple(nodes), tuple(predicates))
+
+
 def recap_criteria_ids(rows: Iterable[RecapRow] = ()) -> tuple[str, ...]:
     """The configured criteria version, then every other version the rows were scored with."""
     out = [current_app.config["CRITERIA"]]
@@ -181,18 +199,26 @@ def recap_rows(
     sort: str = "total",
     descending: bool = True,
     limit: int | None = None,
+    keys: RecapKeys | None = None,
 ) -> list[RecapRow]:
     """Units the user may see, with the effective score of their assessment (one query).
 
+    ``keys``: the figures to read (default: those of the configured criteria version; pass
+    ``recap_keys(known_criteria_ids())`` when assessments of other versions may be listed). The
+    database extracts each from the stored JSON, so no row's document is parsed in Python.
     ``sort``: one of :data:`FIXED_SORT_KEYS`, a component id ("pengungkit") or ``area_<id>``
     (see :attr:`RecapShape.sort_keys`); anything else sorts by total.
     """
+    keys = keys or recap_keys(recap_criteria_ids())
     score = CurrentScore
+    n_nodes = len(keys.nodes)
     query = (
         select(
             Assessment.id, Assessment.year, Assessment.target_predicate, Assessment.status,
             Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name,
-            score.complete, score.total, score.nodes, score.verdicts, Assessment.criteria_id,
+            score.complete, score.total, Assessment.criteria_id,
+            *(score.nodes[node].as_float() for node in keys.nodes),
+            *(score.verdicts[code].as_boolean() for code in keys.predicates),
         )
         .select_from(Assessment)
     )
@@ -214,12 +240,17 @@ def recap_rows(
     query = query.order_by(ordered.nulls_last(), Unit.name)
     if limit:
         query = query.limit(limit)
-    return [
-        RecapRow(
+    rows = []
+    for r in db.session.execute(query):
+        scored = r[10] is not None
+        figures = r[12:12 + n_nodes]
+        passed = r[12 + n_nodes:]
+        rows.append(RecapRow(
             assessment_id=r[0], year=r[1], target=str(r[2]),
             status=r[3].value if hasattr(r[3], "value") else str(r[3]), unit_id=r[4], unit_code=r[5],
             unit_name=r[6], instansi_id=r[7], instansi_name=r[8], complete=r[9], total=r[10],
-            nodes=r[11], verdicts=r[12], criteria_id=r[13],
-        )
-        for r in db.session.execute(query)
-    ]
+            nodes={k: v for k, v in zip(keys.nodes, figures, strict=True) if v is not None} if scored else None,
+            verdicts={k: v for k, v in zip(keys.predicates, passed, strict=True) if v is not None} if scored else None,
+            criteria_id=r[11],
+        ))
+    return rows

@@ -227,3 +227,24 @@ def test_the_pdfs_have_the_seventh_area_and_third_predicate(team, login, scored)
     assert recap_pdf.status_code == 200
     recap_text = pdf_text(recap_pdf.data)
     assert f"Memenuhi {THIRD}: 1" in recap_text and "A7" in recap_text and f"A7 Area 7 {AREA_7}" in recap_text
+
+
+def test_a_recap_over_two_criteria_versions_has_the_columns_of_both(team, login, scored, actor_for, make_unit,
+                                                                    make_user):
+    from zi_assess.domain import DEFAULT_CRITERIA_ID
+
+    shipped = load_criteria(DEFAULT_CRITERIA_ID)
+    unit = make_unit(team.instansi, code="UJI-90")
+    head = make_user("unit_head", unit)
+    a = ops.create_assessment(actor_for(head), unit, 2026, "WBK", criteria_id=DEFAULT_CRITERIA_ID)
+    ops.save_answers(actor_for(head), a.id, Layer.MANDIRI,
+                     [ops.AnswerInput(k, v) for k, v in best_answers(shipped).items()])
+    db.session.commit()
+    rows = csv_rows(login(team.manager).get("/rekap.csv"))
+    body = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert body["UJI-90"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "10.0"  # its own bobot 10
+    assert body["UJI-1"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "8.0"
+    assert body["UJI-90"][f"Area 7 {AREA_7}"] == "" and body["UJI-90"][THIRD] == ""  # not in its criteria
+    assert body["UJI-90"]["Menuju WBBM"] == "memenuhi"
+    page = login(team.manager).get("/rekap?urut=area_7&arah=naik").get_data(as_text=True)
+    assert re.findall(r'<td class="recap-unit"><strong>([^<]+)</strong>', page) == ["UJI-2", "UJI-1", "UJI-90"]

@@ -22,7 +22,7 @@ from zi_assess.i18n import current_locale
 from zi_assess.models import Assessment, Deadline, Role, Unit
 from zi_assess.models.base import as_utc, utcnow
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
-from zi_assess.recap import recap_rows, shape_of
+from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
 
@@ -116,7 +116,7 @@ def index() -> str:
     if Role.TPN_EVALUATOR in roles:
         context["tpn_queue"] = _queue(TPN_QUEUE)
     if roles & {Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN, Role.TPI_LEAD}:
-        recap = context["recap"] = recap_rows(current_user, limit=200)
+        recap = context["recap"] = recap_rows(current_user, limit=200, keys=recap_keys(known_criteria_ids()))
         shape = context["recap_shape"] = shape_of(recap)
         context["recap_chart"] = totals_chart(recap, Fmt(current_locale()), shape.primary) if recap else None
     context["can_create"] = bool(roles & {Role.UNIT_HEAD, Role.TPI_LEAD, Role.ADMIN})

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.domain.workflow import Layer, Status
-from zi_assess.models.base import Base, utcnow
+from zi_assess.models.base import JSON_DOCUMENT, Base, utcnow
 from zi_assess.models.org import Unit, _enum
 from zi_assess.models.users import User
 
@@ -145,9 +145,10 @@ class CurrentScore(Base):
 
     The criteria decide how many areas and predicates there are, so their figures are JSON
     objects in the row rather than a column each: one row per assessment and layer keeps the
-    recap one query without a join that multiplies rows, and a recap sorts by an area through
-    the database's JSON operators. What is filtered or sorted on most (total, completeness)
-    stays a plain column.
+    recap one query without a join that multiplies rows (a child table would return a row per
+    node), and the recap reads and sorts by the figures it shows through the database's JSON
+    operators (JSONB on PostgreSQL, so each is a lookup, not a parse). What is filtered or
+    sorted on most (total, completeness) stays a plain column.
     """
 
     __tablename__ = "current_score"
@@ -159,7 +160,7 @@ class CurrentScore(Base):
     total: Mapped[float] = mapped_column(Float)
     #: nilai of the criteria's summary nodes (Criteria.summary_node_ids), unrounded:
     #: {"pengungkit": 55.1, "P": 28.2, "R": 26.9, "hasil": 35.0, "1": 7.6, …}
-    nodes: Mapped[dict[str, float]] = mapped_column(JSON)
+    nodes: Mapped[dict[str, float]] = mapped_column(JSON_DOCUMENT)
     #: whether the score rules of each predicate of the criteria are met: {"WBK": true, "WBBM": false}
-    verdicts: Mapped[dict[str, bool]] = mapped_column(JSON)
+    verdicts: Mapped[dict[str, bool]] = mapped_column(JSON_DOCUMENT)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -22,7 +22,7 @@ from zi_assess.config import PROJECT_ROOT
 from zi_assess.domain.workflow import Layer
 from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
-from zi_assess.recap import FIXED_SORT_KEYS, RecapRow, known_criteria_ids, recap_rows, recap_shape, shape_of
+from zi_assess.recap import RecapRow, known_criteria_ids, recap_keys, recap_rows, recap_shape, shape_of
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (
@@ -163,10 +163,11 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     The recap page, its PDF and the CSV/XLSX exports all read this."""
     instansi, _national = ops.recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
-    sort = filters.sort if filters.sort in FIXED_SORT_KEYS or filters.sort in recap_sort_keys() else "total"
+    in_use = known_criteria_ids()
+    sort = filters.sort if filters.sort in recap_shape(in_use).sort_keys else "total"
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
-                      sort=sort, descending=filters.descending)
+                      sort=sort, descending=filters.descending, keys=recap_keys(in_use))
     return rows, instansi
 
 

@@ -4,6 +4,7 @@ The columns area_1 … area_6, pengungkit, pemenuhan, reform, hasil, wbk_passed 
 assumed the six areas and two predicates of PermenPANRB 90/2021. They become two JSON objects:
 ``nodes`` {node id: nilai} and ``verdicts`` {predicate code: passed}. Every existing row is
 converted (pemenuhan and reform are the nilai of the aspects "P" and "R", area_N of area "N").
+On PostgreSQL both are JSONB: the recap reads single keys of them in SQL.
 
 Assessment.target_predicate and Unit.current_predicate were a non-native enum, i.e. VARCHAR(24)
 without a CHECK constraint: as validated strings they need no change in the database.
@@ -20,6 +21,7 @@ import json
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '4e85551ee310'
@@ -32,11 +34,13 @@ OLD_NODES = {"pengungkit": "pengungkit", "pemenuhan": "P", "reform": "R", "hasil
              **{f"area_{n}": str(n) for n in range(1, 7)}}
 OLD_VERDICTS = {"wbk_passed": "WBK", "wbbm_passed": "WBBM"}
 KEY = ("assessment_id", "layer")
+#: JSONB on PostgreSQL (the recap reads keys of these documents in SQL), JSON elsewhere
+DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def _table(*columns: str, json_columns: tuple[str, ...] = ()) -> sa.Table:
     return sa.table("current_score", *(sa.column(c) for c in (*KEY, *columns)),
-                    *(sa.column(c, sa.JSON()) for c in json_columns))
+                    *(sa.column(c, DOCUMENT) for c in json_columns))
 
 
 def _rewrite(select_columns: tuple[str, ...], convert, update_table: sa.Table) -> None:
@@ -61,8 +65,8 @@ def _rewrite(select_columns: tuple[str, ...], convert, update_table: sa.Table) -
 
 def upgrade():
     with op.batch_alter_table('current_score', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('nodes', sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column('verdicts', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('nodes', DOCUMENT, nullable=True))
+        batch_op.add_column(sa.Column('verdicts', DOCUMENT, nullable=True))
 
     def convert(row):
         return {
@@ -73,8 +77,8 @@ def upgrade():
     _rewrite((*OLD_NODES, *OLD_VERDICTS), convert, _table(json_columns=("nodes", "verdicts")))
 
     with op.batch_alter_table('current_score', schema=None) as batch_op:
-        batch_op.alter_column('nodes', existing_type=sa.JSON(), nullable=False)
-        batch_op.alter_column('verdicts', existing_type=sa.JSON(), nullable=False)
+        batch_op.alter_column('nodes', existing_type=DOCUMENT, nullable=False)
+        batch_op.alter_column('verdicts', existing_type=DOCUMENT, nullable=False)
         for column in (*OLD_NODES, *OLD_VERDICTS):
             batch_op.drop_column(column)
 
