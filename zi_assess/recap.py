@@ -107,10 +107,6 @@ class RecapShape:
         return tuple(c for c in self.nodes if c.kind == "component")
 
     @property
-    def sort_keys(self) -> tuple[str, ...]:
-        return FIXED_SORT_KEYS + tuple(c.sort for c in (*self.components, *self.areas) if c.sort)
-
-    @property
     def primary(self) -> Criteria:
         """The first criteria version (thresholds for charts come from it)."""
         return load_criteria(self.criteria_ids[0])
@@ -118,20 +114,25 @@ class RecapShape:
 
 @dataclass(frozen=True)
 class RecapKeys:
-    """What a recap query reads out of the stored JSON: summary node ids and predicate codes."""
+    """What a recap query reads out of the stored JSON (summary node ids, predicate codes) and
+    how it may be sorted — the ids alone, with no names, so no language is needed."""
 
     nodes: tuple[str, ...]
     predicates: tuple[str, ...]
+    sort_keys: tuple[str, ...]
 
 
 def recap_keys(criteria_ids: Sequence[str]) -> RecapKeys:
-    """Every summary node and predicate of these criteria versions (no names: no language needed)."""
+    """Every summary node and predicate of these criteria versions, and the sort keys they give."""
     nodes: dict[str, None] = {}
     predicates: dict[str, None] = {}
+    sort_keys: dict[str, None] = dict.fromkeys(FIXED_SORT_KEYS)
     for criteria in (load_criteria(c) for c in criteria_ids):
         nodes.update(dict.fromkeys(n for n in criteria.summary_node_ids if _NODE_ID.fullmatch(n)))
         predicates.update(dict.fromkeys(p for p in criteria.predicates if _NODE_ID.fullmatch(p)))
-    return RecapKeys(tuple(nodes), tuple(predicates))
+        sort_keys.update(dict.fromkeys(c.id for c in criteria.components if _NODE_ID.fullmatch(c.id)))
+        sort_keys.update(dict.fromkeys(f"area_{a.id}" for a in criteria.areas if _NODE_ID.fullmatch(a.id)))
+    return RecapKeys(tuple(nodes), tuple(predicates), tuple(sort_keys))
 
 
 def recap_criteria_ids(rows: Iterable[RecapRow] = ()) -> tuple[str, ...]:
@@ -207,7 +208,7 @@ def recap_rows(
     ``recap_keys(known_criteria_ids())`` when assessments of other versions may be listed). The
     database extracts each from the stored JSON, so no row's document is parsed in Python.
     ``sort``: one of :data:`FIXED_SORT_KEYS`, a component id ("pengungkit") or ``area_<id>``
-    (see :attr:`RecapShape.sort_keys`); anything else sorts by total.
+    (see :attr:`RecapKeys.sort_keys`); anything else sorts by total.
     """
     keys = keys or recap_keys(recap_criteria_ids())
     score = CurrentScore

@@ -22,7 +22,7 @@ from zi_assess.config import PROJECT_ROOT
 from zi_assess.domain.workflow import Layer
 from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
-from zi_assess.recap import RecapRow, known_criteria_ids, recap_keys, recap_rows, recap_shape, shape_of
+from zi_assess.recap import RecapRow, known_criteria_ids, recap_keys, recap_rows, shape_of
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (
@@ -155,7 +155,7 @@ def sort_label(key: str) -> str:
 
 def recap_sort_keys() -> tuple[str, ...]:
     """Every sort key a recap offers: fixed ones, then the components and areas of the criteria in use."""
-    return recap_shape(known_criteria_ids()).sort_keys
+    return recap_keys(known_criteria_ids()).sort_keys
 
 
 def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
@@ -163,11 +163,11 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     The recap page, its PDF and the CSV/XLSX exports all read this."""
     instansi, _national = ops.recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
-    in_use = known_criteria_ids()
-    sort = filters.sort if filters.sort in recap_shape(in_use).sort_keys else "total"
+    keys = recap_keys(known_criteria_ids())
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
-                      sort=sort, descending=filters.descending, keys=recap_keys(in_use))
+                      sort=filters.sort if filters.sort in keys.sort_keys else "total",
+                      descending=filters.descending, keys=keys)
     return rows, instansi
 
 
