@@ -242,7 +242,7 @@ def recap_rows(
     if limit:
         query = query.limit(limit)
     rows = []
-    for r in db.session.execute(query):
+    for r in db.session.connection().execute(query):  # Core rows: no ORM loading step for plain columns
         scored = r[10] is not None
         figures = r[12:12 + n_nodes]
         passed = r[12 + n_nodes:]
