@@ -55,6 +55,10 @@ def _derive_settings(app: Flask) -> None:
     cfg.setdefault("BABEL_DEFAULT_LOCALE", cfg["DEFAULT_LOCALE"])
     cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "zi_assess" / "translations"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from zi_assess.domain.loader import add_criteria_roots
+
+    paths = cfg.get("CRITERIA_PATHS") or []
+    add_criteria_roots([paths] if isinstance(paths, str) else paths)
 
 
 def database_uri(url: str) -> str:

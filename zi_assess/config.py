@@ -21,7 +21,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # SQLite under instance/ is the embedded default (WAL and foreign keys are switched on).
         "DATABASE_URL": f"sqlite:///{instance / 'zi-assess.db'}",
         "SECRET_KEY": None,
-        "CRITERIA": "permenpanrb-90-2021",
+        "CRITERIA": "permenpanrb-90-2021",  # the criteria version new assessments are opened with
+        # more folders holding criteria versions (one sub-folder per id), searched after criteria/;
+        # ZI_CRITERIA_PATHS='["/srv/zi/criteria"]'
+        "CRITERIA_PATHS": [],
         "PREREQUISITES": "permenpanrb-5-2024",
         "AREA_RULE": None,  # None: the criteria's own default (area_total)
         "UPLOAD_MAX_MB": 20,

@@ -110,7 +110,7 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
     def as_(email: str) -> Actor:
         return Actor(users[email], "127.0.0.1")
 
-    criteria = load_criteria()
+    criteria = load_criteria()  # the demo answers are written for the shipped criteria, whatever CRITERIA says
 
     def fill(email: str, assessment: Assessment, layer: Layer, answers: dict[str, Any]) -> None:
         bundle = aops.load_bundle(assessment.id)
@@ -139,17 +139,17 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
         return changed
 
     # KW Jakarta: draft, two thirds filled
-    jakarta = aops.create_assessment(as_("kepala.jakarta@demo.zi"), units["KW-JKT"], YEAR, Predicate.WBK)
+    jakarta = aops.create_assessment(as_("kepala.jakarta@demo.zi"), units["KW-JKT"], YEAR, Predicate.WBK, criteria.id)
     answers = random_answers(criteria, rng, quality=0.75)
     fill("operator.jakarta@demo.zi", jakarta, Layer.MANDIRI, dict(list(answers.items())[:75]))
 
     # BB Bandung: submitted, waiting for TPI
-    bandung = aops.create_assessment(as_("kepala.bandung@demo.zi"), units["BB-BDG"], YEAR, Predicate.WBK)
+    bandung = aops.create_assessment(as_("kepala.bandung@demo.zi"), units["BB-BDG"], YEAR, Predicate.WBK, criteria.id)
     fill("kepala.bandung@demo.zi", bandung, Layer.MANDIRI, random_answers(criteria, rng, quality=0.8))
     aops.transition(as_("kepala.bandung@demo.zi"), bandung.id, "submit")
 
     # KP Surabaya: complete at every layer, decided (predicate granted)
-    surabaya = aops.create_assessment(as_("kepala.surabaya@demo.zi"), units["KP-SBY"], YEAR, Predicate.WBK)
+    surabaya = aops.create_assessment(as_("kepala.surabaya@demo.zi"), units["KP-SBY"], YEAR, Predicate.WBK, criteria.id)
     good = random_answers(criteria, rng, quality=0.93)
     good.update({"H1.a": 3.72, "H2.a": 3.55, "H1.b": "B"})
     fill("kepala.surabaya@demo.zi", surabaya, Layer.MANDIRI, good)
@@ -169,7 +169,7 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
                     note="Memenuhi seluruh ambang batas Menuju WBK.", today=date(YEAR, 12, 9))
 
     # RSUD: returned by TPI with two indicators to fix
-    rsud = aops.create_assessment(as_("kepala.rsud@demo.zi"), units["RSUD-KC"], YEAR, Predicate.WBK)
+    rsud = aops.create_assessment(as_("kepala.rsud@demo.zi"), units["RSUD-KC"], YEAR, Predicate.WBK, criteria.id)
     fill("operator.rsud@demo.zi", rsud, Layer.MANDIRI, random_answers(criteria, rng, quality=0.7))
     aops.transition(as_("kepala.rsud@demo.zi"), rsud.id, "submit")
     aops.transition(as_("tpi.pemkot@demo.zi"), rsud.id, "start_tpi_review")
@@ -180,7 +180,7 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
     aops.transition(as_("tpi.pemkot@demo.zi"), rsud.id, "return_to_unit", note="Mohon lengkapi dua indikator.")
 
     # DPMPTSP: proposed to TPN
-    ptsp = aops.create_assessment(as_("kepala.ptsp@demo.zi"), units["DPMPTSP-KC"], YEAR, Predicate.WBK)
+    ptsp = aops.create_assessment(as_("kepala.ptsp@demo.zi"), units["DPMPTSP-KC"], YEAR, Predicate.WBK, criteria.id)
     strong = random_answers(criteria, rng, quality=0.92)
     strong.update({"H1.a": 3.7, "H2.a": 3.6, "H1.b": "A"})
     fill("kepala.ptsp@demo.zi", ptsp, Layer.MANDIRI, strong)

@@ -66,11 +66,15 @@ def register_template_helpers(app: Flask) -> None:
     def _locale_context() -> dict[str, Any]:
         return {"current_locale": current_locale(), "locales": LOCALES}
 
-    from zi_assess import messages
+    from zi_assess import labels, messages
 
     app.jinja_env.globals.update(
         STATUS_NAMES=messages.STATUS_NAMES, STEP_NAMES=messages.STEP_NAMES, LAYER_NAMES=messages.LAYER_NAMES,
         ROLE_NAMES=messages.ROLE_NAMES,
+        # the criteria's own names for what they define (areas, pages, rules, predicates)
+        node_name=labels.node_name, node_label=labels.node_label, rule_label=labels.rule_label,
+        predicate_name=labels.predicate_name, page_name=labels.page_name, page_label=labels.page_label,
+        page_tab=labels.page_tab,
         report_links=report_links,
         has_endpoint=lambda name: name in current_app.view_functions,
     )

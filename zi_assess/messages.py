@@ -101,6 +101,7 @@ def workflow_message(code: str, detail: str = "") -> str:
         "missing_decision": _("Pilih keputusan predikat."),
         "stale": _("Status penilaian telah berubah oleh pengguna lain. Periksa kembali halaman ini."),
         "exists": _("Penilaian untuk unit dan tahun ini sudah ada."),
+        "predicate": _("Predikat ini tidak ada dalam versi kriteria penilaian."),
     }
     return messages.get(code, _("Langkah tidak dapat dilakukan."))
 

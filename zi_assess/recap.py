@@ -3,22 +3,42 @@
 Every page, PDF and export that lists units with their totals, areas and verdicts reads
 :func:`recap_rows`. The scores themselves come from the domain engine; they are stored per
 assessment by :func:`zi_assess.assessments.scores.refresh_current_scores` on every change.
+
+Which columns a recap has (areas, components, predicates) is the criteria's business:
+:func:`recap_shape` reads them from the criteria versions of the rows shown.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.authz import visible_assessments
-from zi_assess.domain import load_criteria
+from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.scoring import NodeScore
 from zi_assess.extensions import db
+from zi_assess.labels import area_label, node_name, predicate_name
 from zi_assess.models import Assessment, CurrentScore, Instansi, Unit, User
 
-SORT_KEYS = ("total", "unit", "instansi", "status", "pengungkit", "hasil", *(f"area_{i}" for i in range(1, 7)))
+#: sort keys every recap has; the criteria add one per component and per area ("area_<id>")
+FIXED_SORT_KEYS = ("total", "unit", "instansi", "status")
+#: what a node id in a sort key may look like (it becomes a JSON path)
+_NODE_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+@cache
+def _node_bobot(criteria: Criteria) -> dict[str, float]:
+    bobot = {c.id: c.bobot for c in criteria.components}
+    bobot.update({a.id: a.bobot for a in criteria.aspects})
+    bobot.update({a.id: a.bobot for a in criteria.areas})
+    return bobot
 
 
 @dataclass(frozen=True)
@@ -32,25 +52,142 @@ class RecapRow:
     unit_name: str
     instansi_id: int
     instansi_name: str
-    #: None when nothing is answered yet
+    #: None when nothing is answered yet (also for ``total``, ``nodes`` and ``verdicts``)
     complete: bool | None
     total: float | None
-    pengungkit: float | None
-    pemenuhan: float | None
-    reform: float | None
-    hasil: float | None
-    areas: tuple[float | None, ...]
-    wbk_passed: bool | None
-    wbbm_passed: bool | None
-
+    #: nilai of the criteria's summary nodes (Criteria.summary_node_ids)
+    nodes: Mapping[str, float] | None
+    #: predicate code → whether its score rules are met
+    verdicts: Mapping[str, bool] | None
     criteria_id: str
 
+    def nilai(self, node_id: str) -> float | None:
+        """A summary node's nilai ("pengungkit", an area id …); None when not scored or not in the criteria."""
+        return None if self.nodes is None else self.nodes.get(node_id)
+
+    def persen(self, node_id: str) -> float | None:
+        """A summary node's nilai as a percentage of its bobot in the assessment's criteria."""
+        nilai = self.nilai(node_id)
+        bobot = _node_bobot(load_criteria(self.criteria_id)).get(node_id)
+        return None if nilai is None or bobot is None else NodeScore(bobot, nilai).persen
+
+    def passed(self, predicate: str) -> bool | None:
+        """Whether the score rules of ``predicate`` are met; None when not scored or not in the criteria."""
+        return None if self.verdicts is None else self.verdicts.get(predicate)
+
+
+@dataclass(frozen=True)
+class RecapColumn:
+    """One criteria-defined column of a recap."""
+
+    #: node id (component, aspect, area) or predicate code
+    key: str
+    #: "component", "aspect", "area" or "predicate"
+    kind: str
+    #: full name: "Pengungkit", "Area 3 Penataan Sistem Manajemen SDM Aparatur", "Menuju WBK"
+    label: str
+    #: header of a narrow column: "Pengungkit", "A3", "WBK"
+    short: str
+    #: the recap's sort key for this column (None: not sortable)
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class RecapShape:
+    """The columns of a recap, from the criteria versions of its rows (the configured one first)."""
+
+    criteria_ids: tuple[str, ...]
+    #: each component followed by those of its parts that are aspects
+    nodes: tuple[RecapColumn, ...]
+    areas: tuple[RecapColumn, ...]
+    predicates: tuple[RecapColumn, ...]
+
     @property
-    def area_persen(self) -> tuple[float | None, ...]:
-        """Each area's nilai as a percentage of its bobot in the assessment's criteria."""
-        areas = load_criteria(self.criteria_id).areas
-        return tuple(None if nilai is None else NodeScore(area.bobot, nilai).persen
-                     for area, nilai in zip(areas, self.areas, strict=True))
+    def components(self) -> tuple[RecapColumn, ...]:
+        return tuple(c for c in self.nodes if c.kind == "component")
+
+    @property
+    def primary(self) -> Criteria:
+        """The first criteria version (thresholds for charts come from it)."""
+        return load_criteria(self.criteria_ids[0])
+
+
+@dataclass(frozen=True)
+class RecapKeys:
+    """What a recap query reads out of the stored JSON (summary node ids, predicate codes) and
+    how it may be sorted — the ids alone, with no names, so no language is needed."""
+
+    nodes: tuple[str, ...]
+    predicates: tuple[str, ...]
+    sort_keys: tuple[str, ...]
+
+
+def recap_keys(criteria_ids: Sequence[str]) -> RecapKeys:
+    """Every summary node and predicate of these criteria versions, and the sort keys they give."""
+    nodes: dict[str, None] = {}
+    predicates: dict[str, None] = {}
+    sort_keys: dict[str, None] = dict.fromkeys(FIXED_SORT_KEYS)
+    for criteria in (load_criteria(c) for c in criteria_ids):
+        nodes.update(dict.fromkeys(n for n in criteria.summary_node_ids if _NODE_ID.fullmatch(n)))
+        predicates.update(dict.fromkeys(p for p in criteria.predicates if _NODE_ID.fullmatch(p)))
+        sort_keys.update(dict.fromkeys(c.id for c in criteria.components if _NODE_ID.fullmatch(c.id)))
+        sort_keys.update(dict.fromkeys(f"area_{a.id}" for a in criteria.areas if _NODE_ID.fullmatch(a.id)))
+    return RecapKeys(tuple(nodes), tuple(predicates), tuple(sort_keys))
+
+
+def recap_criteria_ids(rows: Iterable[RecapRow] = ()) -> tuple[str, ...]:
+    """The configured criteria version, then every other version the rows were scored with."""
+    out = [current_app.config["CRITERIA"]]
+    for row in rows:
+        if row.criteria_id not in out:
+            out.append(row.criteria_id)
+    return tuple(out)
+
+
+def known_criteria_ids() -> tuple[str, ...]:
+    """The configured criteria version and every version an assessment uses (sort choices)."""
+    used = db.session.scalars(select(Assessment.criteria_id).distinct().order_by(Assessment.criteria_id))
+    out = [current_app.config["CRITERIA"]]
+    out.extend(c for c in used if c not in out)
+    return tuple(out)
+
+
+def recap_shape(criteria_ids: Sequence[str]) -> RecapShape:
+    """Columns of a recap over these criteria versions, named in the current language; a column
+    several versions share (same node id or predicate code) appears once, as the first names it."""
+    nodes: dict[str, RecapColumn] = {}
+    areas: dict[str, RecapColumn] = {}
+    predicates: dict[str, RecapColumn] = {}
+    for criteria in (load_criteria(c) for c in criteria_ids):
+        aspects = {a.id for a in criteria.aspects}
+        for component in criteria.components:
+            nodes.setdefault(component.id, RecapColumn(component.id, "component", node_name(criteria, component.id),
+                                                       node_name(criteria, component.id), component.id))
+            for part in component.parts:
+                if part in aspects:
+                    nodes.setdefault(part, RecapColumn(part, "aspect", node_name(criteria, part),
+                                                       node_name(criteria, part)))
+        for area in criteria.areas:
+            areas.setdefault(area.id, RecapColumn(area.id, "area", area_label(area), f"A{area.id}", f"area_{area.id}"))
+        for code in criteria.predicates:
+            predicates.setdefault(code, RecapColumn(code, "predicate", predicate_name(criteria, code), code))
+    return RecapShape(tuple(criteria_ids), tuple(nodes.values()), tuple(areas.values()), tuple(predicates.values()))
+
+
+def shape_of(rows: Iterable[RecapRow]) -> RecapShape:
+    """The recap shape of these rows (see :func:`recap_shape`)."""
+    return recap_shape(recap_criteria_ids(rows))
+
+
+def _sort_column(sort: str) -> Any:
+    score = CurrentScore
+    fixed = {"total": score.total, "unit": Unit.name, "instansi": Instansi.name, "status": Assessment.status}
+    if sort in fixed:
+        return fixed[sort]
+    node = sort.removeprefix("area_")
+    if _NODE_ID.fullmatch(node):
+        return score.nodes[node].as_float()
+    return score.total
 
 
 def recap_rows(
@@ -63,16 +200,26 @@ def recap_rows(
     sort: str = "total",
     descending: bool = True,
     limit: int | None = None,
+    keys: RecapKeys | None = None,
 ) -> list[RecapRow]:
-    """Units the user may see, with the effective score of their assessment (one query)."""
+    """Units the user may see, with the effective score of their assessment (one query).
+
+    ``keys``: the figures to read (default: those of the configured criteria version; pass
+    ``recap_keys(known_criteria_ids())`` when assessments of other versions may be listed). The
+    database extracts each from the stored JSON, so no row's document is parsed in Python.
+    ``sort``: one of :data:`FIXED_SORT_KEYS`, a component id ("pengungkit") or ``area_<id>``
+    (see :attr:`RecapKeys.sort_keys`); anything else sorts by total.
+    """
+    keys = keys or recap_keys(recap_criteria_ids())
     score = CurrentScore
+    n_nodes = len(keys.nodes)
     query = (
         select(
             Assessment.id, Assessment.year, Assessment.target_predicate, Assessment.status,
             Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name,
-            score.complete, score.total, score.pengungkit, score.pemenuhan, score.reform, score.hasil,
-            score.area_1, score.area_2, score.area_3, score.area_4, score.area_5, score.area_6,
-            score.wbk_passed, score.wbbm_passed, Assessment.criteria_id,
+            score.complete, score.total, Assessment.criteria_id,
+            *(score.nodes[node].as_float() for node in keys.nodes),
+            *(score.verdicts[code].as_boolean() for code in keys.predicates),
         )
         .select_from(Assessment)
     )
@@ -89,22 +236,22 @@ def recap_rows(
     if search:
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern), Instansi.name.ilike(pattern)))
-    column = {
-        "total": score.total, "unit": Unit.name, "instansi": Instansi.name, "status": Assessment.status,
-        "pengungkit": score.pengungkit, "hasil": score.hasil,
-        **{f"area_{i}": getattr(score, f"area_{i}") for i in range(1, 7)},
-    }.get(sort, score.total)
+    column = _sort_column(sort)
     ordered = column.desc() if descending else column.asc()
     query = query.order_by(ordered.nulls_last(), Unit.name)
     if limit:
         query = query.limit(limit)
-    return [
-        RecapRow(
-            assessment_id=r[0], year=r[1], target=r[2].value if hasattr(r[2], "value") else str(r[2]),
+    rows = []
+    for r in db.session.connection().execute(query):  # Core rows: no ORM loading step for plain columns
+        scored = r[10] is not None
+        figures = r[12:12 + n_nodes]
+        passed = r[12 + n_nodes:]
+        rows.append(RecapRow(
+            assessment_id=r[0], year=r[1], target=str(r[2]),
             status=r[3].value if hasattr(r[3], "value") else str(r[3]), unit_id=r[4], unit_code=r[5],
             unit_name=r[6], instansi_id=r[7], instansi_name=r[8], complete=r[9], total=r[10],
-            pengungkit=r[11], pemenuhan=r[12], reform=r[13], hasil=r[14], areas=tuple(r[15:21]),
-            wbk_passed=r[21], wbbm_passed=r[22], criteria_id=r[23],
-        )
-        for r in db.session.execute(query)
-    ]
+            nodes={k: v for k, v in zip(keys.nodes, figures, strict=True) if v is not None} if scored else None,
+            verdicts={k: v for k, v in zip(keys.predicates, passed, strict=True) if v is not None} if scored else None,
+            criteria_id=r[11],
+        ))
+    return rows

@@ -26,8 +26,28 @@ def test_recap_is_scoped_sorted_and_one_query(team, flow, best_answers, make_uni
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1
     assert [(r.unit_code, r.total) for r in rows] == [("UJI-1", pytest.approx(100)), ("UJI-2", None)]
-    assert rows[0].complete and rows[0].wbk_passed and rows[0].areas == pytest.approx((8, 7, 10, 10, 15, 10))
+    assert rows[0].complete and rows[0].passed("WBK") and rows[0].passed("WBBM")
+    assert [rows[0].nilai(a) for a in "123456"] == pytest.approx([8, 7, 10, 10, 15, 10])
+    assert rows[0].nilai("pengungkit") == pytest.approx(60) and rows[0].persen("5") == pytest.approx(100)
+    assert rows[1].nilai("1") is None and rows[1].passed("WBK") is None
     admin_rows = recap_rows(team.admin, sort="unit", descending=False)
     assert [r.unit_name for r in admin_rows] == ["Unit 1", "Unit 2", "Unit 3"]
     assert recap_rows(team.admin, search="lain")[0].total == pytest.approx(100 - 17.5 + 8.75)
     assert recap_rows(team.national) == []  # nothing proposed yet
+
+
+def test_recap_sorts_by_an_area_or_a_component_stored_as_json(team, flow, best_answers, make_unit, make_user):
+    strong_area_1 = flow.create(team.unit, team.head)
+    flow.fill(team.operator, strong_area_1, flow.Layer.MANDIRI)
+    second = make_unit(team.instansi, code="UJI-2")
+    head = make_user("unit_head", second)
+    weak_area_1 = flow.create(second, head)
+    flow.fill(head, weak_area_1, flow.Layer.MANDIRI, best_answers | {"P1.i.a": "Tidak", "H1.a": 4.0})
+    flow.create(make_unit(team.instansi, code="UJI-3"), team.tpi_lead)  # not scored: always last
+    by_area = [r.unit_code for r in recap_rows(team.manager, sort="area_1", descending=False)]
+    assert by_area == ["UJI-2", "UJI-1", "UJI-3"]
+    assert [r.unit_code for r in recap_rows(team.manager, sort="area_1")] == ["UJI-1", "UJI-2", "UJI-3"]
+    assert [r.unit_code for r in recap_rows(team.manager, sort="pengungkit", descending=False)][:2] == \
+        ["UJI-2", "UJI-1"]
+    # a key that is no node sorts nothing differently from the total, and is never SQL
+    assert [r.unit_code for r in recap_rows(team.manager, sort="1'); DROP TABLE unit; --")][-1] == "UJI-3"

@@ -164,5 +164,5 @@ class StepForm(BaseForm):
 class NewAssessmentForm(BaseForm):
     unit = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
     year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2022, max=2100)])
-    target = RadioField(_l("Target predikat"), choices=choices([("WBK", "Menuju WBK"), ("WBBM", "Menuju WBBM")]),
-                        default="WBK", validators=[DataRequired()])
+    #: choices: the predicates of the criteria new assessments are opened with (set by the view)
+    target = RadioField(_l("Target predikat"), validators=[DataRequired()])

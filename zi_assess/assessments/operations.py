@@ -35,7 +35,6 @@ from zi_assess.models import (
     AreaRevision,
     Assessment,
     Deadline,
-    Predicate,
     PrerequisiteRecord,
     ReviewComment,
     ScoreSnapshot,
@@ -89,12 +88,9 @@ class StaleAnswer(Exception):
         self.items = items
 
 
-PAGE_AREAS = ("1", "2", "3", "4", "5", "6", "H")
-
-
 def page_area(indicator_id: str, criteria: Criteria) -> str:
-    """The area page an indicator is shown on: "1"…"6", or "H" for hasil."""
-    return criteria.indicators[indicator_id].area or "H"
+    """The page an indicator is shown on (its area's id, or "H" for hasil; see Criteria.page_ids)."""
+    return criteria.page_of(indicator_id)
 
 
 def bump_revision(assessment_id: int, areas: Iterable[str] | None = None) -> None:
@@ -135,11 +131,16 @@ def get_bundle(actor: Actor, assessment_id: int, action: str = "assessment.view"
 
 
 def create_assessment(
-    actor: Actor, unit: Unit, year: int, target: Predicate, criteria_id: str | None = None
+    actor: Actor, unit: Unit, year: int, target: str, criteria_id: str | None = None
 ) -> Assessment:
-    """Open a unit's LKE for a year; the criteria version is frozen now."""
+    """Open a unit's LKE for a year toward ``target`` (a predicate code of the criteria); the
+    criteria version is frozen now. WorkflowRefused "predicate" when the criteria have no such
+    predicate, "exists" when the unit already has an assessment that year."""
     authorize(actor.user, "assessment.create", unit)
     criteria = load_criteria(criteria_id or current_app.config["CRITERIA"])
+    target = str(target)
+    if target not in criteria.predicates:
+        raise WorkflowRefused("create", "predicate", target)
     assessment = Assessment(
         unit=unit, year=year, target_predicate=target, criteria_id=criteria.id, status=Status.DRAFT,
         created_by_id=actor.user_id,
@@ -150,9 +151,9 @@ def create_assessment(
             db.session.flush()
     except IntegrityError:
         raise WorkflowRefused("create", "exists", f"{unit.code} {year}") from None
-    db.session.add_all(AreaRevision(assessment_id=assessment.id, area=area, revision=1) for area in PAGE_AREAS)
+    db.session.add_all(AreaRevision(assessment_id=assessment.id, area=page, revision=1) for page in criteria.page_ids)
     record(actor, "assessment.create", assessment_id=assessment.id,
-           after={"unit": unit.code, "year": year, "target": target.value, "criteria": criteria.id})
+           after={"unit": unit.code, "year": year, "target": target, "criteria": criteria.id})
     return assessment
 
 
@@ -453,7 +454,7 @@ def prerequisite_results(assessment: Assessment, predicates: Iterable[str] | Non
     rules = load_prerequisites(current_app.config["PREREQUISITES"])
     criteria = load_criteria(assessment.criteria_id)
     values = prerequisite_values(assessment)
-    held = unit.current_predicate.value if unit.current_predicate else None
+    held = unit.current_predicate or None
     return {
         predicate: check_prerequisites(
             rules, predicate, values, instansi_kind=unit.instansi.kind.value, unit_type=unit.unit_type.value,
@@ -465,7 +466,7 @@ def prerequisite_results(assessment: Assessment, predicates: Iterable[str] | Non
 
 def prerequisite_result(assessment: Assessment) -> Any:
     """Tabel 5 outcome of the assessment's target predicate (what submission and proposal check)."""
-    target = assessment.target_predicate.value
+    target = assessment.target_predicate
     return prerequisite_results(assessment, [target])[target]
 
 

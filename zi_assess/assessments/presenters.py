@@ -14,8 +14,10 @@ from sqlalchemy.orm import lazyload
 from zi_assess.assessments.loading import AssessmentBundle, assessment_evidence
 from zi_assess.assessments.scores import AssessmentScores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet
+from zi_assess.domain.criteria import HASIL_PAGE
 from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.extensions import db
+from zi_assess.labels import area_name, node_name
 from zi_assess.messages import LAYER_NAMES
 from zi_assess.models import ReviewComment, User
 
@@ -111,14 +113,13 @@ def tree_rows(criteria: Criteria, sheet: ScoreSheet) -> list[NodeRow]:
     for area in criteria.areas:
         area_inds = criteria.area_indicators(area.id)
         node = nodes[area.id]
-        rows.append(NodeRow(area.id, f"{area.id}. {area.name}", "area", node.bobot, node.nilai, node.persen,
+        rows.append(NodeRow(area.id, f"{area.id}. {area_name(area)}", "area", node.bobot, node.nilai, node.persen,
                             sum(1 for i in area_inds if i.id in values), len(area_inds), area.id))
         for aa in area.aspect_areas:
             aa_inds = [i for s in aa.sub_areas for i in s.indicators]
             node = nodes[aa.id]
-            label = "Pemenuhan" if aa.aspect == "P" else "Reform"
-            rows.append(NodeRow(aa.id, label, "aspect_area", node.bobot, node.nilai, node.persen,
-                                sum(1 for i in aa_inds if i.id in values), len(aa_inds), area.id))
+            rows.append(NodeRow(aa.id, node_name(criteria, aa.aspect), "aspect_area", node.bobot, node.nilai,
+                                node.persen, sum(1 for i in aa_inds if i.id in values), len(aa_inds), area.id))
             for sub in aa.sub_areas:
                 node = nodes[sub.id]
                 rows.append(NodeRow(sub.id, f"{sub.numeral}. {sub.name}", "sub_area", node.bobot, node.nilai,
@@ -127,13 +128,13 @@ def tree_rows(criteria: Criteria, sheet: ScoreSheet) -> list[NodeRow]:
     for group in criteria.hasil_groups:
         node = nodes[group.id]
         rows.append(NodeRow(group.id, group.name, "area", node.bobot, node.nilai, node.persen,
-                            sum(1 for i in group.indicators if i.id in values), len(group.indicators), "H"))
+                            sum(1 for i in group.indicators if i.id in values), len(group.indicators), HASIL_PAGE))
     return rows
 
 
 def area_indicators(criteria: Criteria, area: str) -> tuple[Indicator, ...]:
-    """The indicators of one page: an area pengungkit "1"…"6", or "H" for hasil."""
-    return criteria.hasil_indicators() if area == "H" else criteria.area_indicators(area)
+    """The indicators of one page of the criteria (an area pengungkit, or the hasil page)."""
+    return criteria.page_indicators(area)
 
 
 def indicator_views(

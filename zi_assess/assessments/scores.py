@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm.util import identity_key
 
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.domain import Criteria, ScoreSheet, Verdict, score, verdicts
+from zi_assess.domain.criteria import HASIL_PAGE
 from zi_assess.domain.scoring import NodeScore
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
@@ -52,29 +54,38 @@ def compute_scores(bundle: AssessmentBundle) -> AssessmentScores:
     return AssessmentScores(layers, score(bundle.criteria, bundle.effective_values(), area_rule=rule))
 
 
-def page_area_persen(criteria: Criteria, row: CurrentScore) -> dict[str, float]:
-    """Per area page ("1"…"6", "H"), the stored nilai as a percentage of its bobot (the tabs' figures)."""
-    bobot = {a.id: a.bobot for a in criteria.areas}
-    hasil_bobot = next(c.bobot for c in criteria.components if c.id == "hasil")
-    persen = {code: NodeScore(bobot[code], getattr(row, f"area_{code}")).persen for code in bobot}
-    persen["H"] = NodeScore(hasil_bobot, row.hasil).persen
-    return persen
+def page_node(criteria: Criteria, page: str) -> str:
+    """The node whose nilai sums up one page: the area itself, or the hasil component."""
+    return "hasil" if page == HASIL_PAGE else page
 
 
-def _row_values(sheet: ScoreSheet) -> dict[str, object]:
-    result = verdicts(sheet)
-    areas = sheet.areas
+def page_nilai(criteria: Criteria, nodes: Mapping[str, float], page: str) -> float | None:
+    """A page's stored nilai (None when the stored figures do not have it)."""
+    return nodes.get(page_node(criteria, page))
+
+
+def page_persen(criteria: Criteria, nodes: Mapping[str, float]) -> dict[str, float | None]:
+    """Per page (Criteria.page_ids), stored nilai as a percentage of its bobot (the tabs' figures)."""
+    out: dict[str, float | None] = {}
+    for page in criteria.page_ids:
+        node = page_node(criteria, page)
+        bobot = criteria.component(node).bobot if page == HASIL_PAGE else criteria.area(page).bobot
+        nilai = nodes.get(node)
+        out[page] = None if nilai is None else NodeScore(bobot, nilai).persen
+    return out
+
+
+def current_score_values(sheet: ScoreSheet) -> dict[str, Any]:
+    """A ScoreSheet as a CurrentScore row stores it (without its key): total, completeness, the
+    nilai of the criteria's summary nodes and whether each predicate's score rules are met."""
+    criteria = sheet.criteria
+    nilai = sheet.upper_nilai
     return {
         "complete": sheet.complete,
-        "answered": len(sheet.criteria.indicators) - len(sheet.missing),
+        "answered": len(criteria.indicators) - len(sheet.missing),
         "total": sheet.total,
-        "pengungkit": sheet.pengungkit,
-        "pemenuhan": sheet.pemenuhan,
-        "reform": sheet.reform,
-        "hasil": sheet.hasil,
-        **{f"area_{i}": areas[str(i)].nilai for i in range(1, 7)},
-        "wbk_passed": result["WBK"].passed,
-        "wbbm_passed": result["WBBM"].passed,
+        "nodes": {node_id: nilai[node_id] for node_id in criteria.summary_node_ids},
+        "verdicts": {code: verdict.passed for code, verdict in verdicts(sheet).items()},
     }
 
 
@@ -99,7 +110,7 @@ def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None 
         sheet = scores.layers.get(layer)
         if sheet is not None:
             targets.append((layer.value, sheet))
-    rows = [{"assessment_id": assessment_id, "layer": key, **_row_values(sheet), "updated_at": utcnow()}
+    rows = [{"assessment_id": assessment_id, "layer": key, **current_score_values(sheet), "updated_at": utcnow()}
             for key, sheet in targets]
     db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), rows)
     for key, _sheet in targets:  # a row this session already holds would now show old figures

@@ -24,7 +24,7 @@ from zi_assess.assessments.presenters import (
     indicator_views,
     tree_rows,
 )
-from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_area_persen
+from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
 from zi_assess.authz import assessment_roles, editable_layer
 from zi_assess.domain import AnswerError, load_criteria, verdict
 from zi_assess.domain.gap import GapReport, improvement_steps
@@ -36,7 +36,6 @@ from zi_assess.models import AreaRevision, AuditEvent, CurrentScore, StatusChang
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
-AREAS = ops.PAGE_AREAS
 
 
 def _bundle(assessment_id: int) -> Any:
@@ -97,9 +96,9 @@ def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None
 @bp.route("/<int:assessment_id>/area/<area>", methods=["GET", "POST"])
 @login_required
 def area(assessment_id: int, area: str) -> Any:
-    if area not in AREAS:
-        abort(404)
     assessment = ops.get_assessment(actor(), assessment_id)
+    if area not in load_criteria(assessment.criteria_id).page_ids:
+        abort(404)
     layer = _layer_param(assessment)
     can_edit = layer is not None and layer == editable_layer(current_user, assessment)
     if request.method == "GET":
@@ -152,7 +151,7 @@ def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, for
     scores = compute_scores(bundle)
     evidence = assessment_evidence(bundle.assessment.id)
     views = indicator_views(bundle, scores, area, layer, current_locale(), evidence)
-    context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, areas=AREAS, layer=layer,
+    context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, layer=layer,
                    can_edit=can_edit, form=form, views=views, scores=scores, typed=typed or {})
     return AreaParts(
         cards=Markup(render_template("assessments/_area_cards.html", **context)),
@@ -172,12 +171,18 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
                form: AreaFormBase | None) -> str:
     """The page around the cards: tabs and running scores come from the stored current scores."""
     criteria = load_criteria(assessment.criteria_id)
-    current = {row.layer: row for row in db.session.scalars(
-        select(CurrentScore).where(CurrentScore.assessment_id == assessment.id))}
+    current = {row.layer: (row.total, row.nodes, row.verdicts) for row in db.session.execute(
+        select(CurrentScore.layer, CurrentScore.total, CurrentScore.nodes, CurrentScore.verdicts)
+        .where(CurrentScore.assessment_id == assessment.id))}
     shown = current.get(layer.value if layer else EFFECTIVE)
-    return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area, areas=AREAS,
-                           layer=layer, can_edit=can_edit, parts=parts, form=form, layers=LAYERS,
-                           current=current, tab_persen=page_area_persen(criteria, shown) if shown else None)
+    running = [(key, page_nilai(criteria, current[key][1], area), current[key][0])
+               for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
+    effective = current.get(EFFECTIVE)
+    passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
+    return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
+                           pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
+                           layers=LAYERS, running=running, passed=passed,
+                           tab_persen=page_persen(criteria, shown[1]) if shown else None)
 
 
 def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None:
@@ -200,7 +205,7 @@ def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None
 def gap(assessment_id: int) -> str:
     bundle = _bundle(assessment_id)
     scores = compute_scores(bundle)
-    predicate = request.args.get("predikat") or bundle.assessment.target_predicate.value
+    predicate = request.args.get("predikat") or bundle.assessment.target_predicate
     if predicate not in scores.verdicts:
         abort(404)
     requested = request.args.get("lapis")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -15,10 +15,11 @@ from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.authz import authorize, creatable_units
+from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import TRANSITIONS, Layer
 from zi_assess.extensions import db
 from zi_assess.messages import workflow_message
-from zi_assess.models import Predicate, Unit
+from zi_assess.models import Unit
 from zi_assess.web import actor
 
 bp = Blueprint("workflow", __name__, url_prefix="/penilaian")
@@ -31,18 +32,24 @@ def new() -> Any:
     units = db.session.scalars(creatable_units(current_user).order_by(Unit.name)).all()
     form = NewAssessmentForm()
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
+    criteria = load_criteria(current_app.config["CRITERIA"])
+    form.target.choices = choices((code, rules.name) for code, rules in criteria.predicates.items())
     if request.method == "GET":
         form.year.data = date.today().year
+        form.target.data = next(iter(criteria.predicates))
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit.data)
         try:
-            assessment = ops.create_assessment(actor(), unit, form.year.data, Predicate(form.target.data))
+            assessment = ops.create_assessment(actor(), unit, form.year.data, form.target.data)
             db.session.commit()
-        except ops.WorkflowRefused:
+        except ops.WorkflowRefused as exc:
             db.session.rollback()
-            form.year.errors.append(_("Unit ini sudah memiliki penilaian untuk tahun tersebut."))
+            if exc.code == "exists":
+                form.year.errors.append(_("Unit ini sudah memiliki penilaian untuk tahun tersebut."))
+            else:
+                form.target.errors.append(workflow_message(exc.code))
         else:
-            flash(_("Penilaian dibuka. Mulailah dari area 1."), "success")
+            flash(_("Penilaian dibuka. Mulailah dari halaman pertamanya."), "success")
             return redirect(url_for("assessments.overview", assessment_id=assessment.id))
     status = 422 if form.errors else 200
     return render_template("assessments/new.html", form=form), status

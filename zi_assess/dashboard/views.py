@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.page_cache import PageCache
-from zi_assess.assessments.scores import effective_sheet
+from zi_assess.assessments.scores import effective_sheet, page_node
 from zi_assess.authz import allowed, own_unit_ids, visible_assessments
 from zi_assess.domain import verdicts
 from zi_assess.domain.workflow import Layer, Status
@@ -21,7 +21,7 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.models import Assessment, Deadline, Unit
 from zi_assess.models.base import as_utc, utcnow
-from zi_assess.recap import recap_rows
+from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
 
@@ -44,8 +44,10 @@ class UnitCard:
     total: float
     complete: bool
     missing: int
+    #: per page of the criteria: (page, answered in mandiri, indicators, persen)
     areas: list[tuple[str, int, int, float]]
     verdicts: dict[str, Any]
+    criteria_id: str = ""
 
 
 def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
@@ -69,15 +71,15 @@ def _unit_card(assessment: Assessment) -> UnitCard:
     assert bundle is not None
     sheet = effective_sheet(bundle)
     mandiri = bundle.layer_values(Layer.MANDIRI)
+    criteria = bundle.criteria
     areas = []
-    for area in bundle.criteria.areas:
-        inds = bundle.criteria.area_indicators(area.id)
-        areas.append((area.id, sum(1 for i in inds if i.id in mandiri), len(inds), sheet.areas[area.id].persen))
-    hasil = bundle.criteria.hasil_indicators()
-    areas.append(("H", sum(1 for i in hasil if i.id in mandiri), len(hasil), sheet.upper_nodes["hasil"].persen))
+    for page in criteria.page_ids:
+        inds = criteria.page_indicators(page)
+        node = sheet.upper_nodes[page_node(criteria, page)]
+        areas.append((page, sum(1 for i in inds if i.id in mandiri), len(inds), node.persen))
     return UnitCard(assessment.id, assessment.unit.name, assessment.year, assessment.status.value,
-                    assessment.target_predicate.value, sheet.total, sheet.complete, len(sheet.missing), areas,
-                    verdicts(sheet))
+                    assessment.target_predicate, sheet.total, sheet.complete, len(sheet.missing), areas,
+                    verdicts(sheet), criteria.id)
 
 
 def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
@@ -112,6 +114,7 @@ def index() -> str:
     if allowed(current_user, "review.queue", Layer.TPN_DESK):
         context["tpn_queue"] = _queue(TPN_QUEUE)
     if allowed(current_user, "recap.view"):
-        recap = context["recap"] = recap_rows(current_user, limit=200)
-        context["recap_chart"] = totals_chart(recap, Fmt(current_locale())) if recap else None
+        recap = context["recap"] = recap_rows(current_user, limit=200, keys=recap_keys(known_criteria_ids()))
+        shape = context["recap_shape"] = shape_of(recap)
+        context["recap_chart"] = totals_chart(recap, Fmt(current_locale()), shape.primary) if recap else None
     return render_template("dashboard/index.html", **context)

@@ -17,6 +17,8 @@ from typing import Literal
 
 ScaleKind = Literal["choice", "percent", "survey"]
 AREA_RULES: tuple[str, ...] = ("area_total", "per_aspect")
+#: the LKE page holding every hasil indicator (the other pages are the areas pengungkit, by id)
+HASIL_PAGE = "H"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,7 @@ class Indicator:
     bobot: float
     #: id of the node whose nilai this indicator feeds (sub-area, or itself for hasil)
     parent: str
-    #: area "1"…"6" for pengungkit indicators, None for hasil
+    #: id of its area pengungkit ("1"…"6" in PermenPANRB 90/2021), None for hasil
     area: str | None
     options: tuple[Option, ...] = ()
     inputs: tuple[CountInput, ...] = ()
@@ -223,9 +225,16 @@ class Criteria:
         """The indicator with this id; KeyError if unknown."""
         return self.indicators[indicator_id]
 
+    def area(self, area_id: str) -> Area:
+        """The area pengungkit with this id; KeyError if unknown."""
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(area_id)
+
     def area_indicators(self, area_id: str) -> tuple[Indicator, ...]:
-        """Indicators of one area pengungkit (pemenuhan then reform)."""
-        area = next(a for a in self.areas if a.id == area_id)
+        """Indicators of one area pengungkit, in the order of its aspects (pemenuhan then reform)."""
+        area = self.area(area_id)
         return tuple(
             ind for aa in area.aspect_areas for sub in aa.sub_areas for ind in sub.indicators
         )
@@ -233,3 +242,35 @@ class Criteria:
     def hasil_indicators(self) -> tuple[Indicator, ...]:
         """Indicators of the hasil component (H1.a, H1.b, H2.a)."""
         return tuple(ind for g in self.hasil_groups for ind in g.indicators)
+
+    @property
+    def page_ids(self) -> tuple[str, ...]:
+        """The LKE's pages in order: one per area pengungkit (by area id), then :data:`HASIL_PAGE`."""
+        return (*(a.id for a in self.areas), HASIL_PAGE)
+
+    def page_of(self, indicator_id: str) -> str:
+        """The page an indicator is shown on: its area's id, or :data:`HASIL_PAGE`."""
+        return self.indicators[indicator_id].area or HASIL_PAGE
+
+    def page_indicators(self, page: str) -> tuple[Indicator, ...]:
+        """Indicators of one page (see :attr:`page_ids`); KeyError for an unknown page."""
+        return self.hasil_indicators() if page == HASIL_PAGE else self.area_indicators(page)
+
+    def component(self, component_id: str) -> Component:
+        """The component with this id ("pengungkit", "hasil"); KeyError if unknown."""
+        for component in self.components:
+            if component.id == component_id:
+                return component
+        raise KeyError(component_id)
+
+    @property
+    def summary_node_ids(self) -> tuple[str, ...]:
+        """The nodes a recap lists beside the total: each component followed by those of its
+        parts that are aspects, then every area pengungkit ("pengungkit", "P", "R", "hasil", "1"…"6")."""
+        aspects = {a.id for a in self.aspects}
+        out: list[str] = []
+        for component in self.components:
+            out.append(component.id)
+            out.extend(part for part in component.parts if part in aspects)
+        out.extend(a.id for a in self.areas)
+        return tuple(out)

@@ -8,11 +8,13 @@ components → total).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from zi_assess.domain.criteria import (
     AREA_RULES,
+    HASIL_PAGE,
     Area,
     Aspect,
     AspectArea,
@@ -33,6 +35,25 @@ from zi_assess.domain.jsondata import CriteriaError, JsonNode, check_sum, read_j
 CRITERIA_ROOT = Path(__file__).resolve().parents[2] / "criteria"
 DEFAULT_CRITERIA_ID = "permenpanrb-90-2021"
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+#: folders searched for a criteria id after ``criteria/`` (the app's ``CRITERIA_PATHS`` setting)
+_extra_roots: list[Path] = []
+
+
+def add_criteria_roots(paths: Iterable[str | Path]) -> None:
+    """Search these folders too for criteria versions by id (after the shipped ``criteria/``).
+
+    Additive and idempotent: an id found in ``criteria/`` always means the shipped version, so a
+    version already loaded (and cached) never changes its meaning.
+    """
+    for path in paths:
+        folder = Path(path).resolve()
+        if folder not in _extra_roots and folder != CRITERIA_ROOT:
+            _extra_roots.append(folder)
+
+
+def criteria_roots() -> tuple[Path, ...]:
+    """Where criteria versions are looked up by id, in order."""
+    return (CRITERIA_ROOT, *_extra_roots)
 
 
 def _load_scales(folder: Path, name: str) -> dict[str, Scale]:
@@ -227,7 +248,8 @@ def load_criteria(criteria: str | Path = DEFAULT_CRITERIA_ID) -> Criteria:
     """
     folder = Path(criteria)
     if not folder.is_dir():
-        folder = CRITERIA_ROOT / str(criteria)
+        folder = next((root / str(criteria) for root in criteria_roots() if (root / str(criteria)).is_dir()),
+                      CRITERIA_ROOT / str(criteria))
     if not folder.is_dir():
         raise CriteriaError(str(criteria), "", "no such criteria version")
     return _load_folder(folder)
@@ -268,6 +290,8 @@ def _load_folder(folder: Path) -> Criteria:
         area_id, area_file = node.text("id"), node.text("file")
         if any(a.id == area_id for a in areas):
             raise node.error("id", f"duplicate area {area_id}")
+        if area_id == HASIL_PAGE or area_id in aspect_defs:
+            raise node.error("id", f"area id {area_id!r} is taken (the hasil page, or an aspect)")
         area_bobot = node.number("bobot")
         own = _load_area_file(folder, area_file, area_id, aspect_defs, builder)
         check_sum(node, "bobot", area_bobot, [aa.bobot for aa in own], f"area {area_id}: aspect weights")
@@ -284,7 +308,12 @@ def _load_folder(folder: Path) -> Criteria:
         aspects.append(Aspect(aspect_id, node.text("name"), node.text("name_en"), bobot, tuple(children)))
         node.done()
 
-    hasil_groups = _load_hasil(folder, manifest.text("hasil_file"), builder)
+    hasil_file = manifest.text("hasil_file")
+    hasil_groups = _load_hasil(folder, hasil_file, builder)
+    taken = {a.id for a in areas} | set(aspect_defs)
+    for group in hasil_groups:
+        if group.id in taken:
+            raise CriteriaError(hasil_file, group.id, "hasil group id already used by an area or aspect")
 
     components = []
     known_parts = {a.id: a.bobot for a in aspects} | {g.id: g.bobot for g in hasil_groups}
@@ -440,5 +469,5 @@ def _load_thresholds(
 
 
 def available_criteria() -> list[str]:
-    """Ids of the criteria versions shipped under ``criteria/``."""
-    return sorted(p.parent.name for p in CRITERIA_ROOT.glob("*/manifest.json"))
+    """Ids of the criteria versions under ``criteria/`` and the extra criteria roots."""
+    return sorted({p.parent.name for root in criteria_roots() for p in root.glob("*/manifest.json")})

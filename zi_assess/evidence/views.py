@@ -34,8 +34,9 @@ def _refused(assessment_id: int, indicator: str, form: EvidenceForm, message: st
 
 
 def _back(assessment_id: int, indicator_id: str | None) -> Response:
-    area = request.form.get("area") or "1"
-    target = url_for("assessments.area", assessment_id=assessment_id, area=area)
+    area = request.form.get("area")
+    target = (url_for("assessments.area", assessment_id=assessment_id, area=area) if area
+              else url_for("assessments.overview", assessment_id=assessment_id))
     return redirect(f"{target}#ind-{(indicator_id or '').replace('.', '_')}")
 
 

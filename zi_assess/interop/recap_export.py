@@ -19,16 +19,17 @@ from openpyxl.utils import get_column_letter
 
 from zi_assess.interop.excel_export import set_text
 from zi_assess.messages import STATUS_NAMES
-from zi_assess.recap import RecapRow
+from zi_assess.recap import RecapRow, RecapShape, shape_of
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def headers() -> list[str]:
+def headers(shape: RecapShape) -> list[str]:
+    """Fixed columns, then the criteria's: components with their aspects, areas, predicates."""
     return [
         _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Lengkap"),
-        _("Nilai total"), _("Pengungkit"), _("Pemenuhan"), _("Reform"), _("Hasil"),
-        *(_("Area %(n)d", n=n) for n in range(1, 7)), _("Menuju WBK"), _("Menuju WBBM"),
+        _("Nilai total"), *(c.label for c in shape.nodes), *(c.label for c in shape.areas),
+        *(c.label for c in shape.predicates),
     ]
 
 
@@ -38,13 +39,13 @@ def _verdict(passed: bool | None) -> str:
     return _("memenuhi") if passed else _("belum memenuhi")
 
 
-def _row(row: RecapRow) -> list[Any]:
+def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
     complete = "" if row.complete is None else (_("ya") if row.complete else _("tidak"))
     return [
         row.instansi_name, row.unit_code, row.unit_name, row.year, row.target,
         str(STATUS_NAMES.get(row.status, row.status)), complete,
-        row.total, row.pengungkit, row.pemenuhan, row.reform, row.hasil, *row.areas,
-        _verdict(row.wbk_passed), _verdict(row.wbbm_passed),
+        row.total, *(row.nilai(c.key) for c in (*shape.nodes, *shape.areas)),
+        *(_verdict(row.passed(c.key)) for c in shape.predicates),
     ]
 
 
@@ -54,28 +55,33 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def to_csv(rows: Sequence[RecapRow]) -> bytes:
-    """UTF-8 with a byte-order mark (Excel then reads the accents right), comma-separated."""
+def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads the accents right), comma-separated.
+    ``shape``: the criteria's columns (default: those of the rows' criteria versions)."""
+    shape = shape or shape_of(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers())
+    writer.writerow([_safe(name) for name in headers(shape)])
     for row in rows:
-        writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else _safe(v)) for v in _row(row)])
+        writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else _safe(v))
+                         for v in _row(row, shape)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_xlsx(rows: Sequence[RecapRow], title: str) -> bytes:
+def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = None) -> bytes:
+    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text)."""
+    shape = shape or shape_of(rows)
     wb = Workbook()
     ws = wb.active
     ws.title = _("Rekap")[:31]
-    names = headers()
+    names = headers(shape)
     for col, name in enumerate(names, start=1):
         cell = ws.cell(row=1, column=col)
         set_text(cell, name)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = PatternFill("solid", fgColor="0B5D46")
     for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(_row(row), start=1):
+        for col, value in enumerate(_row(row, shape), start=1):
             cell = ws.cell(row=r, column=col)
             if isinstance(value, str):
                 set_text(cell, value)
@@ -83,7 +89,8 @@ def to_xlsx(rows: Sequence[RecapRow], title: str) -> bytes:
                 cell.value = value
                 if isinstance(value, float):
                     cell.number_format = "0.00"
-    widths = [28, 12, 32, 7, 10, 22, 9, *([11] * 11), 15, 15]
+    widths = [28, 12, 32, 7, 10, 22, 9, *([11] * (1 + len(shape.nodes) + len(shape.areas))),
+              *([15] * len(shape.predicates))]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "D2"

@@ -82,7 +82,7 @@ def export_data(bundle: AssessmentBundle, user: User) -> ExportData:
     return ExportData(
         criteria=bundle.criteria, layout=layout_for(bundle.criteria.id), assessment_id=assessment.id,
         instansi=unit.instansi.name, unit_code=unit.code, unit_name=unit.name, year=assessment.year,
-        target=assessment.target_predicate.value, status=str(STATUS_NAMES.get(assessment.status.value,
+        target=assessment.target_predicate, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
         layers={layer.value: layer_answers(bundle, layer, evidence=layer == Layer.MANDIRI) for layer in LAYERS},
         exported_at=datetime.now(UTC), exported_by=user.email, texts=sheet_texts(),
@@ -96,7 +96,7 @@ def proposed_units(key: ApiKey, year: int, predicate: Predicate) -> list[dict[st
     """Units the API key reads whose assessment for ``year`` targets ``predicate`` and has been proposed."""
     rows = db.session.scalars(api_key_units(
         key, select(Unit).options(joinedload(Unit.instansi)).join(Assessment, Assessment.unit_id == Unit.id)
-        .where(Assessment.year == year, Assessment.target_predicate == predicate,
+        .where(Assessment.year == year, Assessment.target_predicate == predicate.value,
                Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
         .order_by(Unit.code)
     )).all()

@@ -9,8 +9,8 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.domain.workflow import Layer, Status
-from zi_assess.models.base import Base, utcnow
-from zi_assess.models.org import Predicate, Unit, _enum
+from zi_assess.models.base import JSON_DOCUMENT, Base, utcnow
+from zi_assess.models.org import Unit, _enum
 from zi_assess.models.users import User
 
 
@@ -23,7 +23,8 @@ class Assessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    target_predicate: Mapped[Predicate] = mapped_column(_enum(Predicate, "predicate"))
+    #: a predicate code of the assessment's criteria ("WBK", "WBBM"), checked when it is opened
+    target_predicate: Mapped[str] = mapped_column(String(24))
     #: criteria version, frozen at creation: later criteria never re-score an old assessment
     criteria_id: Mapped[str] = mapped_column(String(80))
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT, index=True)
@@ -53,7 +54,7 @@ class AreaRevision(Base):
     __tablename__ = "area_revision"
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
-    #: "1"…"6", or "H" for hasil
+    #: a page of the criteria (Criteria.page_ids): an area id, or "H" for hasil
     area: Mapped[str] = mapped_column(String(4), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -140,7 +141,15 @@ class ScoreSnapshot(Base):
 
 class CurrentScore(Base):
     """The latest score of each layer and of the effective LKE, kept in step with every save,
-    so recaps across thousands of units are one SQL query."""
+    so recaps across thousands of units are one SQL query.
+
+    The criteria decide how many areas and predicates there are, so their figures are JSON
+    objects in the row rather than a column each: one row per assessment and layer keeps the
+    recap one query without a join that multiplies rows (a child table would return a row per
+    node), and the recap reads and sorts by the figures it shows through the database's JSON
+    operators (JSONB on PostgreSQL, so each is a lookup, not a parse). What is filtered or
+    sorted on most (total, completeness) stays a plain column.
+    """
 
     __tablename__ = "current_score"
 
@@ -149,16 +158,9 @@ class CurrentScore(Base):
     complete: Mapped[bool] = mapped_column(Boolean)
     answered: Mapped[int] = mapped_column(Integer)
     total: Mapped[float] = mapped_column(Float)
-    pengungkit: Mapped[float] = mapped_column(Float)
-    pemenuhan: Mapped[float] = mapped_column(Float)
-    reform: Mapped[float] = mapped_column(Float)
-    hasil: Mapped[float] = mapped_column(Float)
-    area_1: Mapped[float] = mapped_column(Float)
-    area_2: Mapped[float] = mapped_column(Float)
-    area_3: Mapped[float] = mapped_column(Float)
-    area_4: Mapped[float] = mapped_column(Float)
-    area_5: Mapped[float] = mapped_column(Float)
-    area_6: Mapped[float] = mapped_column(Float)
-    wbk_passed: Mapped[bool] = mapped_column(Boolean)
-    wbbm_passed: Mapped[bool] = mapped_column(Boolean)
+    #: nilai of the criteria's summary nodes (Criteria.summary_node_ids), unrounded:
+    #: {"pengungkit": 55.1, "P": 28.2, "R": 26.9, "hasil": 35.0, "1": 7.6, …}
+    nodes: Mapped[dict[str, float]] = mapped_column(JSON_DOCUMENT)
+    #: whether the score rules of each predicate of the criteria are met: {"WBK": true, "WBBM": false}
+    verdicts: Mapped[dict[str, bool]] = mapped_column(JSON_DOCUMENT)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

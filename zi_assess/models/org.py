@@ -33,6 +33,13 @@ class UnitType(StrEnum):
 
 
 class Predicate(StrEnum):
+    """The two predicates of PermenPANRB 90/2021, as PortalRB's API names its categories.
+
+    An assessment's target is one of its criteria's predicates (``thresholds.json``), stored as
+    that code: a criteria version may define others. These constants are for the PortalRB API
+    and the demo data, which speak of exactly these two.
+    """
+
     WBK = "WBK"
     WBBM = "WBBM"
 
@@ -68,7 +75,8 @@ class Unit(Base):
     #: the instansi's own unit code; also the unit id shown to PortalRB
     code: Mapped[str] = mapped_column(String(40))
     unit_type: Mapped[UnitType] = mapped_column(_enum(UnitType, "unit_type"), default=UnitType.UMUM)
-    current_predicate: Mapped[Predicate | None] = mapped_column(_enum(Predicate, "predicate"))
+    #: the predicate code the unit holds (a code of the criteria it was granted under)
+    current_predicate: Mapped[str | None] = mapped_column(String(24))
     predicate_granted_on: Mapped[date | None]
     predicate_decree: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -15,10 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from zi_assess import labels
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, score
@@ -197,8 +198,7 @@ def evaluators(data: ReportData, layer: Layer, until_change: int | None = None) 
 
 def area_name(area: Area) -> str:
     """An area's name in the report's language (the criteria carry both)."""
-    locale = get_locale()
-    return area.name_en if locale is not None and locale.language == "en" and area.name_en else area.name
+    return labels.area_name(area)
 
 
 # -- verdicts --------------------------------------------------------------------------------
@@ -206,25 +206,7 @@ def area_name(area: Area) -> str:
 
 def rule_label(criteria: Criteria, check: RuleCheck) -> str:
     """A threshold rule as a reader names it: "Area 3 Penataan …", "Hasil H1 …", "H1.a Nilai …"."""
-    node = check.node
-    if check.rule == "total":
-        return _("Nilai total")
-    if check.rule == "pengungkit":
-        return _("Komponen pengungkit")
-    areas = {a.id: a for a in criteria.areas}
-    if node in areas:
-        return _("Area %(id)s %(name)s", id=node, name=area_name(areas[node]))
-    for area in criteria.areas:
-        for aa in area.aspect_areas:
-            if aa.id == node:
-                aspect = _("Pemenuhan") if aa.aspect == "P" else _("Reform")
-                return _("%(aspect)s area %(id)s %(name)s", aspect=aspect, id=area.id, name=area_name(area))
-    groups = {g.id: g for g in criteria.hasil_groups}
-    if node in groups:
-        return _("Hasil %(id)s %(name)s", id=node, name=groups[node].name)
-    if node in criteria.indicators:
-        return f"{node} {criteria.indicators[node].question}"
-    return node
+    return labels.rule_label(criteria, check.rule)
 
 
 # -- answers as printed -------------------------------------------------------------------------
@@ -286,13 +268,13 @@ class Header:
 def assessment_header(data: ReportData, kind: str, layer_key: str, *, draft: bool, locale: str) -> Header:
     assessment = data.bundle.assessment
     unit = assessment.unit
-    labels = {"lhe": _("Laporan Hasil Evaluasi"), "lke": _("Lembar Kerja Evaluasi")}
-    target = assessment.target_predicate.value
+    kinds = {"lhe": _("Laporan Hasil Evaluasi"), "lke": _("Lembar Kerja Evaluasi")}
+    target = assessment.target_predicate
     return Header(
-        kind=kind, kind_label=labels[kind],
-        title=f"{labels[kind]} — {unit.name} ({assessment.year})",
+        kind=kind, kind_label=kinds[kind],
+        title=f"{kinds[kind]} — {unit.name} ({assessment.year})",
         unit_name=unit.name, unit_code=unit.code, instansi_name=unit.instansi.name, year=str(assessment.year),
-        target=data.criteria.predicates[target].name if target in data.criteria.predicates else target,
+        target=labels.predicate_name(data.criteria, target),
         status=status_label(str(getattr(assessment.status, "value", assessment.status))),
         layer=layer_label(layer_key), draft=draft, generated=local_today(), criteria_id=data.criteria.id,
         criteria_title=data.criteria.title, locale=locale, page_label=_("Halaman"), of_label=_("dari"),

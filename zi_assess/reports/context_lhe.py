@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from zi_assess import labels
 from zi_assess.assessments.operations import prerequisite_results
 from zi_assess.assessments.scores import area_rule
 from zi_assess.domain import Criteria, ScoreSheet, Verdict, score, verdicts
+from zi_assess.domain.criteria import HASIL_PAGE
 from zi_assess.domain.gap import Step, improvement_steps, steps_for_rule
 from zi_assess.domain.prerequisites import PrerequisiteResult
 from zi_assess.domain.workflow import LAYERS, Layer
@@ -41,16 +43,22 @@ LARGEST_DIFFERENCES = 10
 
 
 @dataclass(frozen=True)
+class MinimumCell:
+    """A predicate's minimum for one summary row ("" when it has none) and whether it is met."""
+
+    text: str = ""
+    ok: bool | None = None
+
+
+@dataclass(frozen=True)
 class SummaryRow:
     level: str
     label: str
     bobot: str
     nilai: str
     persen: str
-    wbk: str = ""
-    wbbm: str = ""
-    wbk_ok: bool | None = None
-    wbbm_ok: bool | None = None
+    #: one per predicate of the criteria, in the criteria's order (LheContext.predicates)
+    minimums: tuple[MinimumCell, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,8 @@ class Finding:
 @dataclass(frozen=True)
 class FindingGroup:
     code: str
-    name: str
+    #: "Area 1 Manajemen Perubahan", or the hasil page's name
+    title: str
     nilai: str
     persen: str
     findings: tuple[Finding, ...]
@@ -131,9 +140,13 @@ class Comparison:
 class LheContext:
     header: Header
     evaluators: tuple[str, ...]
+    #: (code, name) of every predicate of the criteria: the summary's minimum columns
+    predicates: tuple[tuple[str, str], ...]
     summary: tuple[SummaryRow, ...]
     verdicts: tuple[VerdictBlock, ...]
     chart: Markup
+    #: what the chart's dashed lines are: "60 % untuk Menuju WBK, 75 % untuk Menuju WBBM"
+    chart_lines: str
     findings: tuple[FindingGroup, ...]
     finding_count: int
     comparison: Comparison | None
@@ -147,26 +160,38 @@ class LheContext:
 
 
 def _summary(criteria: Criteria, sheet: ScoreSheet, verdict_map: dict[str, Verdict], fmt: Fmt) -> list[SummaryRow]:
+    """Total, each component with its aspects (the areas after the aspects they span), hasil rows:
+    with every predicate's minimum where it has one."""
     minimums = {p: {c.node: c for c in v.checks} for p, v in verdict_map.items()}
     nodes = sheet.nodes
 
     def row(level: str, label: str, node_id: str) -> SummaryRow:
         n = nodes[node_id]
-        wbk, wbbm = minimums.get("WBK", {}).get(node_id), minimums.get("WBBM", {}).get(node_id)
-        return SummaryRow(level, label, fmt.num(n.bobot), fmt.num(n.nilai), fmt.pct(n.persen),
-                          fmt.minimum(wbk.required) if wbk else "", fmt.minimum(wbbm.required) if wbbm else "",
-                          wbk.passed if wbk else None, wbbm.passed if wbbm else None)
+        cells = []
+        for predicate in criteria.predicates:
+            check = minimums.get(predicate, {}).get(node_id)
+            cells.append(MinimumCell(fmt.minimum(check.required), check.passed) if check else MinimumCell())
+        return SummaryRow(level, label, fmt.num(n.bobot), fmt.num(n.nilai), fmt.pct(n.persen), tuple(cells))
 
-    rows = [row("total", _("Nilai total"), "total"), row("component", _("Komponen pengungkit"), "pengungkit"),
-            row("aspect", _("Pemenuhan"), "P"), row("aspect", _("Reform"), "R")]
-    for area in criteria.areas:
-        rows.append(row("area", _("Area %(id)s %(name)s", id=area.id, name=area_name(area)), area.id))
-        if sheet.area_rule == "per_aspect":
-            rows.extend(row("aspect_area", f"{aa.id} {aa.name.title()}", aa.id) for aa in area.aspect_areas)
-    rows.append(row("component", _("Komponen hasil"), "hasil"))
-    for group in criteria.hasil_groups:
-        rows.append(row("hasil", f"{group.id} {group.name}", group.id))
-        rows.extend(row("hasil_indicator", f"{ind.id} {ind.question}", ind.id) for ind in group.indicators)
+    aspects = {a.id for a in criteria.aspects}
+    groups = {g.id: g for g in criteria.hasil_groups}
+    rows = [row("total", labels.node_label(criteria, "total"), "total")]
+    areas_shown = False
+    for component in criteria.components:
+        rows.append(row("component", labels.node_label(criteria, component.id), component.id))
+        own_aspects = [part for part in component.parts if part in aspects]
+        rows.extend(row("aspect", labels.node_name(criteria, part), part) for part in own_aspects)
+        if own_aspects and not areas_shown:
+            areas_shown = True
+            for area in criteria.areas:
+                rows.append(row("area", labels.area_label(area), area.id))
+                if sheet.area_rule == "per_aspect":
+                    rows.extend(row("aspect_area", f"{aa.id} {aa.name.title()}", aa.id) for aa in area.aspect_areas)
+        for part in component.parts:
+            if part in groups:
+                rows.append(row("hasil", f"{part} {groups[part].name}", part))
+                rows.extend(row("hasil_indicator", f"{ind.id} {ind.question}", ind.id)
+                            for ind in groups[part].indicators)
     return rows
 
 
@@ -240,12 +265,13 @@ def _findings(data: ReportData, sheet: ScoreSheet, upto: Layer | None, fmt: Fmt)
         inds = criteria.area_indicators(area.id)
         found = tuple(f for f in (finding(i.id) for i in inds) if f)
         node = sheet.areas[area.id]
-        groups.append(FindingGroup(area.id, area_name(area), fmt.num(node.nilai), fmt.pct(node.persen), found,
-                                   len(inds)))
-    hasil = criteria.hasil_indicators()
+        groups.append(FindingGroup(area.id, labels.area_label(area), fmt.num(node.nilai), fmt.pct(node.persen),
+                                   found, len(inds)))
+    hasil = criteria.page_indicators(HASIL_PAGE)
     found = tuple(f for f in (finding(i.id) for i in hasil) if f)
     node = sheet.nodes["hasil"]
-    groups.append(FindingGroup("H", _("Hasil"), fmt.num(node.nilai), fmt.pct(node.persen), found, len(hasil)))
+    groups.append(FindingGroup(HASIL_PAGE, labels.page_name(criteria, HASIL_PAGE), fmt.num(node.nilai),
+                               fmt.pct(node.persen), found, len(hasil)))
     return groups
 
 
@@ -265,14 +291,12 @@ def _comparison(data: ReportData, upto: Layer | None, fmt: Fmt) -> Comparison | 
     merged = [bundle.merged(layer) for layer in answered]
     sheets = [sheet_of(criteria, m) for m in merged]
     rows: list[tuple[str, tuple[str, ...], str]] = []
-    for label, pick in ((_("Nilai total"), lambda s: s.total), (_("Pengungkit"), lambda s: s.pengungkit),
-                        (_("Hasil"), lambda s: s.hasil)):
-        values = [pick(s) for s in sheets]
+    compared = [("total", labels.node_name(criteria, "total"))]
+    compared += [(c.id, labels.node_name(criteria, c.id)) for c in criteria.components]
+    compared += [(a.id, labels.area_label(a)) for a in criteria.areas]
+    for node_id, label in compared:
+        values = [s.upper_nilai[node_id] for s in sheets]
         rows.append((label, tuple(fmt.num(v) for v in values), _signed(values[-1] - values[0], fmt)))
-    for area in criteria.areas:
-        values = [s.areas[area.id].nilai for s in sheets]
-        rows.append((_("Area %(id)s %(name)s", id=area.id, name=area_name(area)), tuple(fmt.num(v) for v in values),
-                     _signed(values[-1] - values[0], fmt)))
     changes = []
     for ind_id in criteria.indicators:
         first, last = sheets[0].indicator_nilai(ind_id), sheets[-1].indicator_nilai(ind_id)
@@ -344,7 +368,7 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
     steps = improvement_steps(criteria, answers, area_rule=area_rule())
     prereqs = prerequisite_results(assessment)
     verdict_map = verdicts(sheet, prerequisites=prereqs)
-    target = assessment.target_predicate.value
+    target = assessment.target_predicate
     blocks = _verdict_blocks(criteria, verdict_map, target, fmt)
     groups = _findings(data, sheet, upto, fmt)
     count = sum(len(g.findings) for g in groups)
@@ -356,6 +380,8 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
         title=_("Capaian area pengungkit (% dari bobot) terhadap batas minimal"),
         lines=[charts.Line(pct, f"{criteria.predicates[p].name} {fmt.num(pct, 0)} %") for p, pct in rules.items()],
     )
+    chart_lines = ", ".join(_("%(percent)s %% untuk %(name)s", percent=fmt.num(pct, 0),
+                              name=criteria.predicates[p].name) for p, pct in rules.items())
     roles = {Layer.MANDIRI: _("Kepala Unit Kerja"), Layer.TPI: _("Tim Penilai Internal"),
              Layer.TPN_DESK: _("Tim Penilai Nasional"), Layer.TPN_LAPANGAN: _("Tim Penilai Nasional")}
     header = assessment_header(data, "lhe", upto.value if upto else "effective", draft=draft, locale=locale)
@@ -363,8 +389,10 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
         label = _("%(layer)s (jawaban efektif semua lapis)", layer=layer_label(evaluating.value))
         header = replace(header, layer=label)
     return LheContext(
-        header=header, evaluators=tuple(names), summary=tuple(_summary(criteria, sheet, verdict_map, fmt)),
-        verdicts=tuple(blocks), chart=chart, findings=tuple(groups), finding_count=count,
+        header=header, evaluators=tuple(names),
+        predicates=tuple((code, rules_.name) for code, rules_ in criteria.predicates.items()),
+        summary=tuple(_summary(criteria, sheet, verdict_map, fmt)),
+        verdicts=tuple(blocks), chart=chart, chart_lines=chart_lines, findings=tuple(groups), finding_count=count,
         comparison=_comparison(data, upto, fmt), recorded=tuple(_recorded(assessment, upto)),
         recommendations=tuple(_recommendations(criteria, sheet, steps, blocks, verdict_map, target, count, fmt)),
         signers=tuple(names[:4]), signer_role=roles[evaluating], signed_on=local_today(),

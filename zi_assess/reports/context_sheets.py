@@ -14,7 +14,7 @@ from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, sco
 from zi_assess.domain.workflow import Layer
 from zi_assess.messages import layer_short
 from zi_assess.models import Answer
-from zi_assess.recap import RecapRow
+from zi_assess.recap import RecapRow, RecapShape
 from zi_assess.reports import charts
 from zi_assess.reports.context import (
     Fmt,
@@ -53,6 +53,7 @@ class LkeContext:
     header: Header
     rows: tuple[LkeRow, ...]
     total: str
+    total_bobot: str
     answered: str
     verdict: str
 
@@ -108,28 +109,32 @@ def lke_context(data: ReportData, layer_key: str, *, draft: bool, locale: str) -
         return LkeRow(level, code, label, fmt.num(n.bobot), nilai=fmt.num(n.nilai), persen=fmt.pct(n.persen))
 
     rows: list[LkeRow] = []
-    pengungkit, hasil = criteria.components
-    rows.append(node("component", "A", pengungkit.id, pengungkit.name))
-    for aspect in criteria.aspects:
-        rows.append(node("aspect", aspect.id, aspect.id, aspect.name))
-        for aa in aspect.aspect_areas:
-            rows.append(node("aspect_area", aa.id, aa.id, aa.name))
-            for sub in aa.sub_areas:
-                rows.append(node("sub_area", sub.id, sub.id, sub.name))
-                for ind in sub.indicators:
+    aspects = {a.id: a for a in criteria.aspects}
+    groups = {g.id: g for g in criteria.hasil_groups}
+    for letter, component in zip("ABCDEFGHIJ", criteria.components, strict=False):
+        # a component's parts are aspects (down to the indicators through their aspect-areas) or hasil groups
+        rows.append(node("component", letter, component.id, component.name))
+        for part in component.parts:
+            if part in aspects:
+                rows.append(node("aspect", part, part, aspects[part].name))
+                for aa in aspects[part].aspect_areas:
+                    rows.append(node("aspect_area", aa.id, aa.id, aa.name))
+                    for sub in aa.sub_areas:
+                        rows.append(node("sub_area", sub.id, sub.id, sub.name))
+                        for ind in sub.indicators:
+                            rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
+            else:
+                rows.append(node("aspect", part, part, groups[part].name))
+                for ind in groups[part].indicators:
                     rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
-    rows.append(node("component", "B", hasil.id, hasil.name))
-    for group in criteria.hasil_groups:
-        rows.append(node("aspect", group.id, group.id, group.name))
-        for ind in group.indicators:
-            rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
-    target = bundle.assessment.target_predicate.value
+    target = bundle.assessment.target_predicate
     verdict = verdicts(sheet)[target]
     answered = len(criteria.indicators) - len(sheet.missing)
     return LkeContext(
         header=assessment_header(data, "lke", layer_key, draft=draft, locale=locale),
         rows=tuple(rows),
         total=fmt.num(sheet.total),
+        total_bobot=fmt.num(criteria.total_bobot, 0),
         answered=_("%(n)s dari %(total)s indikator dijawab", n=answered, total=len(criteria.indicators)),
         verdict=(_("Memenuhi ambang batas %(name)s", name=verdict.name) if verdict.passed
                  else _("Belum memenuhi ambang batas %(name)s (%(n)s aturan)", name=verdict.name,
@@ -138,6 +143,14 @@ def lke_context(data: ReportData, layer_key: str, *, draft: bool, locale: str) -
 
 
 # -- recap -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerdictCell:
+    """One predicate of one unit in a recap: the word printed and whether it passed."""
+
+    word: str
+    passed: bool | None
 
 
 @dataclass(frozen=True)
@@ -150,13 +163,10 @@ class RecapLine:
     target: str
     status: str
     total: str
-    pengungkit: str
-    hasil: str
+    #: one per RecapShape.nodes (components and their aspects), areas and predicates, in order
+    nodes: tuple[str, ...]
     areas: tuple[str, ...]
-    wbk: str
-    wbbm: str
-    wbk_passed: bool | None
-    wbbm_passed: bool | None
+    verdicts: tuple[VerdictCell, ...]
     complete: bool | None
 
 
@@ -168,10 +178,10 @@ class RecapContext:
     lines: tuple[RecapLine, ...]
     chart: Markup
     units: int
-    wbk: int
-    wbbm: int
+    #: per predicate of the shape: (name, units whose score rules are met)
+    passed: tuple[tuple[str, int], ...]
     average: str
-    area_names: tuple[str, ...]
+    shape: RecapShape
     national: bool
 
 
@@ -185,30 +195,30 @@ def _verdict_word(passed: bool | None, complete: bool | None) -> str:
 def totals_chart(rows: Sequence[RecapRow], fmt: Fmt, criteria: Criteria | None = None) -> Markup:
     """Unit totals against every predicate's minimum total (from the criteria): bars, or a histogram."""
     criteria = criteria or load_criteria()
-    minimums = [(p, dict(p.minimums)["total"]) for p in criteria.predicates.values()]
+    minimums = [(p, dict(p.minimums)["total"]) for p in criteria.predicates.values() if "total" in dict(p.minimums)]
     lines_at = [charts.Line(value, f"{p.id} {fmt.num(value, 0)}") for p, value in minimums]
     title = _("Nilai total per unit, dengan batas %(lines)s",
               lines=", ".join(f"{p.name} ({fmt.num(value, 0)})" for p, value in minimums))
     if len(rows) <= RECAP_BARS_MAX:
         return charts.bar_chart(
             [charts.Bar(f"{r.unit_code} · {r.unit_name}", r.total, fmt.num(r.total)) for r in rows],
-            title=title, lines=lines_at)
+            title=title, lines=lines_at, scale_max=criteria.total_bobot)
     return charts.histogram([r.total for r in rows if r.total is not None], title=title, lines=lines_at,
-                            count_label=_("jumlah unit per rentang nilai total"))
+                            count_label=_("jumlah unit per rentang nilai total"), scale_max=criteria.total_bobot)
 
 
 def recap_context(
-    rows: Sequence[RecapRow], *, scope: str, filters: str, area_names: Sequence[str], locale: str, national: bool
+    rows: Sequence[RecapRow], *, scope: str, filters: str, shape: RecapShape, locale: str, national: bool
 ) -> RecapContext:
-    """One line per unit (total, areas, verdicts) and a chart of the totals."""
+    """One line per unit (total, components, areas, verdicts: the columns of ``shape``) and a chart of the totals."""
     fmt = Fmt(locale)
     lines = tuple(
         RecapLine(
-            r.assessment_id, r.unit_name, r.unit_code, r.instansi_name, str(r.year), r.target, status_label(r.status),
-            fmt.num(r.total),
-            fmt.num(r.pengungkit), fmt.num(r.hasil), tuple(fmt.num(a) for a in r.areas),
-            _verdict_word(r.wbk_passed, r.complete), _verdict_word(r.wbbm_passed, r.complete),
-            r.wbk_passed, r.wbbm_passed, r.complete,
+            r.assessment_id, r.unit_name, r.unit_code, r.instansi_name, str(r.year), r.target,
+            status_label(r.status), fmt.num(r.total),
+            tuple(fmt.num(r.nilai(c.key)) for c in shape.nodes), tuple(fmt.num(r.nilai(c.key)) for c in shape.areas),
+            tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
+            r.complete,
         )
         for r in rows
     )
@@ -222,7 +232,7 @@ def recap_context(
     )
     average = sum(totals) / len(totals) if totals else None
     return RecapContext(
-        header=header, scope=scope, filters=filters, lines=lines, chart=totals_chart(rows, fmt), units=len(rows),
-        wbk=sum(1 for r in rows if r.wbk_passed), wbbm=sum(1 for r in rows if r.wbbm_passed),
-        average=fmt.num(average), area_names=tuple(area_names), national=national,
+        header=header, scope=scope, filters=filters, lines=lines, chart=totals_chart(rows, fmt, shape.primary),
+        units=len(rows), passed=tuple((c.label, sum(1 for r in rows if r.passed(c.key))) for c in shape.predicates),
+        average=fmt.num(average), shape=shape, national=national,
     )

@@ -19,17 +19,16 @@ from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, record
 from zi_assess.authz import allowed, authorize, instansi_for
 from zi_assess.config import PROJECT_ROOT
-from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.filenames import slug
+from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
-from zi_assess.recap import SORT_KEYS, RecapRow, recap_rows
+from zi_assess.recap import RecapRow, known_criteria_ids, recap_keys, recap_rows, shape_of
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (
     TEMPLATE_VERSION,
-    area_name,
     load_changes,
     load_report_data,
     lock_change_id,
@@ -147,9 +146,18 @@ class RecapFilters:
 
 
 def sort_label(key: str) -> str:
-    names = {"total": _("nilai total"), "unit": _("nama unit"), "instansi": _("instansi"), "status": _("status"),
-             "pengungkit": _("pengungkit"), "hasil": _("hasil")}
-    return names.get(key, _("area %(n)s", n=key.removeprefix("area_")))
+    """A recap sort key as the filters describe it ("nilai total", "area 3", "pengungkit")."""
+    names = {"total": _("nilai total"), "unit": _("nama unit"), "instansi": _("instansi"), "status": _("status")}
+    if key in names:
+        return names[key]
+    if key.startswith("area_"):
+        return _("area %(n)s", n=key.removeprefix("area_"))
+    return node_name(current_app.config["CRITERIA"], key).lower()
+
+
+def recap_sort_keys() -> tuple[str, ...]:
+    """Every sort key a recap offers: fixed ones, then the components and areas of the criteria in use."""
+    return recap_keys(known_criteria_ids()).sort_keys
 
 
 def recap_scope(actor: Actor, instansi_id: int | None) -> Instansi | None:
@@ -174,20 +182,20 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     The recap page, its PDF and the CSV/XLSX exports all read this."""
     instansi = recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
+    keys = recap_keys(known_criteria_ids())
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
-                      sort=filters.sort if filters.sort in SORT_KEYS else "total", descending=filters.descending)
+                      sort=filters.sort if filters.sort in keys.sort_keys else "total",
+                      descending=filters.descending, keys=keys)
     return rows, instansi
 
 
 def recap(actor: Actor, filters: RecapFilters, locale: str) -> RecapContext:
     """The recap of an instansi (or national), as shown on the page and in the PDF."""
     rows, instansi = recap_lines(actor, filters)
-    criteria = load_criteria(current_app.config["CRITERIA"])
     with force_locale(locale):
         return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
-                             area_names=[area_name(a) for a in criteria.areas], locale=locale,
-                             national=instansi is None)
+                             shape=shape_of(rows), locale=locale, national=instansi is None)
 
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:

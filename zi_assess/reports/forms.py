@@ -13,7 +13,6 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from zi_assess.domain.workflow import Status
 from zi_assess.forms import BaseForm
-from zi_assess.recap import SORT_KEYS
 
 
 def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
@@ -28,9 +27,9 @@ def status_choices() -> list[SelectChoice]:
 
 
 def sort_choices() -> list[SelectChoice]:
-    from zi_assess.reports.documents import sort_label
+    from zi_assess.reports.documents import recap_sort_keys, sort_label
 
-    return choices((key, sort_label(key).capitalize()) for key in SORT_KEYS)
+    return choices((key, sort_label(key).capitalize()) for key in recap_sort_keys())
 
 
 class RecapFilterForm(BaseForm):
