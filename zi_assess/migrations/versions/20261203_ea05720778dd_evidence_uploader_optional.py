@@ -1,7 +1,7 @@
 """evidence uploader optional (links added by the command-line LKE import)
 
 Revision ID: ea05720778dd
-Revises: a996c9e5a863
+Revises: 4e85551ee310
 Create Date: 2026-12-03 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ea05720778dd'
-down_revision = 'a996c9e5a863'
+down_revision = '4e85551ee310'
 branch_labels = None
 depends_on = None
 
