@@ -235,7 +235,7 @@ def _lke(wb: Workbook, data: ExportData) -> None:
         cell = ws[f"{col}{FIRST_ROW - 1}"]
         set_text(cell, text)
         cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
-    ws.row_dimensions[FIRST_ROW - 1].height = 48  # two or three lines: "Nilai TPN lapangan"
+    ws.row_dimensions[FIRST_ROW - 1].height = 48  # two or three lines: Nilai TPN lapangan
     for col, width in {"A": 24, "B": 60, "C": 8}.items():
         ws.column_dimensions[col].width = width
     ws.freeze_panes = f"D{FIRST_ROW}"
