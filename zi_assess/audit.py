@@ -7,6 +7,7 @@ from typing import Any
 
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent, User
+from zi_assess.observability import current_request_id
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,14 @@ def record(
 ) -> AuditEvent:
     """Add one audit event to the current transaction.
 
-    ``actor_email`` names the account when there is no signed-in user (a failed login).
+    ``actor_email`` names the account when there is no signed-in user (a failed login). The row
+    carries the id of the request being handled, if any, to find its log lines.
     """
     event = AuditEvent(
         actor_id=actor.user_id,
         actor_email=actor.user.email if actor.user is not None else actor_email,
         ip=actor.ip,
+        request_id=current_request_id(),
         action=action,
         assessment_id=assessment_id,
         indicator_id=indicator_id,

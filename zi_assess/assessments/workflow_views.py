@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.authz import allowed, visible_units
+from zi_assess.clock import local_date
 from zi_assess.domain.workflow import TRANSITIONS, Layer
 from zi_assess.evidence.operations import assessment_evidence
 from zi_assess.extensions import db
@@ -35,7 +35,7 @@ def new() -> Any:
     form = NewAssessmentForm()
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
     if request.method == "GET":
-        form.year.data = date.today().year
+        form.year.data = local_date().year
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit.data)
         try:

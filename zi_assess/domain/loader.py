@@ -29,8 +29,12 @@ from zi_assess.domain.criteria import (
     ZeroRule,
 )
 from zi_assess.domain.jsondata import CriteriaError, JsonNode, check_sum, read_json
+from zi_assess.resources import CRITERIA_DIR
 
-CRITERIA_ROOT = Path(__file__).resolve().parents[2] / "criteria"
+#: the criteria versions shipped with zi-assess (read-only: it may lie inside an installed wheel)
+CRITERIA_ROOT = CRITERIA_DIR
+#: versions imported at run time (the instance folder's ``criteria/``), searched after the shipped ones
+_instance_root: list[Path] = []
 DEFAULT_CRITERIA_ID = "permenpanrb-90-2021"
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 
@@ -219,16 +223,48 @@ class _Builder:
         return sub
 
 
+def use_instance_criteria(folder: Path | None) -> None:
+    """Also look for criteria versions in ``folder`` (the instance folder's ``criteria/``).
+
+    The application and the command line call this at start with the configured instance
+    folder; the domain itself reads no configuration.
+    """
+    wanted = [Path(folder)] if folder is not None else []
+    if wanted != _instance_root:
+        _instance_root[:] = wanted
+        load_criteria.cache_clear()
+
+
+def instance_criteria_root() -> Path | None:
+    """Where run-time imports are written (``None`` until :func:`use_instance_criteria`)."""
+    return _instance_root[0] if _instance_root else None
+
+
+def criteria_roots() -> tuple[Path, ...]:
+    """The folders holding criteria versions: the shipped one first, then the instance's."""
+    return (CRITERIA_ROOT, *_instance_root)
+
+
+def find_criteria_folder(criteria_id: str) -> Path | None:
+    """The folder of the criteria version ``criteria_id``, or None when no root has it."""
+    if not criteria_id or "/" in criteria_id or "\\" in criteria_id or criteria_id.startswith("."):
+        return None
+    for root in criteria_roots():
+        folder = root / criteria_id
+        if (folder / "manifest.json").is_file():
+            return folder
+    return None
+
+
 @lru_cache(maxsize=8)
 def load_criteria(criteria: str | Path = DEFAULT_CRITERIA_ID) -> Criteria:
-    """Load and validate a criteria version by id (a folder under ``criteria/``) or path.
+    """Load and validate a criteria version by id (shipped, or imported into the instance
+    folder) or by the path of its folder.
 
     Loaded once per process and cached: criteria objects are immutable.
     """
-    folder = Path(criteria)
-    if not folder.is_dir():
-        folder = CRITERIA_ROOT / str(criteria)
-    if not folder.is_dir():
+    folder = Path(criteria) if Path(criteria).is_dir() else find_criteria_folder(str(criteria))
+    if folder is None:
         raise CriteriaError(str(criteria), "", "no such criteria version")
     return _load_folder(folder)
 
@@ -440,5 +476,5 @@ def _load_thresholds(
 
 
 def available_criteria() -> list[str]:
-    """Ids of the criteria versions shipped under ``criteria/``."""
-    return sorted(p.parent.name for p in CRITERIA_ROOT.glob("*/manifest.json"))
+    """Ids of the criteria versions shipped or imported into the instance folder."""
+    return sorted({p.parent.name for root in criteria_roots() for p in root.glob("*/manifest.json")})

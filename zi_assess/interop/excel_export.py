@@ -269,7 +269,7 @@ def _info(wb: Workbook, data: ExportData) -> None:
         ("criteria_id", t.get("info_criteria", "Versi kriteria"), data.criteria.id),
         ("unit_layer", t.get("info_unit_layer", "Lapis kolom K/L/M"), data.unit.layer),
         ("evaluator_layer", t.get("info_evaluator_layer", "Lapis kolom N/Q"), data.evaluator.layer),
-        ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M %Z")),
         ("exported_by", t.get("info_exported_by", "Diekspor oleh"), data.exported_by),
     ]
     for i, (code, label, value) in enumerate(rows, start=1):

@@ -5,7 +5,6 @@ Read-only queries; the Excel export, the import preview and the API build on the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -15,6 +14,7 @@ from werkzeug.routing import BuildError
 
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.authz import editable_layer
+from zi_assess.clock import local_now
 from zi_assess.domain.workflow import PROPOSED_OR_LATER, Layer
 from zi_assess.extensions import db
 from zi_assess.interop.excel_export import ExportData, LayerAnswers
@@ -91,7 +91,7 @@ def export_data(bundle: AssessmentBundle, evaluator: Layer, user: User) -> Expor
         target=assessment.target_predicate.value, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
         unit=layer_answers(bundle, Layer.MANDIRI, evidence=True), evaluator=layer_answers(bundle, evaluator),
-        exported_at=datetime.now(UTC), exported_by=user.email, texts=sheet_texts(),
+        exported_at=local_now(), exported_by=user.email, texts=sheet_texts(),
     )
 
 

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, record
-from zi_assess.config import PROJECT_ROOT
 from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import Layer
 from zi_assess.models import Assessment, Instansi
@@ -36,8 +35,9 @@ from zi_assess.reports.context import (
 from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
 from zi_assess.reports.pdf import render_pdf
+from zi_assess.resources import TEMPLATES_DIR
 
-TEMPLATES = PROJECT_ROOT / "templates" / "reports"
+TEMPLATES = TEMPLATES_DIR / "reports"
 KINDS = ("lhe", "lke")
 #: how a layer is written in URLs and on the command line ("efektif": every layer merged)
 LAYER_PARAMS = {"efektif": EFFECTIVE, EFFECTIVE: EFFECTIVE, **{layer.value: layer.value for layer in Layer}}
