@@ -96,8 +96,8 @@ def check_migrations() -> str:
             raise CheckFailed("no schema: run zi-assess db upgrade") from None
     expected = set(_script_heads())
     if current != expected:
-        raise CheckFailed(f"database at {','.join(sorted(current)) or 'nothing'}, code at {','.join(sorted(expected))}: "
-                          "run zi-assess db upgrade")
+        at, wanted = ",".join(sorted(current)) or "nothing", ",".join(sorted(expected))
+        raise CheckFailed(f"database at {at}, code at {wanted}: run zi-assess db upgrade")
     return ",".join(sorted(current))
 
 
