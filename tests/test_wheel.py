@@ -16,13 +16,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.serverutil import StartupReader
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +120,7 @@ def test_migrate_demo_report_and_serve_every_page(installed):
     with subprocess.Popen([str(bin_dir / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "1",
                            "--access-logfile", "-", "zi_assess:create_app()"],
                           env=env, cwd=elsewhere, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
-        reader = _StartupReader(server, log)
+        reader = StartupReader(server, log)
         reader.start()
         try:
             assert reader.found.wait(60), "".join(log)
@@ -132,23 +133,6 @@ def test_migrate_demo_report_and_serve_every_page(installed):
     output = "".join(log) + access_log
     assert "Traceback" not in output and '" 500 ' not in output, output[-3000:]
     assert f'"GET /penilaian/{assessment_id}/area/1 HTTP/1.1" 200' in access_log  # --access-logfile -
-
-
-class _StartupReader(threading.Thread):
-    """Reads gunicorn's stderr into ``log``; ``address`` is where it listens (port 0: any free one)."""
-
-    def __init__(self, server: subprocess.Popen, log: list[str]) -> None:
-        super().__init__(daemon=True)
-        self.server, self.log, self.address = server, log, ""
-        self.found = threading.Event()
-
-    def run(self) -> None:
-        for line in self.server.stderr:
-            self.log.append(line)
-            match = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", line)
-            if match and not self.address:
-                self.address = match.group(1)
-                self.found.set()
 
 
 def _browse(base: str, assessment_id: int) -> None:
