@@ -10,17 +10,34 @@ PORT   ?= 5000
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test lint typecheck bench bench-pdf bench-web sysdeps sysdeps-test translations clean
+.PHONY: run test lint typecheck bench bench-pdf bench-web sysdeps sysdeps-test need-sysdeps need-sysdeps-test \
+	translations wheel clean
 
-define apt_ensure
-	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# System packages are installed by one explicit target, `make sysdeps` (`sysdeps-test` adds the
+# test tools). `make run` and `make test` only check: when something is missing they say so and,
+# as root, call that target; otherwise they print the command to run and stop. Nothing in
+# deploy/ uses this Makefile (the Dockerfile and the systemd units install what they need).
+define apt_missing
+$$(command -v dpkg >/dev/null || exit 0; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || printf ' %s' $$p; done)
+endef
+
+define apt_install
+	@missing="$(call apt_missing,$(1))"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	  echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
+	fi
+endef
+
+define apt_check
+	@missing="$(call apt_missing,$(1))"; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing system packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	  else \
-	    echo "Missing system packages:$$missing"; echo "Run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
+	  echo "Missing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then echo "Running: make $(2)"; $(MAKE) --no-print-directory $(2); \
+	  else echo "Run: sudo make $(2)   (or: sudo apt-get install -y$$missing)"; exit 1; fi; \
 	fi
 endef
 
@@ -40,12 +57,18 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 sysdeps:
-	$(call apt_ensure,$(APT_RUN))
+	$(call apt_install,$(APT_RUN))
 
 sysdeps-test: sysdeps
-	$(call apt_ensure,$(APT_TEST))
+	$(call apt_install,$(APT_TEST))
 
-run: sysdeps $(VENV)/.installed-run
+need-sysdeps:
+	$(call apt_check,$(APT_RUN),sysdeps)
+
+need-sysdeps-test: need-sysdeps
+	$(call apt_check,$(APT_TEST),sysdeps-test)
+
+run: need-sysdeps $(VENV)/.installed-run
 	$(BIN)/zi-assess db upgrade
 	$(BIN)/zi-assess demo --if-empty
 	@echo ""; echo "  zi-assess is running: open http://$(HOST):$(PORT)  (demo users above)"; echo ""
@@ -57,17 +80,17 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy --config-file setup.cfg
 
-test: sysdeps-test $(VENV)/.installed-test lint typecheck
+test: need-sysdeps-test $(VENV)/.installed-test lint typecheck
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_scoring.py
 	$(BIN)/python benchmarks/bench_workflow.py $(BENCH_DATABASE_URL)
 
-bench-pdf: sysdeps $(VENV)/.installed-test
+bench-pdf: need-sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py
 
-bench-web: sysdeps $(VENV)/.installed-test
+bench-web: need-sysdeps $(VENV)/.installed-test
 	@command -v wrk >/dev/null || $(MAKE) -s APT_TEST=wrk sysdeps-test
 	$(BIN)/python benchmarks/bench_web.py $(BENCH_WEB_DATABASE_URL)
 
@@ -76,6 +99,11 @@ translations: $(VENV)/.installed-test
 	$(BIN)/pybabel extract -F zi_assess/translations/babel.cfg -k _l --no-location -o zi_assess/translations/messages.pot .
 	$(BIN)/pybabel update -i zi_assess/translations/messages.pot -d zi_assess/translations -l en --no-fuzzy-matching
 	$(BIN)/pybabel compile -d zi_assess/translations
+
+# The product: dist/zi_assess-<version>-py3-none-any.whl (templates and criteria inside).
+wheel: | $(BIN)/python
+	rm -rf build
+	$(BIN)/pip wheel --no-deps --wheel-dir dist .
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -10,23 +10,32 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from zi_assess.config import PROJECT_ROOT, defaults, load_secret_key
+from zi_assess import config as settings
+from zi_assess.resources import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 
 
 def build_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the app. ``config`` (tests) overrides ``ZI_*`` variables, which override defaults."""
+    """Create the app. ``config`` (tests) overrides ``ZI_*`` variables, which override defaults.
+
+    Raises :class:`~zi_assess.config.ConfigurationError` (one line naming the setting) when the
+    settings do not allow a start, e.g. ``ZI_ENV=production`` without ``ZI_SECRET_KEY``.
+    """
+    instance = (config or {}).get("INSTANCE_PATH") or settings.instance_path()
     app = Flask(
         "zi_assess",
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "zi_assess" / "static"),
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        instance_path=str(Path(instance).resolve()),
         instance_relative_config=True,
     )
-    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_mapping(settings.defaults(app.instance_path))
     app.config.from_prefixed_env("ZI")
     if config:
         app.config.from_mapping(config)
     _derive_settings(app)
+    _apply_proxy_fix(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    _init_observability(app)
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -37,9 +46,10 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _derive_settings(app: Flask) -> None:
     cfg = app.config
-    if not cfg.get("SECRET_KEY"):
-        cfg["SECRET_KEY"] = load_secret_key(app.instance_path)
-    cfg.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(cfg["DATABASE_URL"]))
+    cfg.setdefault("SQLALCHEMY_DATABASE_URI", database_uri(str(cfg["DATABASE_URL"])))
+    settings.check(cfg, cfg["SQLALCHEMY_DATABASE_URI"])
+    if not cfg.get("SECRET_KEY"):  # development only: production has refused to start by now
+        cfg["SECRET_KEY"] = settings.load_secret_key(app.instance_path)
     cfg["SQLALCHEMY_ECHO"] = bool(cfg.get("SQL_ECHO"))
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     upload_bytes = int(cfg["UPLOAD_MAX_MB"]) * 1024 * 1024
@@ -53,12 +63,32 @@ def _derive_settings(app: Flask) -> None:
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg.setdefault("BABEL_DEFAULT_LOCALE", cfg["DEFAULT_LOCALE"])
-    cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "zi_assess" / "translations"))
+    cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    from zi_assess.domain.loader import add_criteria_roots
+    from zi_assess.domain.loader import add_criteria_roots, use_instance_criteria
 
+    use_instance_criteria(settings.instance_criteria_dir(app.instance_path))
     paths = cfg.get("CRITERIA_PATHS") or []
     add_criteria_roots([paths] if isinstance(paths, str) else paths)
+
+
+def _apply_proxy_fix(app: Flask) -> None:
+    """Behind ``ZI_PROXY_COUNT`` reverse proxies, trust that many X-Forwarded-For/-Proto/-Host/-Port
+    entries: client addresses (login throttle, API rate limit, audit rows) and external URLs are
+    then the client's, not the proxy's. Never more than there are proxies: a client could forge
+    the extra entries."""
+    count = int(app.config["PROXY_COUNT"])
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)  # type: ignore[method-assign]
+
+
+def _init_observability(app: Flask) -> None:
+    """Logging, request ids and the health check come first: they see every request."""
+    from zi_assess.observability import init_observability
+
+    init_observability(app)
 
 
 def database_uri(url: str) -> str:
@@ -87,7 +117,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     # render_as_batch: SQLite can only ALTER a table by copying it; Alembic's batch mode does that.
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "zi_assess" / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -101,6 +131,7 @@ def _init_extensions(app: Flask) -> None:
 
 #: modules that define a ``bp`` blueprint, registered in this order
 BLUEPRINT_MODULES = (
+    "zi_assess.health",
     "zi_assess.main.views",
     "zi_assess.auth.views",
     "zi_assess.dashboard.views",

@@ -8,6 +8,7 @@ from typing import Any
 from zi_assess.authz import Principal, SystemPrincipal
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent
+from zi_assess.observability import current_request_id
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ def record(
     """Add one audit event to the current transaction (the caller commits).
 
     ``actor_email`` names the account when there is no signed-in user (a failed login, an API
-    key); events of the system name it ``system:<name>``.
+    key); events of the system name it ``system:<name>``. The row carries the id of the request
+    being handled, if any, to find its log lines.
     """
     user = actor.user
     if isinstance(user, SystemPrincipal):
@@ -61,6 +63,7 @@ def record(
         actor_id=actor.user_id,
         actor_email=actor_email,
         ip=actor.ip,
+        request_id=current_request_id(),
         action=action,
         assessment_id=assessment_id,
         indicator_id=indicator_id,

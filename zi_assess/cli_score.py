@@ -28,6 +28,7 @@ from zi_assess.domain.loader import (
     DEFAULT_CRITERIA_ID,
     available_criteria,
     load_criteria,
+    use_instance_criteria,
 )
 from zi_assess.domain.scoring import AnswerError, score
 
@@ -246,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp = csub.add_parser("import-portalrb", help="turn a PortalRB master soal JSON into a criteria version")
     imp.add_argument("file", metavar="FILE")
     imp.add_argument("--id", help="criteria id and folder name (default portalrb-<tahun>)")
-    imp.add_argument("--out", metavar="DIR", help="folder in which <id>/ is written (default: the criteria folder)")
+    imp.add_argument("--out", metavar="DIR", help="folder in which <id>/ is written "
+                     "(default: criteria/ in the instance folder, ZI_INSTANCE_PATH)")
     imp.add_argument("--template", help=f"criteria version giving %% formulas, scales, thresholds "
                      f"(default {DEFAULT_CRITERIA_ID})")
     imp.set_defaults(func=cmd_criteria_import_portalrb)
@@ -254,7 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
+    from zi_assess.config import instance_criteria_dir
+
     args = build_parser().parse_args(argv)
+    use_instance_criteria(instance_criteria_dir())
     try:
         return int(args.func(args))
     except CliError as exc:

@@ -8,10 +8,45 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from zi_assess.resources import PACKAGE_DIR
+
+#: ``ZI_ENV`` values; production refuses to start with development conveniences (see ``check``)
+ENVIRONMENTS = ("development", "production")
+LOG_FORMATS = ("json", "text")
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+#: exit status of a command refused for its configuration (sysexits' EX_CONFIG): the boot
+#: script retries while the database starts, but never on this
+EXIT_CONFIG = 78
+
+
+class ConfigurationError(RuntimeError):
+    """A setting that makes the application refuse to start; the message is one line naming it."""
+
+
+def instance_path() -> str:
+    """The instance folder: ``ZI_INSTANCE_PATH``, else ``instance/`` beside a checkout, else
+    ``<prefix>/var/zi_assess-instance`` for an installed wheel (Flask's own conventions).
+
+    Everything written at run time lives there (database, secret key, evidence, reports,
+    imported criteria versions), never in the installed code.
+    """
+    given = os.environ.get("ZI_INSTANCE_PATH")
+    if given:
+        return str(Path(given).expanduser().resolve())
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "setup.cfg").is_file():
+        return str(checkout / "instance")
+    return str(Path(sys.prefix) / "var" / "zi_assess-instance")
+
+
+def instance_criteria_dir(instance: str | None = None) -> Path:
+    """Criteria versions imported at run time (``zi-assess criteria import-portalrb``)."""
+    return Path(instance or instance_path()) / "criteria"
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
@@ -20,7 +55,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
     return {
         # SQLite under instance/ is the embedded default (WAL and foreign keys are switched on).
         "DATABASE_URL": f"sqlite:///{instance / 'zi-assess.db'}",
-        "SECRET_KEY": None,
+        "SECRET_KEY": None,  # development: generated once into instance/secret_key; production: required
+        "ENV": "development",  # "production" checks the settings at start (see ``check``)
+        "PROXY_COUNT": 0,  # reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted
+        "TIMEZONE": None,  # every date and time shown or printed, and deadlines (default Asia/Jakarta)
+        "LOG_FORMAT": None,  # "json" or "text" lines on stdout (default: json in production)
+        "LOG_LEVEL": "INFO",
         "CRITERIA": "permenpanrb-90-2021",  # the criteria version new assessments are opened with
         # more folders holding criteria versions (one sub-folder per id), searched after criteria/;
         # ZI_CRITERIA_PATHS='["/srv/zi/criteria"]'
@@ -35,7 +75,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
         "REPORT_JOB_TIMEOUT": 300,  # seconds one report may take in a worker before it is failed
         "REPORT_POOL_SIZE": 1,  # threads rendering bulk exports in-process when there is no Redis
-        "REPORT_TIMEZONE": "Asia/Jakarta",  # dates printed on reports
+        "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
         "IMPORT_DIR": str(instance / "imports"),  # uploaded LKE workbooks awaiting confirmation
         "IMPORT_TTL_MINUTES": 60,
         "REDIS_URL": None,
@@ -51,8 +91,55 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+def check(cfg: MutableMapping[str, Any], database_uri: str) -> None:
+    """Validate the settings and fill in the derived ones (``TIMEZONE``, ``LOG_FORMAT``).
+
+    With ``ZI_ENV=production`` a missing secret key, a SQLite database or cookies not marked
+    secure stop the start: each is fine on a laptop and a silent failure on a server (sessions
+    that end on every restart or differ between servers, a database file inside a container,
+    session cookies sent over plain HTTP). Raises :class:`ConfigurationError`.
+    """
+    env = str(cfg.get("ENV") or "development").strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"ZI_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    cfg["ENV"] = env
+    if cfg.get("SECRET_KEY") is not None and not isinstance(cfg["SECRET_KEY"], str | bytes):
+        cfg["SECRET_KEY"] = str(cfg["SECRET_KEY"])  # ZI_SECRET_KEY=123… is parsed as a JSON number
+    cfg["TIMEZONE"] = _timezone(cfg.get("TIMEZONE") or cfg.get("REPORT_TIMEZONE") or DEFAULT_TIMEZONE)
+    cfg["REPORT_TIMEZONE"] = cfg["TIMEZONE"]
+    proxies = cfg.get("PROXY_COUNT") or 0
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 10:
+        raise ConfigurationError(f"ZI_PROXY_COUNT must be a whole number from 0 to 10, not {proxies!r}")
+    log_format = str(cfg.get("LOG_FORMAT") or ("json" if env == "production" else "text")).lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigurationError(f"ZI_LOG_FORMAT must be json or text, not {log_format!r}")
+    cfg["LOG_FORMAT"] = log_format
+    if env != "production":
+        return
+    if not cfg.get("SECRET_KEY"):
+        raise ConfigurationError("ZI_SECRET_KEY must be set when ZI_ENV=production "
+                                 "(the same long random value on every server; none is generated)")
+    if len(str(cfg["SECRET_KEY"])) < 32:
+        raise ConfigurationError("ZI_SECRET_KEY is too short for ZI_ENV=production (use at least 32 characters)")
+    if database_uri.startswith("sqlite"):
+        raise ConfigurationError("ZI_DATABASE_URL must name a PostgreSQL database when ZI_ENV=production, "
+                                 "not SQLite")
+    if cfg.get("SECURE_COOKIES") is not True:
+        raise ConfigurationError("ZI_SECURE_COOKIES must be true when ZI_ENV=production (serve it over HTTPS)")
+
+
+def _timezone(name: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(f"ZI_TIMEZONE: unknown time zone {name!r} (for example Asia/Jakarta)") from None
+    return str(name)
+
+
 def load_secret_key(instance_path: str) -> str:
-    """A stable secret key kept in the instance folder, created on first start."""
+    """Development only: a stable secret key kept in the instance folder, created on first start."""
     path = Path(instance_path) / "secret_key"
     try:
         return path.read_text().strip()

@@ -7,7 +7,6 @@ other languages fall back to WTForms' catalogs, English to its original texts.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from babel import support
@@ -15,7 +14,9 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms.i18n import messages_path
 
-OWN_CATALOGS = Path(__file__).resolve().parent / "translations"
+from zi_assess.resources import TRANSLATIONS_DIR
+
+OWN_CATALOGS = TRANSLATIONS_DIR
 
 
 @lru_cache(maxsize=8)

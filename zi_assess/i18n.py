@@ -43,7 +43,8 @@ def _translations() -> Any:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """``|num`` (95,63 / 95.63), ``|pct`` (66,67 %) and ``|minimum`` filters, locale-aware."""
+    """``|num`` (95,63 / 95.63), ``|pct`` (66,67 %) and ``|minimum`` filters, locale-aware, and
+    ``|localtime`` (a stored UTC timestamp in ``ZI_TIMEZONE``)."""
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda text: _translations().ugettext(text),
         lambda singular, plural, n: _translations().ungettext(singular, plural, n),
@@ -57,6 +58,12 @@ def register_template_helpers(app: Flask) -> None:
     @app.template_filter("pct")
     def _pct(value: Any, places: int = 2) -> str:
         return format_pct(None if value is None else float(value), current_locale(), places)
+
+    @app.template_filter("localtime")
+    def _localtime(value: Any, fmt: str = "%d-%m-%Y %H:%M") -> str:
+        from zi_assess.clock import format_local
+
+        return format_local(value, fmt)
 
     @app.template_filter("minimum")
     def _minimum(value: Any) -> str:

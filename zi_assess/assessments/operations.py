@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -24,6 +24,7 @@ from zi_assess.assessments.loading import AnswerRow, AssessmentBundle, load_bund
 from zi_assess.assessments.scores import EFFECTIVE, compute_scores, refresh_current_scores
 from zi_assess.audit import Actor, record
 from zi_assess.authz import PermissionDenied, assessment_roles, authorize, editable_layer
+from zi_assess.clock import local_date
 from zi_assess.domain import AnswerError, Criteria, load_criteria
 from zi_assess.domain.contract import ScoreResult, result_to_dict
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
@@ -339,8 +340,14 @@ def transition(
     granted: bool | None = None,
     prefill: bool = False,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> StepResult:
-    """Take one workflow step. Repeating a step already taken changes nothing (``changed`` False)."""
+    """Take one workflow step. Repeating a step already taken changes nothing (``changed`` False).
+
+    Deadlines and the date a predicate is granted are judged on ``today``, by default the date
+    at ``now`` (default: the current time) in ``ZI_TIMEZONE``.
+    """
+    today = today or local_date(now)
     bundle = get_bundle(actor, assessment_id)
     assessment = bundle.assessment
     assert actor.user is not None
@@ -397,7 +404,7 @@ def transition(
         if granted:
             unit = assessment.unit
             unit.current_predicate = assessment.target_predicate
-            unit.predicate_granted_on = today or date.today()
+            unit.predicate_granted_on = today
     if name == "resubmit":
         for comment in open_fix_requests(assessment_id):
             comment.resolved_at = utcnow()
@@ -426,8 +433,11 @@ def _snapshot(actor: Actor, bundle: AssessmentBundle, scores: Any, layer: Layer,
 
 
 def within_deadline(step: str, assessment: Assessment, today: date | None = None) -> bool | None:
-    """Whether today lies in the step's window for the year (instansi window first, then national)."""
-    today = today or date.today()
+    """Whether today lies in the step's window for the year (instansi window first, then national).
+
+    The window's dates are calendar days in ``ZI_TIMEZONE``: it closes at the end of its last day there.
+    """
+    today = today or local_date()
     keys = Deadline.keys_for(step, assessment.year, assessment.unit.instansi_id)
     for key in keys:
         window = db.session.scalar(select(Deadline).where(Deadline.scope_key == key))

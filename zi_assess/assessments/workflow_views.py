@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.authz import authorize, creatable_units
+from zi_assess.clock import local_date
 from zi_assess.domain import load_criteria
 from zi_assess.domain.workflow import TRANSITIONS, Layer
 from zi_assess.extensions import db
@@ -35,7 +35,7 @@ def new() -> Any:
     criteria = load_criteria(current_app.config["CRITERIA"])
     form.target.choices = choices((code, rules.name) for code, rules in criteria.predicates.items())
     if request.method == "GET":
-        form.year.data = date.today().year
+        form.year.data = local_date().year
         form.target.data = next(iter(criteria.predicates))
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit.data)

@@ -26,6 +26,10 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+#: requests that never touch the session (a health probe must not get or renew a cookie)
+NO_SESSION_ENDPOINTS = frozenset({"static", "health.healthz"})
+
+
 def init_sessions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
@@ -33,7 +37,7 @@ def init_sessions(app: Flask) -> None:
 
     @app.before_request
     def _idle_timeout():  # type: ignore[no-untyped-def]
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint in NO_SESSION_ENDPOINTS or not current_user.is_authenticated:
             return None
         now = int(time.time())
         last = session.get("seen")

@@ -31,8 +31,12 @@ from zi_assess.domain.criteria import (
     ZeroRule,
 )
 from zi_assess.domain.jsondata import CriteriaError, JsonNode, check_sum, read_json
+from zi_assess.resources import CRITERIA_DIR
 
-CRITERIA_ROOT = Path(__file__).resolve().parents[2] / "criteria"
+#: the criteria versions shipped with zi-assess (read-only: it may lie inside an installed wheel)
+CRITERIA_ROOT = CRITERIA_DIR
+#: versions imported at run time (the instance folder's ``criteria/``), searched after the shipped ones
+_instance_root: list[Path] = []
 DEFAULT_CRITERIA_ID = "permenpanrb-90-2021"
 ROMAN = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 #: folders searched for a criteria id after ``criteria/`` (the app's ``CRITERIA_PATHS`` setting)
@@ -49,11 +53,6 @@ def add_criteria_roots(paths: Iterable[str | Path]) -> None:
         folder = Path(path).resolve()
         if folder not in _extra_roots and folder != CRITERIA_ROOT:
             _extra_roots.append(folder)
-
-
-def criteria_roots() -> tuple[Path, ...]:
-    """Where criteria versions are looked up by id, in order."""
-    return (CRITERIA_ROOT, *_extra_roots)
 
 
 def _load_scales(folder: Path, name: str) -> dict[str, Scale]:
@@ -240,17 +239,49 @@ class _Builder:
         return sub
 
 
+def use_instance_criteria(folder: Path | None) -> None:
+    """Also look for criteria versions in ``folder`` (the instance folder's ``criteria/``).
+
+    The application and the command line call this at start with the configured instance
+    folder; the domain itself reads no configuration.
+    """
+    wanted = [Path(folder)] if folder is not None else []
+    if wanted != _instance_root:
+        _instance_root[:] = wanted
+        load_criteria.cache_clear()
+
+
+def instance_criteria_root() -> Path | None:
+    """Where run-time imports are written (``None`` until :func:`use_instance_criteria`)."""
+    return _instance_root[0] if _instance_root else None
+
+
+def criteria_roots() -> tuple[Path, ...]:
+    """The folders holding criteria versions, in lookup order: the shipped one first, then the
+    instance's (run-time imports), then the extra roots of the ``CRITERIA_PATHS`` setting."""
+    return (CRITERIA_ROOT, *_instance_root, *_extra_roots)
+
+
+def find_criteria_folder(criteria_id: str) -> Path | None:
+    """The folder of the criteria version ``criteria_id``, or None when no root has it."""
+    if not criteria_id or "/" in criteria_id or "\\" in criteria_id or criteria_id.startswith("."):
+        return None
+    for root in criteria_roots():
+        folder = root / criteria_id
+        if (folder / "manifest.json").is_file():
+            return folder
+    return None
+
+
 @lru_cache(maxsize=8)
 def load_criteria(criteria: str | Path = DEFAULT_CRITERIA_ID) -> Criteria:
-    """Load and validate a criteria version by id (a folder under ``criteria/``) or path.
+    """Load and validate a criteria version by id (shipped, or imported into the instance
+    folder) or by the path of its folder.
 
     Loaded once per process and cached: criteria objects are immutable.
     """
-    folder = Path(criteria)
-    if not folder.is_dir():
-        folder = next((root / str(criteria) for root in criteria_roots() if (root / str(criteria)).is_dir()),
-                      CRITERIA_ROOT / str(criteria))
-    if not folder.is_dir():
+    folder = Path(criteria) if Path(criteria).is_dir() else find_criteria_folder(str(criteria))
+    if folder is None:
         raise CriteriaError(str(criteria), "", "no such criteria version")
     return _load_folder(folder)
 
@@ -469,5 +500,5 @@ def _load_thresholds(
 
 
 def available_criteria() -> list[str]:
-    """Ids of the criteria versions under ``criteria/`` and the extra criteria roots."""
+    """Ids of the criteria versions shipped, imported into the instance folder, or in the extra roots."""
     return sorted({p.parent.name for root in criteria_roots() for p in root.glob("*/manifest.json")})

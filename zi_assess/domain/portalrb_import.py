@@ -33,7 +33,13 @@ from pathlib import Path
 from typing import Any
 
 from zi_assess.domain.criteria import Criteria, Indicator, Scale
-from zi_assess.domain.loader import CRITERIA_ROOT, DEFAULT_CRITERIA_ID, ROMAN, load_criteria
+from zi_assess.domain.loader import (
+    DEFAULT_CRITERIA_ID,
+    ROMAN,
+    find_criteria_folder,
+    instance_criteria_root,
+    load_criteria,
+)
 from zi_assess.domain.portalrb_master import (
     SURVEY_JENIS,
     MasterList,
@@ -260,6 +266,10 @@ def import_master(
 ) -> Criteria:
     """Write ``<out_parent>/<criteria_id>/`` from a master soal file and return it loaded.
 
+    ``out_parent`` defaults to the instance folder's criteria directory (see
+    :func:`~zi_assess.domain.loader.use_instance_criteria`), where the loader finds it by id;
+    there the id must not name a version that already exists, shipped or imported.
+
     The folder holds the criteria files and a copy of the master list (the Excel layout of its
     answers). It is written in a temporary folder, validated by the loader and only then moved
     into place; an existing folder is never overwritten.
@@ -268,7 +278,16 @@ def import_master(
     criteria_id = criteria_id or f"portalrb-{master.tahun}"
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,79}", criteria_id):
         raise PortalRbError("--id", "use lower-case letters, digits, '.', '_' or '-' (at most 80)")
-    parent = Path(out_parent) if out_parent is not None else CRITERIA_ROOT
+    if out_parent is None:
+        # never into the shipped criteria (they may lie inside an installed wheel)
+        default = instance_criteria_root()
+        if default is None:
+            raise PortalRbError("--out", "no instance folder is configured; give the folder to write into")
+        out_parent = default
+        existing = find_criteria_folder(criteria_id)
+        if existing is not None:
+            raise PortalRbError(str(existing), "already exists; choose another --id or remove it first")
+    parent = Path(out_parent)
     target = parent / criteria_id
     if target.exists():
         raise PortalRbError(str(target), "already exists; choose another --id or remove it first")

@@ -13,7 +13,6 @@ trail. The prefix is ``PORTALRB_API_PREFIX``; the blueprint is CSRF-exempt (no c
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
@@ -23,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.authz import api_key_units
+from zi_assess.clock import local_date
 from zi_assess.extensions import csrf, db
 from zi_assess.interop import operations as ops
 from zi_assess.interop import ratelimit
@@ -90,7 +90,7 @@ def _authenticate() -> ApiKey:
 def _tahun() -> int:
     raw = request.args.get("tahun")
     if raw is None or raw == "":
-        return date.today().year
+        return local_date().year
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         raise ApiError(422, "INVALID_PARAMETER", "Parameter tahun harus berupa tahun empat digit (mis. 2026).")
     return int(raw)

@@ -295,7 +295,7 @@ def _info(wb: Workbook, data: ExportData) -> None:
         ("evaluator_layer", t.get("info_evaluator_layer", "Lapis kolom N/Q"), Layer.TPI.value),
         *((code, f"{t.get('info_columns', 'Kolom jawaban/catatan')} {data.layer(Layer(code[8:])).label}", value)
           for code, value in column_codes(data.layout).items()),
-        ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("exported_at", t.get("info_exported_at", "Diekspor"), data.exported_at.strftime("%Y-%m-%d %H:%M %Z")),
         ("exported_by", t.get("info_exported_by", "Diekspor oleh"), data.exported_by),
     ]
     for i, (code, label, value) in enumerate(rows, start=1):

@@ -5,7 +5,6 @@ Read-only queries; the Excel export, the import preview and the API build on the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, url_for
@@ -16,6 +15,7 @@ from werkzeug.routing import BuildError
 
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.authz import api_key_units
+from zi_assess.clock import local_now
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.domain.workflow import LAYERS, PROPOSED_OR_LATER, Layer
 from zi_assess.extensions import db
@@ -85,7 +85,7 @@ def export_data(bundle: AssessmentBundle, user: User) -> ExportData:
         target=assessment.target_predicate, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
         layers={layer.value: layer_answers(bundle, layer, evidence=layer == Layer.MANDIRI) for layer in LAYERS},
-        exported_at=datetime.now(UTC), exported_by=user.email, texts=sheet_texts(),
+        exported_at=local_now(), exported_by=user.email, texts=sheet_texts(),
     )
 
 

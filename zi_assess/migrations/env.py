@@ -7,7 +7,10 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app has set up its log lines (ZI_LOG_FORMAT, stdout): migrations write through them. The
+# file's own console setup is only for Alembic run without the app's logging.
+if not any(getattr(handler, "_zi_assess", False) for handler in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db

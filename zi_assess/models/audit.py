@@ -20,6 +20,8 @@ class AuditEvent(Base):
     #: kept as text too, so the trail reads the same after an account changes
     actor_email: Mapped[str | None] = mapped_column(String(254))
     ip: Mapped[str | None] = mapped_column(String(64))
+    #: the X-Request-ID of the request that wrote the row (also on its log lines and error page)
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     #: answer.change, answer.note, evidence.add, evidence.link, evidence.remove, transition,
     #: login, login.failed, logout, permission.denied, comment.add, prerequisite.change, …
     action: Mapped[str] = mapped_column(String(40), index=True)

@@ -12,9 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -22,6 +20,7 @@ from sqlalchemy import select
 from zi_assess import labels
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule
+from zi_assess.clock import local_date
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, score
 from zi_assess.domain.criteria import Area
 from zi_assess.domain.display import format_minimum, format_num, format_number, format_pct
@@ -235,8 +234,7 @@ def best_text(indicator: Indicator, fmt: Fmt) -> str:
 
 def local_today() -> str:
     """Today's date in the configured time zone, written out in the report's language."""
-    zone = ZoneInfo(current_app.config.get("REPORT_TIMEZONE") or "Asia/Jakarta")
-    return format_date(datetime.now(zone).date(), "long")
+    return format_date(local_date(), "long")
 
 
 # -- header ----------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, record
 from zi_assess.authz import allowed, authorize, instansi_for
-from zi_assess.config import PROJECT_ROOT
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.filenames import slug
@@ -37,8 +36,9 @@ from zi_assess.reports.context import (
 from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
 from zi_assess.reports.pdf import render_pdf
+from zi_assess.resources import TEMPLATES_DIR
 
-TEMPLATES = PROJECT_ROOT / "templates" / "reports"
+TEMPLATES = TEMPLATES_DIR / "reports"
 KINDS = ("lhe", "lke")
 #: how a layer is written in URLs and on the command line ("efektif": every layer merged)
 LAYER_PARAMS = {"efektif": EFFECTIVE, EFFECTIVE: EFFECTIVE, **{layer.value: layer.value for layer in Layer}}

@@ -24,10 +24,12 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from zi_assess.resources import STATIC_DIR
+
 log = logging.getLogger(__name__)
 
 #: the only folder WeasyPrint may read from
-STATIC_ROOT = (Path(__file__).resolve().parent.parent / "static").resolve()
+STATIC_ROOT = STATIC_DIR.resolve()
 #: base URL of every document and stylesheet: relative URLs (fonts/…) resolve into STATIC_ROOT
 STATIC_URL = STATIC_ROOT.as_uri() + "/"
 

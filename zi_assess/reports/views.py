@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
@@ -12,6 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from zi_assess.authz import PermissionDenied, authorize, instansi_for
+from zi_assess.clock import local_date
 from zi_assess.extensions import db
 from zi_assess.i18n import LOCALES, current_locale
 from zi_assess.models import Assessment, ExportJob, Instansi, Unit
@@ -101,7 +101,7 @@ def _year_choice(instansi_id: int, asked: Any) -> int:
     except (TypeError, ValueError):
         latest = db.session.scalar(select(func.max(Assessment.year)).join(Unit, Unit.id == Assessment.unit_id)
                                    .where(Unit.instansi_id == instansi_id))
-        return int(latest) if latest else date.today().year
+        return int(latest) if latest else local_date().year
 
 
 @bp.route("/ekspor/lhe", methods=["GET", "POST"])
