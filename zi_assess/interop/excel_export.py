@@ -226,7 +226,7 @@ def _lke(wb: Workbook, data: ExportData) -> None:
         ws.merge_cells(f"A{r}:{LAST_COLUMN}{r}")
     headers = {"A": t.get("code", "Kode"), "B": t.get("lke_text", "Penilaian"), "C": t.get("bobot", "Bobot")}
     for group, (ans, val, pct) in GROUPS.items():
-        label = t.get("effective", "Efektif") if group == EFFECTIVE else data.layer(Layer(group)).label
+        label = t.get("effective", EFFECTIVE) if group == EFFECTIVE else data.layer(Layer(group)).label
         headers |= {ans: f"{t.get('answer', 'Jawaban')} {label}", val: f"{t.get('nilai', 'Nilai')} {label}",
                     pct: f"% {label}"}
         for col, width in ((ans, 11), (val, 10), (pct, 9)):

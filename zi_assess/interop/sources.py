@@ -70,7 +70,7 @@ def sheet_texts() -> dict[str, str]:
         "info_unit": _("Unit"), "info_instansi": _("Instansi"), "info_year": _("Tahun"),
         "info_target": _("Predikat tujuan"), "info_status": _("Status"), "info_criteria": _("Versi kriteria"),
         "info_unit_layer": _("Lapis kolom K/L/M"), "info_evaluator_layer": _("Lapis kolom N/Q"),
-        "info_columns": _("Kolom jawaban/catatan"), "effective": _("Efektif"),
+        "info_columns": _("Kolom jawaban/catatan"), "effective": layer_short("effective"),
         "info_exported_at": _("Diekspor"), "info_exported_by": _("Diekspor oleh"),
     }
 
