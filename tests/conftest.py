@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
@@ -80,7 +81,8 @@ class FreshContextClient(FlaskClient):
     def open(self, *args: Any, csrf: bool = True, **kwargs: Any) -> Any:
         from zi_assess.extensions import db
 
-        db.session.commit()  # what the test set up is visible to the request (and holds no lock)
+        if has_app_context():
+            db.session.commit()  # what the test set up is visible to the request (and holds no lock)
         if csrf and str(kwargs.get("method", "GET")).upper() in UNSAFE_METHODS:
             kwargs = self._with_csrf_token(kwargs)
         with self.application.app_context():

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, FreshContextClient
 from zi_assess import create_app
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent
@@ -22,6 +22,7 @@ def other_app(app_config):
 
     def make(**changes):
         made.append(create_app(app_config | changes))
+        made[-1].test_client_class = FreshContextClient  # posts carry a real CSRF token, as from a page
         return made[-1]
 
     yield make

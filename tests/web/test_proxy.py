@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, FreshContextClient
 from zi_assess import create_app
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent
@@ -31,7 +31,9 @@ def via_proxy(client, method, path, client_ip, **kwargs):
 
 
 def sign_in(client, email, client_ip, password=PASSWORD):
-    return via_proxy(client, "POST", "/masuk", client_ip, data={"email": email, "password": password})
+    # a browser on https sends the page it posts from (Flask-WTF checks it on https, as it should)
+    return via_proxy(client, "POST", "/masuk", client_ip, data={"email": email, "password": password},
+                     headers={"Referer": "https://zi.example.go.id/masuk"})
 
 
 def test_login_throttle_counts_per_client_not_per_proxy(client, make_user):
@@ -48,6 +50,7 @@ def test_without_proxy_count_everyone_is_the_proxy(app_config, make_user):
     make_user("admin", email="someone@test.zi")
     db.session.commit()
     plain = create_app(app_config | {"PROXY_COUNT": 0})
+    plain.test_client_class = FreshContextClient  # posts carry a real CSRF token, as from a page
     try:
         client = plain.test_client()
         for i in range(5):
