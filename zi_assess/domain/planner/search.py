@@ -77,9 +77,9 @@ def _assign_loose(node: RuleNode) -> None:
     node.loose = sorted(node.members - covered)
 
 
-def _leaf(position: int, moves: list[tuple[int, int]], weight: int, changed: int) -> list[Point]:
+def _leaf(position: int, moves: list[tuple[int, int]], weight: int) -> list[Point]:
     points: list[Point] = [(0, 0, ())]
-    points += [(cost * weight + changed, gain, ((position, m),)) for m, (cost, gain) in enumerate(moves)]
+    points += [(cost * weight + 1, gain, ((position, m),)) for m, (cost, gain) in enumerate(moves)]
     points.sort(key=lambda p: (p[0], -p[1], p[2]))
     out: list[Point] = []
     for point in points:
@@ -91,49 +91,86 @@ def _leaf(position: int, moves: list[tuple[int, int]], weight: int, changed: int
 def _merge(a: list[Point], b: list[Point], bound: int) -> list[Point]:
     """Every combination of a point of ``a`` and one of ``b`` with a key ≤ ``bound``, dominated ones dropped."""
     candidates = []
-    for key_a, gain_a, changes_a in a:
+    for i, (key_a, gain_a, _c) in enumerate(a):
         room = bound - key_a
         if room < 0:
             break
-        for key_b, gain_b, changes_b in b:
+        for j, (key_b, gain_b, _d) in enumerate(b):
             if key_b > room:
                 break
-            candidates.append((key_a + key_b, -gain_a - gain_b, changes_a, changes_b))
-    candidates.sort(key=lambda c: (c[0], c[1]))
+            candidates.append((key_a + key_b, -gain_a - gain_b, i, j))
+    candidates.sort()
     out: list[Point] = []
     best = -1
-    for key, negative, changes_a, changes_b in candidates:
+    for key, negative, i, j in candidates:
         gain = -negative
         if gain > best:
-            out.append((key, gain, tuple(sorted(changes_a + changes_b))))
+            out.append((key, gain, tuple(sorted(a[i][2] + b[j][2]))))
             best = gain
         elif gain == best and out[-1][0] == key:  # a tie on key and gain: criteria order decides
-            changes = tuple(sorted(changes_a + changes_b))
+            changes = tuple(sorted(a[i][2] + b[j][2]))
             if changes < out[-1][2]:
                 out[-1] = (key, gain, changes)
     return out
 
 
-def _solve(node: RuleNode, options: Options, weight: int, changed: int, budget: int | None) -> list[Point]:
-    """The node's frontier; with a ``budget`` (a cost), points costing more are not kept."""
-    parts: list[tuple[list[Point] | None, RuleNode | None, int]] = [(None, c, c.min_cost) for c in node.children]
-    parts += [(_leaf(i, options.get(i, []), weight, changed), None, 0) for i in node.loose]
+def _solve(node: RuleNode, options: Options, weight: int, budget: int) -> list[Point]:
+    """The node's frontier, without the points that cost more than ``budget``."""
+    parts: list[tuple[int, RuleNode | None, int]] = [(c.min_cost, c, -1) for c in node.children]
+    parts += [(0, None, i) for i in node.loose]
     floor_rest = sum(c.min_cost for c in node.children)
     front: list[Point] = [(0, 0, ())]
-    unbounded = 1 << 62
-    for leaf_points, child, min_cost in sorted(parts, key=lambda p: p[2]):
+    for min_cost, child, position in sorted(parts, key=lambda p: p[0]):
         floor_rest -= min_cost
-        if child is not None:
-            child_budget = None if budget is None else budget - sum(c.min_cost for c in node.children if c is not child)
-            leaf_points = _solve(child, options, weight, changed, child_budget)
-        assert leaf_points is not None
-        bound = unbounded if budget is None else (budget - floor_rest) * weight + weight - 1
-        front = _merge(front, leaf_points, bound)
+        if child is None:
+            points = _leaf(position, options.get(position, []), weight)
+        else:
+            points = _solve(child, options, weight, budget - sum(c.min_cost for c in node.children if c is not child))
+        # what is merged so far may spend the budget less what the parts still to come must spend
+        front = _merge(front, points, (budget - floor_rest) * weight + weight - 1)
         if not front:
             return []
+    return [p for p in front if p[1] >= node.need]
+
+
+def _merge_costs(a: list[tuple[int, int]], b: list[tuple[int, int]], cap: int) -> list[tuple[int, int]]:
+    """:func:`_merge` on cost alone, without changes, gains above ``cap`` counted as ``cap``."""
+    best: dict[int, int] = {}
+    for cost_a, gain_a in a:
+        for cost_b, gain_b in b:
+            cost, gain = cost_a + cost_b, min(cap, gain_a + gain_b)
+            if best.get(cost, -1) < gain:
+                best[cost] = gain
+            if gain == cap:
+                break  # the rest of b costs more for no more gain
+        if gain_a >= cap:
+            break
+    out: list[tuple[int, int]] = []
+    for cost in sorted(best):
+        if not out or best[cost] > out[-1][1]:
+            out.append((cost, best[cost]))
+    return out
+
+
+def _min_costs(node: RuleNode, options: Options, cap: int) -> list[tuple[int, int]]:
+    """The cost-only pass: the node's (cost, gain) frontier; sets ``min_cost`` of it and below.
+
+    Gains are capped where more is of no use: beyond the node's cap, less what its siblings must
+    gain anyway, a child's gain adds nothing to any rule above it.
+    """
+    front = [(0, 0)]
+    for child in node.children:
+        others = sum(max(0, c.need) for c in node.children if c is not child)
+        points = _min_costs(child, options, max(child.need, cap - others))
+        if not points:
+            return []
+        front = _merge_costs(front, points, cap)
+    for position in node.loose:
+        leaf = [(0, 0)] + [(cost, min(cap, gain)) for cost, gain in options.get(position, [])]
+        front = _merge_costs(front, sorted(leaf, key=lambda p: (p[0], -p[1])), cap)
     front = [p for p in front if p[1] >= node.need]
-    if budget is None and front:
-        node.min_cost = front[0][0] // weight
+    if front:
+        node.min_cost = front[0][0]
     return front
 
 
@@ -143,10 +180,9 @@ def search(root: RuleNode, options: Options) -> Point | None:
     ``options`` gives the moves of every indicator that can move; ``changes`` lists the chosen
     (indicator position, move index); ``divmod(key, key_weight(options))`` is (cost, changed).
     """
-    if not _solve(root, options, 1, 0, None):  # the cost-only pass sets every node's min_cost
+    if not _min_costs(root, options, max(0, root.need)):
         return None
-    weight = key_weight(options)
-    front = _solve(root, options, weight, 1, root.min_cost)
+    front = _solve(root, options, key_weight(options), root.min_cost)
     return front[0] if front else None
 
 
