@@ -10,7 +10,7 @@ PORT   ?= 5000
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test lint typecheck bench bench-pdf bench-web sysdeps sysdeps-test translations clean
+.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web sysdeps sysdeps-test translations clean
 
 define apt_ensure
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -62,7 +62,11 @@ test: sysdeps-test $(VENV)/.installed-test lint typecheck
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_planner.py
 	$(BIN)/python benchmarks/bench_workflow.py $(BENCH_DATABASE_URL)
+
+bench-planner: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_planner.py
 
 bench-pdf: sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py

@@ -25,10 +25,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from zi_assess.domain.answer_values import normalize_choice, parse_counts, survey_value
-from zi_assess.domain.criteria import Criteria, Indicator, PercentFormula
+from zi_assess.domain.criteria import Criteria, Indicator, PercentFormula, Scale
 
 DEFAULT_PERCENT_LEVELS: tuple[int, ...] = (25, 50, 75, 100)
 #: an actionable survey moves by this many score points per step
@@ -49,6 +50,7 @@ class PlanningError(ValueError):
         super().__init__(f"{indicator}: {message}" if indicator else message)
 
 
+@lru_cache(maxsize=4096)
 def exact(value: float) -> Fraction:
     """A float of the criteria or an answer as the decimal it was written as (0.67 → 67/100)."""
     return Fraction(repr(value))
@@ -89,9 +91,14 @@ def _formula(indicator: Indicator) -> PercentFormula:
     return indicator.formula
 
 
-def _ascending(indicator: Indicator) -> list[tuple[str, Fraction]]:
+def _ascending(indicator: Indicator) -> tuple[tuple[str, Fraction], ...]:
     """Options of a choice scale from the lowest value up (ties keep display order)."""
-    return sorted(((key, exact(value)) for key, value in indicator.scale.values), key=lambda kv: kv[1])
+    return _ascending_scale(indicator.scale)
+
+
+@lru_cache(maxsize=64)
+def _ascending_scale(scale: Scale) -> tuple[tuple[str, Fraction], ...]:
+    return tuple(sorted(((key, exact(value)) for key, value in scale.values), key=lambda kv: kv[1]))
 
 
 def lowest_counts(indicator: Indicator) -> dict[str, int]:

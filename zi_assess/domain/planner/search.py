@@ -136,13 +136,16 @@ def _solve(node: RuleNode, options: Options, weight: int, budget: int) -> list[P
 def _merge_costs(a: list[tuple[int, int]], b: list[tuple[int, int]], cap: int) -> list[tuple[int, int]]:
     """:func:`_merge` on cost alone, without changes, gains above ``cap`` counted as ``cap``."""
     best: dict[int, int] = {}
+    get = best.get
     for cost_a, gain_a in a:
         for cost_b, gain_b in b:
-            cost, gain = cost_a + cost_b, min(cap, gain_a + gain_b)
-            if best.get(cost, -1) < gain:
-                best[cost] = gain
-            if gain == cap:
+            gain = gain_a + gain_b
+            if gain >= cap:
+                if get(cost_a + cost_b, -1) < cap:
+                    best[cost_a + cost_b] = cap
                 break  # the rest of b costs more for no more gain
+            if get(cost_a + cost_b, -1) < gain:
+                best[cost_a + cost_b] = gain
         if gain_a >= cap:
             break
     out: list[tuple[int, int]] = []
