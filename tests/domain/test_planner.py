@@ -80,6 +80,10 @@ def test_an_external_survey_below_its_minimum_is_unreachable(criteria, best):
     assert unmet.message == "H1.a is an external survey and not actionable (score 3.20); 14.00 < 15.75"
     assert [(b.indicator, b.reason, b.answer) for b in unmet.blockers] == [("H1.a", "external", 3.2)]
     assert not result.verdict.passed and result.best_answers["H1.a"] == 3.2
+    unanswered = plan(criteria, {k: v for k, v in best.items() if k != "H1.a"}, "WBK")
+    assert unanswered.assumed == ("H1.a",) and [u.rule for u in unanswered.unmet] == ["H1", "H1.a"]
+    assert unanswered.unmet[1].message == ("H1.a is an external survey and not actionable (unanswered, counted as "
+                                           "its lowest answer); 0.00 < 15.75")
 
 
 def test_a_survey_made_actionable_moves_on_its_grid(criteria, best):

@@ -61,6 +61,8 @@ def plan(
 ) -> Plan | Unreachable:
     """The cheapest improvements to ``answers`` that make every score rule of ``predicate`` pass.
 
+    Exact and optimal: least total cost, then fewest indicators changed, then the most nilai
+    gained, then criteria order (the plan whose first differing change comes earlier).
     ``costs``: an indicator id → the cost of each of its steps, or (indicator id, step) → the cost
     of that step; whole numbers ≥ 0, 1 when not given. ``actionable``: the indicators the plan may
     change (default: every indicator but the external surveys). ``percent_levels``: the levels a

@@ -16,9 +16,10 @@ then criteria order (the plan whose earliest differing change comes first). Cost
 count are folded into one additive key, ``cost × weight + changed`` with ``weight`` above any
 possible count, so comparing keys compares (cost, changed) lexicographically.
 
-The search runs twice: once on cost alone, which is quick and gives the optimal cost and each
-node's own minimum cost; then on the full key, where those figures bound how much any node may
-spend (what the rest of the tree must spend at least is not available to it).
+The search runs twice. First on cost alone, without tracking the changes and with gains capped
+where more cannot help any rule above: quick, and it gives the optimal cost and each node's own
+minimum cost. Then on the full key, where no node may spend more than the optimal cost less
+what the rest of the tree must spend at least.
 """
 
 from __future__ import annotations
