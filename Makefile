@@ -10,8 +10,8 @@ PORT   ?= 5000
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test lint typecheck bench bench-pdf bench-web sysdeps sysdeps-test need-sysdeps need-sysdeps-test \
-	translations wheel clean
+.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web sysdeps sysdeps-test need-sysdeps \
+	need-sysdeps-test translations wheel clean
 
 # System packages are installed by one explicit target, `make sysdeps` (`sysdeps-test` adds the
 # test tools). `make run` and `make test` only check: when something is missing they say so and,
@@ -85,7 +85,11 @@ test: need-sysdeps-test $(VENV)/.installed-test lint typecheck
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python benchmarks/bench_planner.py
 	$(BIN)/python benchmarks/bench_workflow.py $(BENCH_DATABASE_URL)
+
+bench-planner: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_planner.py
 
 bench-pdf: need-sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py

@@ -114,3 +114,16 @@ def test_hints_for_unknown_indicators(folder):
     edit(folder, "data-dukung.json", lambda d: d.update({"P9.i.z": ["x"]}))
     err = load_error(folder)
     assert (err.file, err.path) == ("data-dukung.json", "P9.i.z")
+
+
+def test_external_surveys_are_flagged_and_the_flag_is_optional(folder):
+    criteria = _load_folder(folder)
+    assert [i.id for i in criteria.indicators.values() if i.external] == ["H1.a", "H2.a"]
+    edit(folder, AREA1, lambda d: d["aspects"]["P"]["sub_areas"][0]["indicators"][0].update(external=True))
+    edit(folder, "hasil.json", lambda d: d["groups"][1]["indicators"][0].pop("external"))
+    flags = {i.id: i.external for i in _load_folder(folder).indicators.values()}
+    assert (flags["P1.i.a"], flags["H1.a"], flags["H2.a"], flags["P1.i.b"]) == (True, True, False, False)
+    edit(folder, "hasil.json", lambda d: d["groups"][0]["indicators"][0].update(external="ya"))
+    err = load_error(folder)
+    assert (err.file, err.path) == ("hasil.json", "groups[0].indicators[0].external")
+    assert "expected true or false" in str(err)

@@ -66,9 +66,9 @@ def test_the_imported_version_has_the_same_tree_texts_and_soal_ids(shipped, impo
     for ind_id, ours in shipped.indicators.items():
         theirs = imported.indicators[ind_id]
         assert (theirs.question, theirs.explanation, theirs.bobot, theirs.soal_ids, theirs.options, theirs.inputs,
-                theirs.formula, theirs.scale.values, theirs.data_dukung) == (
+                theirs.formula, theirs.scale.values, theirs.data_dukung, theirs.external) == (
             ours.question, ours.explanation, ours.bobot, ours.soal_ids, ours.options, ours.inputs, ours.formula,
-            ours.scale.values, ours.data_dukung), ind_id
+            ours.scale.values, ours.data_dukung, ours.external), ind_id
     assert {s: (n.bobot, n.name) for s, n in imported.sub_areas.items()} == \
            {s: (n.bobot, n.name) for s, n in shipped.sub_areas.items()}
     assert imported.predicates == shipped.predicates

@@ -99,6 +99,9 @@ class Indicator:
     formula: PercentFormula | None = None
     soal_id: int | None = None
     data_dukung: tuple[str, ...] = ()
+    #: an external survey (IPAK, IPKP): its value comes from outside the unit, so the gap
+    #: planner does not move it unless told to
+    external: bool = False
 
     @property
     def kind(self) -> ScaleKind:

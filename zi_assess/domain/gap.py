@@ -86,12 +86,14 @@ def steps_for_rule(steps: list[Step], node_id: str) -> list[Step]:
 
 
 def indicators_under(criteria: Criteria, node_id: str) -> tuple[str, ...]:
-    """The indicator ids a rule's node adds up: ``total``, ``pengungkit``, an area ("5"), an
-    aspect-area ("R5"), a hasil row ("H1") or a hasil indicator ("H1.a")."""
+    """The indicator ids a rule's node adds up: ``total``, ``pengungkit``, ``hasil``, an area ("5"),
+    an aspect-area ("R5"), a hasil row ("H1") or a hasil indicator ("H1.a")."""
     if node_id == "total":
         return tuple(criteria.indicators)
     if node_id in criteria.indicators:
         return (node_id,)
+    if node_id == "hasil":
+        return tuple(ind.id for ind in criteria.hasil_indicators())
     found: list[str] = []
     for area in criteria.areas:
         for aspect_area in area.aspect_areas:

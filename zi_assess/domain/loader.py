@@ -159,6 +159,9 @@ class _Builder:
         question = node.text("question")
         explanation = node.text("explanation", allow_empty=True)
         soal_id = node.int_or_none("soal_id")
+        external = node.raw("external", required=False)
+        if external is not None and not isinstance(external, bool):
+            raise node.error("external", f"expected true or false, got {external!r}")
         options: list[Option] = []
         inputs: list[CountInput] = []
         formula = None
@@ -208,6 +211,7 @@ class _Builder:
             formula=formula,
             soal_id=soal_id,
             data_dukung=self.hints.get(indicator_id, ()),
+            external=bool(external),
         )
         self.indicators[indicator_id] = indicator
         return indicator

@@ -165,6 +165,8 @@ def _indicators(node: MasterNode, template_inds: tuple[Indicator, ...], scales: 
         else:
             item["scale"] = scales.choice(soal, ind.scale)
             item["options"] = [{"key": key, "text": label} for key, label, _m in soal.skema]
+        if ind.external:
+            item["external"] = True
         item["soal_id"] = soal.id
         out[ind.id] = item
     return list(out.values())
