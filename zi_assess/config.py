@@ -88,6 +88,15 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,
+        # Outgoing e-mail (invitations, password resets, notifications); no server: only logged
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "zi-assess <no-reply@localhost>",
+        "MAIL_TIMEOUT": 10,
     }
 
 
