@@ -117,8 +117,8 @@ def test_conflict_shows_counts_as_people_write_them(team, flow, login, actor_for
     conflict = login(team.operator).post(f"/penilaian/{a.id}/area/1", data=mine)
     body = conflict.get_data(as_text=True)
     assert conflict.status_code == 409
-    assert "jumlah_agen_perubahan: 12, jumlah_perubahan_dibuat: 6" in body
-    assert "jumlah_agen_perubahan: 10, jumlah_perubahan_dibuat: 7" in body and "{" not in body.split("<main")[1]
+    assert "6 dari 12 → 50,00 %" in body
+    assert "7 dari 10 → 70,00 %" in body and "{" not in body.split("<main")[1]
 
 
 def test_conflict_choosing_theirs_keeps_theirs(team, flow, login, actor_for):

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle, assessment_evidence
 from zi_assess.assessments.scores import AssessmentScores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet
@@ -92,17 +93,8 @@ class IndicatorView:
 
 
 def display_answer(indicator: Indicator, value: Any, locale: str = "id") -> str:
-    """An answer as people write it: ``B``, ``3,60``, ``12 / 15``."""
-    from zi_assess.domain.display import format_number
-
-    if value is None:
-        return "–"
-    if indicator.kind == "choice":
-        return str(value)
-    if indicator.kind == "survey":
-        return format_number(float(value), locale)
-    parts = [f"{inp.key}: {value.get(inp.key, '–')}" for inp in indicator.inputs]
-    return ", ".join(parts)
+    """An answer as people write it: ``B``, ``3,60``, ``36 dari 40 → 90,00 %`` (see :mod:`zi_assess.answer_text`)."""
+    return answer_text(indicator, value, locale)
 
 
 def tree_rows(criteria: Criteria, sheet: ScoreSheet) -> list[NodeRow]:
