@@ -4,14 +4,25 @@ This is the only place in zi-assess where a score is computed. Forms, PDFs, Exce
 the CLI all call :func:`score`.
 
 Roll-up: sub-area nilai = mean of its answered indicators' values × sub-area bobot; every node
-above is a sum; persen = nilai ÷ bobot × 100. Full precision is kept; rounding is for display
-(:mod:`zi_assess.domain.display`) and for threshold comparison (:mod:`zi_assess.domain.verdict`).
+above is the sum of the sub-area nilai under it; persen = nilai ÷ bobot × 100. Full precision is
+kept; rounding is for display (:mod:`zi_assess.domain.display`) and for threshold comparison
+(:mod:`zi_assess.domain.verdict`).
 
-The criteria tree is compiled once per :class:`Criteria` into flat tables (:class:`_Plan`).
-Scoring a complete, well-formed LKE is then one pass that adds each answer's nilai straight into
-its aspect-area (the *fast path*); anything else (an incomplete LKE, a lower-case answer, a
-count above its denominator) goes through :func:`_roll_up`, the reference implementation that
-also serves sub-area detail on demand. A property test keeps the two in agreement.
+**One summation.** Every sum is :func:`math.fsum` (the correctly rounded sum, whatever the
+order of its terms): a sub-area adds its indicators' values, every node above adds the nilai of
+the sub-areas under it. Both ways of scoring below feed the same values, in criteria order, to
+the same roll-up (:func:`_bucket_nilai`, :func:`_upper_nilai`), so they give bit-identical
+numbers.
+
+**Two ways to the values.** The criteria tree is compiled once per :class:`Criteria` into flat
+tables (:class:`_Plan`). A complete LKE in the shapes real files contain — choices in any case or
+padded with spaces, counts as integers or whole floats (above their denominator too: capped with
+a warning; zero denominators), surveys as int or float — is valued in one pass over the answers
+(the *fast path*). Anything else (an unanswered indicator, an answer the scale refuses) goes
+through :func:`_roll_up`, the reference implementation, which validates each answer with
+:mod:`zi_assess.domain.answer_values`, raises the precise :class:`AnswerError`, and serves the
+per-indicator detail (``values``, sub-area nodes) on demand. ``ScoreSheet.fast_path`` says which
+way a sheet took; ``score(..., careful=True)`` forces the reference.
 """
 
 from __future__ import annotations
@@ -19,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from math import fsum
+from operator import itemgetter
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -28,6 +41,7 @@ from zi_assess.domain.answer_values import (
     normalize_answer,
     normalize_choice,
     parse_counts,
+    percent_of,
     percent_value,
     survey_value,
 )
@@ -39,6 +53,7 @@ __all__ = [
 ]
 
 _CHOICE, _PERCENT, _SURVEY = 0, 1, 2
+_OVER_MESSAGE = "numerator is above its denominator; the value is capped at 100 %"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +63,10 @@ class ScoreWarning:
     indicator: str
     code: str
     message: str
+
+
+def _over_warning(indicator_id: str) -> ScoreWarning:
+    return ScoreWarning(indicator_id, "numerator_above_denominator", _OVER_MESSAGE)
 
 
 class NodeScore(NamedTuple):
@@ -67,10 +86,8 @@ class _Slot:
     kind: int
     #: index of the indicator's sub-area (or hasil row) in _Plan.bucket_*
     bucket: int
-    #: index of its aspect-area (or hasil row) in _Plan.group_*
-    group: int
-    #: choice: accepted spelling → value
-    lookup: dict[str, float]
+    #: canonical option key → value (choice indicators)
+    values: dict[str, float]
     indicator: Indicator
 
 
@@ -80,85 +97,87 @@ class _Plan:
     def __init__(self, criteria: Criteria) -> None:
         self.criteria = criteria
         self.slots: dict[str, _Slot] = {}
+        #: every indicator id in criteria order (sub-areas in order, then the hasil rows)
         self.order: list[str] = []
-        #: buckets: the sub-areas, then one per hasil indicator (each with its own bobot)
+        #: buckets: the sub-areas, then one per hasil indicator (each with its own bobot); the
+        #: indicators of a bucket are contiguous in ``order``
         self.bucket_ids: list[str] = []
         self.bucket_bobot: list[float] = []
-        self.bucket_group: list[int] = []
-        #: groups: the aspect-areas (P1…R6), then the hasil indicators (H1.a, H1.b, H2.a)
-        self.group_ids: list[str] = []
-        self.group_bobot: list[float] = []
-        self.group_aspect: list[str] = []
-        self.group_area: list[str | None] = []
+        self.bucket_members: list[tuple[str, ...]] = []
+        self.bucket_slices: list[slice] = []
+        #: upper node id → indices of the buckets under it, in the order nodes are reported
+        upper: dict[str, list[int]] = {}
 
-        def add_group(group_id: str, bobot: float, aspect: str, area: str | None) -> int:
-            self.group_ids.append(group_id)
-            self.group_bobot.append(bobot)
-            self.group_aspect.append(aspect)
-            self.group_area.append(area)
-            return len(self.group_ids) - 1
-
-        def add_bucket(node_id: str, bobot: float, group: int, indicators: tuple[Indicator, ...]) -> None:
+        def add_bucket(node_id: str, bobot: float, indicators: tuple[Indicator, ...], *parents: str) -> None:
             bucket = len(self.bucket_ids)
             self.bucket_ids.append(node_id)
             self.bucket_bobot.append(bobot)
-            self.bucket_group.append(group)
+            self.bucket_members.append(tuple(ind.id for ind in indicators))
+            self.bucket_slices.append(slice(len(self.order), len(self.order) + len(indicators)))
+            for parent in parents:
+                upper.setdefault(parent, []).append(bucket)
             for ind in indicators:
                 self.order.append(ind.id)
                 kind = {"choice": _CHOICE, "percent": _PERCENT, "survey": _SURVEY}[ind.kind]
-                lookup = {}
-                for key, value in ind.scale.values:
-                    for spelling in (key, key.lower(), key.upper()):
-                        lookup[spelling] = value
-                self.slots[ind.id] = _Slot(kind, bucket, group, lookup, ind)
+                self.slots[ind.id] = _Slot(kind, bucket, dict(ind.scale.values), ind)
 
+        component_of = {part: c.id for c in criteria.components for part in c.parts}
         for aspect in criteria.aspects:
             for aa in aspect.aspect_areas:
-                group = add_group(aa.id, aa.bobot, aspect.id, aa.area)
+                upper.setdefault(aa.id, [])
+        for aspect in criteria.aspects:
+            for aa in aspect.aspect_areas:
                 for sub in aa.sub_areas:
-                    add_bucket(sub.id, sub.bobot, group, sub.indicators)
-        self.hasil_groups: list[tuple[str, float, list[int]]] = []
-        for hasil_group in criteria.hasil_groups:
-            members = []
-            for ind in hasil_group.indicators:
-                group = add_group(ind.id, ind.bobot, hasil_group.id, None)
-                add_bucket(ind.id, ind.bobot, group, (ind,))
-                members.append(group)
-            self.hasil_groups.append((hasil_group.id, hasil_group.bobot, members))
+                    add_bucket(sub.id, sub.bobot, sub.indicators, aa.id, f"\0area:{aa.area}", aspect.id,
+                               component_of[aspect.id], "total")
+        for group in criteria.hasil_groups:
+            for ind in group.indicators:
+                add_bucket(ind.id, ind.bobot, (ind,), ind.id, f"\0group:{group.id}", component_of[group.id], "total")
+        # report order: aspect-areas, hasil rows, areas, hasil groups, aspects, components, total
+        ordered = [aa.id for aspect in criteria.aspects for aa in aspect.aspect_areas]
+        ordered += [ind.id for group in criteria.hasil_groups for ind in group.indicators]
+        ordered += [f"\0area:{area.id}" for area in criteria.areas]
+        ordered += [f"\0group:{group.id}" for group in criteria.hasil_groups]
+        ordered += [aspect.id for aspect in criteria.aspects] + [c.id for c in criteria.components] + ["total"]
+        #: (node id, getter of its buckets' nilai) for every node above the sub-areas
+        self.upper: list[tuple[str, Any]] = []
+        for key in ordered:
+            members = upper.get(key, [])
+            node_id = key.rpartition(":")[2] if key.startswith("\0") else key
+            getter = itemgetter(*members) if len(members) > 1 else (lambda nilai, i=members[0]: (nilai[i],))
+            self.upper.append((node_id, getter))
         self.n_indicators = len(self.order)
         self.area_bobot = {a.id: a.bobot for a in criteria.areas}
-        self.aspect_bobot = {a.id: a.bobot for a in criteria.aspects}
-        self.component_bobot = {c.id: c.bobot for c in criteria.components}
-        self.total_bobot = criteria.total_bobot
-        self.area_groups = [
-            (area.id, [self.group_ids.index(aa.id) for aa in area.aspect_areas]) for area in criteria.areas
-        ]
-        self.node_bobot: dict[str, float] = dict(zip(self.group_ids, self.group_bobot, strict=True))
+        self.area_ids = [a.id for a in criteria.areas]
+        self.node_bobot: dict[str, float] = {aa.id: aa.bobot for a in criteria.aspects for aa in a.aspect_areas}
+        self.node_bobot.update({ind.id: ind.bobot for g in criteria.hasil_groups for ind in g.indicators})
         self.node_bobot.update(self.area_bobot)
-        self.node_bobot.update({g: b for g, b, _m in self.hasil_groups})
-        self.node_bobot.update(self.aspect_bobot)
-        self.node_bobot.update(self.component_bobot)
-        self.node_bobot["total"] = self.total_bobot
+        self.node_bobot.update({g.id: g.bobot for g in criteria.hasil_groups})
+        self.node_bobot.update({a.id: a.bobot for a in criteria.aspects})
+        self.node_bobot.update({c.id: c.bobot for c in criteria.components})
+        self.node_bobot["total"] = criteria.total_bobot
+        self.bucket_table = list(zip(self.bucket_slices, self.bucket_bobot, strict=True))
 
-        # Fast-path tables: each answer's nilai (value × bobot ÷ indicators in its sub-area),
-        # valid when the whole LKE is answered.
-        def factor(slot: _Slot) -> float:
-            sub_size = sum(1 for s in self.slots.values() if s.bucket == slot.bucket)
-            return self.bucket_bobot[slot.bucket] / sub_size
-
-        self.fast_choice: dict[str, tuple[int, dict[str, float]]] = {}
-        self.fast_percent: dict[str, tuple[int, float, tuple[str, ...], PercentFormula]] = {}
-        self.fast_survey: dict[str, tuple[int, float, float]] = {}
-        for ind_id, slot in self.slots.items():
-            f = factor(slot)
+        # Fast-path tables, by indicator id: the indicator's position in ``order`` and what
+        # values its answer.
+        self.fast_choice: dict[str, tuple[int, dict[str, float], dict[str, float]]] = {}
+        self.fast_percent: dict[str, tuple[int, int, PercentFormula]] = {}
+        self.fast_survey: dict[str, tuple[int, float]] = {}
+        for position, ind_id in enumerate(self.order):
+            slot = self.slots[ind_id]
             ind = slot.indicator
             if slot.kind == _CHOICE:
-                self.fast_choice[ind_id] = (slot.group, {k: v * f for k, v in slot.lookup.items()})
+                exact = {}
+                for key, value in ind.scale.values:
+                    for spelling in (key, key.lower(), key.upper()):
+                        exact[spelling] = value
+                folded = {key.lower(): value for key, value in ind.scale.values}
+                self.fast_choice[ind_id] = (position, exact, folded)
             elif slot.kind == _PERCENT:
                 assert ind.formula is not None
-                self.fast_percent[ind_id] = (slot.group, f, tuple(c.key for c in ind.inputs), ind.formula)
+                self.fast_percent[ind_id] = (position, len(ind.inputs), ind.formula)
             else:
-                self.fast_survey[ind_id] = (slot.group, f / ind.scale.maximum, ind.scale.maximum)
+                self.fast_survey[ind_id] = (position, ind.scale.maximum)
 
 
 _plans: WeakKeyDictionary[Criteria, _Plan] = WeakKeyDictionary()
@@ -171,7 +190,20 @@ def _plan(criteria: Criteria) -> _Plan:
     return plan
 
 
-def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning] | None) -> float | None:
+def _bucket_nilai(plan: _Plan, values: list[list[float]]) -> list[float]:
+    """Sub-area nilai from each sub-area's answered values: bobot × mean (0 with no answer)."""
+    return [
+        bobot * fsum(answered) / len(answered) if answered else 0.0
+        for bobot, answered in zip(plan.bucket_bobot, values, strict=True)
+    ]
+
+
+def _upper_nilai(plan: _Plan, bucket_nilai: list[float]) -> dict[str, float]:
+    """Nilai of every node above the sub-areas: the fsum of the sub-area nilai under it."""
+    return {node_id: fsum(getter(bucket_nilai)) for node_id, getter in plan.upper}
+
+
+def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning]) -> float | None:
     """Validate and value one answer; None when it is not (fully) answered."""
     slot = plan.slots.get(indicator_id)
     if slot is None:
@@ -180,8 +212,7 @@ def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning
         return None
     ind = slot.indicator
     if slot.kind == _CHOICE:
-        value = slot.lookup.get(raw) if isinstance(raw, str) else None
-        return value if value is not None else slot.lookup[normalize_choice(ind, raw)]
+        return slot.values[normalize_choice(ind, raw)]
     if slot.kind == _SURVEY:
         return survey_value(ind, raw) / ind.scale.maximum
     parsed = parse_counts(ind, raw)
@@ -189,11 +220,8 @@ def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning
         return None
     assert ind.formula is not None
     value, over = percent_value(indicator_id, ind.formula, parsed)
-    if over and warnings is not None:
-        warnings.append(
-            ScoreWarning(indicator_id, "numerator_above_denominator",
-                         "numerator is above its denominator; the value is capped at 100 %")
-        )
+    if over:
+        warnings.append(_over_warning(indicator_id))
     return value
 
 
@@ -201,83 +229,102 @@ def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning
 class _RollUp:
     values: dict[str, float]
     bucket_nilai: list[float]
-    group_nilai: list[float]
     missing: tuple[str, ...]
     warnings: tuple[ScoreWarning, ...]
 
 
 def _roll_up(plan: _Plan, answers: Mapping[str, Any]) -> _RollUp:
-    """The reference roll-up: values, sub-area means over answered indicators, group sums."""
+    """The reference: validate and value every answer, then roll up the answered ones."""
     warnings: list[ScoreWarning] = []
     values: dict[str, float] = {}
     for indicator_id, raw in answers.items():
         value = _value(plan, indicator_id, raw, warnings)
         if value is not None:
             values[indicator_id] = value
-    n = len(plan.bucket_ids)
-    sums = [0.0] * n
-    counts = [0] * n
-    for indicator_id, value in values.items():
-        bucket = plan.slots[indicator_id].bucket
-        sums[bucket] += value
-        counts[bucket] += 1
-    bucket_nilai = [plan.bucket_bobot[i] * sums[i] / counts[i] if counts[i] else 0.0 for i in range(n)]
-    group_nilai = [0.0] * len(plan.group_ids)
-    for nilai, group in zip(bucket_nilai, plan.bucket_group, strict=True):
-        group_nilai[group] += nilai
+    answered = [[values[i] for i in members if i in values] for members in plan.bucket_members]
     missing = tuple(i for i in plan.order if i not in values)
-    return _RollUp(values, bucket_nilai, group_nilai, missing, tuple(warnings))
+    return _RollUp(values, _bucket_nilai(plan, answered), missing, tuple(warnings))
 
 
-def _fast_group_nilai(plan: _Plan, answers: Mapping[str, Any]) -> list[float] | None:
-    """Group nilai of a complete, well-formed LKE in one pass; None when the LKE is not that."""
+def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], list[ScoreWarning]] | None:
+    """Every indicator's value in criteria order, in one pass over a complete LKE, and its
+    warnings (in answer order, as :func:`_roll_up` gives them). None when the LKE is incomplete
+    or holds an answer only the reference path can judge (it then raises the precise error).
+
+    Each value is the float the reference computes: the same table entry for a choice, the same
+    integer counts through :func:`percent_of`, the same ``float(score) / maximum`` for a survey.
+    """
     if len(answers) != plan.n_indicators:
         return None
+    values = [0.0] * plan.n_indicators
+    warnings: list[ScoreWarning] = []
     choice = plan.fast_choice.get
-    group_nilai = [0.0] * len(plan.group_ids)
+    percent = plan.fast_percent.get
     for indicator_id, raw in answers.items():
         entry = choice(indicator_id)
         if entry is not None:
             try:
-                group_nilai[entry[0]] += entry[1][raw]
+                values[entry[0]] = entry[1][raw]
                 continue
-            except (KeyError, TypeError):
+            except KeyError:
+                pass
+            except TypeError:  # unhashable: not a choice answer
                 return None
-        pct = plan.fast_percent.get(indicator_id)
+            if raw.__class__ is not str:
+                return None
+            value = entry[2].get(raw.strip().lower())  # " a ", "yA": as normalize_choice reads them
+            if value is None:
+                return None
+            values[entry[0]] = value
+            continue
+        pct = percent(indicator_id)
         if pct is not None:
-            group, factor, keys, formula = pct
-            if raw.__class__ is not dict or len(raw) != len(keys):
+            position, n_inputs, formula = pct
+            if raw.__class__ is not dict or len(raw) != n_inputs:
                 return None
-            for key in keys:
-                count = raw.get(key)
-                if count.__class__ is not int or count < 0:
+            counts = raw
+            for key, count in raw.items():
+                if count.__class__ is int:
+                    if count < 0:
+                        return None
+                elif count.__class__ is float and count >= 0 and count.is_integer():
+                    if counts is raw:
+                        counts = dict(raw)
+                    counts[key] = int(count)
+                else:
                     return None
-            numerator = denominator = 0
-            for key in formula.numerator:
-                numerator += raw[key]
-            for key in formula.minus:
-                numerator -= raw[key]
-            for key in formula.denominator:
-                denominator += raw[key]
-            if numerator > denominator > 0:
-                return None  # capped with a warning: the careful path reports it
-            if not denominator:
-                rule = formula.when_denominator_zero
-                value = (rule[0] if numerator == 0 else rule[1]) if isinstance(rule, tuple) else rule
-                group_nilai[group] += value * factor
-            elif numerator > 0:
-                group_nilai[group] += numerator / denominator * factor
+            try:
+                numerator = 0
+                for key in formula.numerator:
+                    numerator += counts[key]
+                for key in formula.minus:
+                    numerator -= counts[key]
+                denominator = 0
+                for key in formula.denominator:
+                    denominator += counts[key]
+            except KeyError:  # an unknown input in place of a known one
+                return None
+            values[position], over = percent_of(formula, numerator, denominator)
+            if over:
+                warnings.append(_over_warning(indicator_id))
             continue
         survey = plan.fast_survey.get(indicator_id)
-        if survey is None or raw.__class__ not in (int, float) or not 0 <= raw <= survey[2]:
+        if survey is None:  # an unknown indicator id
             return None
-        group_nilai[survey[0]] += raw * survey[1]
-    return group_nilai
+        cls = raw.__class__
+        if (cls is not float and cls is not int) or not 0 <= raw <= survey[1]:
+            return None
+        values[survey[0]] = float(raw) / survey[1]
+    return values, warnings
 
 
 @dataclass(frozen=True)
 class ScoreSheet:
-    """Every number the product shows for one set of answers (unrounded)."""
+    """Every number the product shows for one set of answers (unrounded).
+
+    ``fast_path`` tells which way the values were found (see the module docstring); the numbers
+    are the same either way. Tests and benchmarks read it to check the fast path is taken.
+    """
 
     criteria: Criteria
     complete: bool
@@ -289,8 +336,10 @@ class ScoreSheet:
     reform: float
     hasil: float
     area_rule: str
+    fast_path: bool
     _answers: Mapping[str, Any] = field(repr=False)
-    _group_nilai: list[float] = field(repr=False)
+    _bucket_nilai: list[float] = field(repr=False)
+    _upper_nilai: dict[str, float] = field(repr=False)
 
     @cached_property
     def _detail(self) -> _RollUp:
@@ -303,30 +352,20 @@ class ScoreSheet:
 
     @cached_property
     def nodes(self) -> dict[str, NodeScore]:
-        """Every node by id: sub-areas, aspect-areas, areas, aspects, hasil rows, components, total."""
+        """Every node by id: sub-areas, aspect-areas, hasil rows, areas, hasil groups, aspects,
+        components, total."""
         plan = _plan(self.criteria)
         nodes: dict[str, NodeScore] = {}
-        for node_id, bobot, nilai in zip(plan.bucket_ids, plan.bucket_bobot, self._detail.bucket_nilai, strict=True):
+        for node_id, bobot, nilai in zip(plan.bucket_ids, plan.bucket_bobot, self._bucket_nilai, strict=True):
             nodes[node_id] = NodeScore(bobot, nilai)
         nodes.update(self.upper_nodes)
         return nodes
 
-    @cached_property
+    @property
     def upper_nilai(self) -> dict[str, float]:
-        """Nilai of every node above the sub-areas: aspect-areas, areas, hasil rows, aspects, totals."""
-        plan = _plan(self.criteria)
-        group_nilai = self._group_nilai
-        nilai = dict(zip(plan.group_ids, group_nilai, strict=True))
-        for area_id, members in plan.area_groups:
-            nilai[area_id] = sum([group_nilai[m] for m in members])
-        for group_id, _bobot, members in plan.hasil_groups:
-            nilai[group_id] = sum([group_nilai[m] for m in members])
-        nilai["P"] = self.pemenuhan
-        nilai["R"] = self.reform
-        nilai["pengungkit"] = self.pengungkit
-        nilai["hasil"] = self.hasil
-        nilai["total"] = self.total
-        return nilai
+        """Nilai of every node above the sub-areas: aspect-areas, hasil rows, areas, hasil groups,
+        aspects, components, total (what the thresholds read)."""
+        return self._upper_nilai
 
     @cached_property
     def upper_nodes(self) -> dict[str, NodeScore]:
@@ -339,7 +378,7 @@ class ScoreSheet:
         """Area pengungkit "1"…"6": pemenuhan + reform of that area."""
         plan = _plan(self.criteria)
         nilai = self.upper_nilai
-        return {area_id: NodeScore(plan.area_bobot[area_id], nilai[area_id]) for area_id, _m in plan.area_groups}
+        return {area_id: NodeScore(plan.area_bobot[area_id], nilai[area_id]) for area_id in plan.area_ids}
 
     def node(self, node_id: str) -> NodeScore:
         """One node's score; KeyError if unknown."""
@@ -353,43 +392,45 @@ class ScoreSheet:
         return value * self.criteria.indicators[indicator_id].bobot
 
 
-def score(criteria: Criteria, answers: Mapping[str, Any], *, area_rule: str | None = None) -> ScoreSheet:
+def score(
+    criteria: Criteria, answers: Mapping[str, Any], *, area_rule: str | None = None, careful: bool = False
+) -> ScoreSheet:
     """Score answers keyed by indicator id.
 
-    Answers: ``"Ya"``/``"Tidak"`` or ``"A"``…``"E"`` (any case), a survey score 0–4, or for a
-    percentage indicator a mapping of its count inputs. Unknown ids and invalid answers raise
-    :class:`AnswerError`. Unanswered indicators (and percentage indicators with a count missing)
-    are skipped in their sub-area's mean, as the official workbook does, and listed in
-    ``missing`` (decision D7).
+    Answers: ``"Ya"``/``"Tidak"`` or ``"A"``…``"E"`` (any case, surrounding spaces ignored), a
+    survey score 0–4 (int or float; 0 is an answer), or for a percentage indicator a mapping of
+    its count inputs. Unknown ids and invalid answers raise :class:`AnswerError`. Unanswered
+    indicators (``None``, and percentage indicators with a count missing) are skipped in their
+    sub-area's mean, as the official workbook does, and listed in ``missing`` (decision D7).
+
+    ``careful=True`` takes the reference path whatever the answers (same numbers; for tests and
+    the benchmark's reference pipeline).
     """
     plan = _plan(criteria)
-    group_nilai = _fast_group_nilai(plan, answers)
+    fast = None if careful else _fast_values(plan, answers)
     detail = None
-    if group_nilai is None:
+    if fast is not None:
+        values, warnings = fast
+        bucket_nilai = _bucket_nilai(plan, [values[part] for part in plan.bucket_slices])
+    else:
         detail = _roll_up(plan, answers)
-        group_nilai = detail.group_nilai
-    pemenuhan = reform = hasil = 0.0
-    for aspect, nilai in zip(plan.group_aspect, group_nilai, strict=True):
-        if aspect == "P":
-            pemenuhan += nilai
-        elif aspect == "R":
-            reform += nilai
-        else:
-            hasil += nilai
-    pengungkit = pemenuhan + reform
+        bucket_nilai = detail.bucket_nilai
+    upper = _upper_nilai(plan, bucket_nilai)
     sheet = ScoreSheet(
         criteria=criteria,
         complete=detail is None or not detail.missing,
         missing=detail.missing if detail else (),
-        warnings=detail.warnings if detail else (),
-        total=pengungkit + hasil,
-        pengungkit=pengungkit,
-        pemenuhan=pemenuhan,
-        reform=reform,
-        hasil=hasil,
+        warnings=detail.warnings if detail else tuple(warnings),
+        total=upper["total"],
+        pengungkit=upper["pengungkit"],
+        pemenuhan=upper["P"],
+        reform=upper["R"],
+        hasil=upper["hasil"],
         area_rule=area_rule or criteria.area_rule,
+        fast_path=fast is not None,
         _answers=answers,
-        _group_nilai=group_nilai,
+        _bucket_nilai=bucket_nilai,
+        _upper_nilai=upper,
     )
     if detail is not None:
         sheet.__dict__["_detail"] = detail

@@ -1,8 +1,12 @@
 """Check a :class:`ScoreSheet` against the WBK / WBBM thresholds (decision D8).
 
-Every value is rounded half-up to two decimals before the ``≥`` comparison (74.995 shows as
-75,00 and passes; 74.994 fails). A verdict lists every rule with its actual value, the required
-value and, when it fails, the shortfall, so a unit knows exactly what to fix.
+Every value is rounded as it is displayed — normalised to 15 significant digits, then half-up to
+two decimals (:func:`~zi_assess.domain.display.round_half_up`) — and that rounded value is
+compared with ``≥`` against the exact minimum (74.995 shows as 75,00 and passes; 74.994 fails;
+a minimum with three decimals such as 5.625 = 75 % of 7.5 is met by 5,63, so by any value from
+exactly 5.625 up). The shortfall is the exact minimum minus the rounded value (5.62 against 5.625:
+0.005). A verdict lists every rule with its actual value, the required value and, when it
+fails, the shortfall, so a unit knows exactly what to fix.
 
 Area rules: ``area_total`` checks each area pengungkit (pemenuhan + reform) against the
 percentage of its bobot; ``per_aspect`` checks the pemenuhan and reform halves separately.
@@ -19,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zi_assess.domain.criteria import AREA_RULES, Criteria
-from zi_assess.domain.display import round_half_up
+from zi_assess.domain.display import normalize, round_half_up
 from zi_assess.domain.scoring import ScoreSheet
 
 if TYPE_CHECKING:  # prerequisites are loaded only by callers that check them
@@ -44,18 +48,19 @@ class RuleCheck(NamedTuple):
 
 
 def shortfall(actual: float, required: float) -> float:
-    """``required`` − ``actual`` rounded half-up to two decimals, as the exact decimal difference.
+    """The exact minimum ``required`` − ``actual`` as rounded for display (decision D6), as a float.
 
     Batch scoring asks this for every failing rule of thousands of LKEs, so it works in integer
-    thousandths and falls back to Decimal only where float rounding could be ambiguous (a value
-    on a half-hundredth, or a minimum with more than three decimals).
+    thousandths and falls back to Decimal wherever rounding needs the decimal value (a value
+    within a millionth of a hundredth of a half-hundredth, or a minimum with more than three
+    decimals). Both give the float nearest the exact decimal difference.
     """
     hundredths = actual * 100.0 + 0.5
     floor_value = math.floor(hundredths)
     required_k = required * 1000.0
     fraction = hundredths - floor_value
     if fraction < 1e-6 or fraction > 1 - 1e-6 or abs(required_k - round(required_k)) > 1e-6:
-        return float(Decimal(repr(required)) - round_half_up(actual))
+        return float(normalize(required) - round_half_up(actual))
     return (round(required_k) - floor_value * 10) / 1000
 
 
@@ -98,13 +103,14 @@ def area_minimum(bobot: float, percent: float) -> float:
 
 
 def meets(actual: float, required: float) -> bool:
-    """Whether ``actual`` reaches ``required`` after rounding half-up to 2 decimals (decision D8)."""
-    # Far from the boundary the float comparison decides; near it, the exact decimal rounding.
+    """Whether ``actual``, rounded as displayed (15 significant digits, then half-up to 2 decimals),
+    reaches the exact minimum ``required`` (decision D8)."""
+    # Far from the boundary the float comparison decides; near it, the decimal rounding.
     if actual >= required + 0.01:
         return True
     if actual < required - 0.01:
         return False
-    return round_half_up(actual) >= Decimal(repr(required))
+    return round_half_up(actual) >= normalize(required)
 
 
 def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple[str, str, float], ...]:
