@@ -124,7 +124,7 @@ def test_fast_and_careful_paths_give_bit_identical_sums(criteria, boundary_lkes)
         fast_typed = score(criteria, typed)
         assert fast.fast_path and fast_typed.fast_path and not careful.fast_path
         assert fast.upper_nilai == careful.upper_nilai == fast_typed.upper_nilai
-        assert fast._bucket_nilai == careful._bucket_nilai
+        assert fast._contributions == careful._contributions
 
 
 def test_issue_examples_area_2_at_4_195_and_p5_at_5_625(criteria):

@@ -168,3 +168,18 @@ def test_contract_summaries_equal_the_full_verdicts(criteria, best, area_rule):
         assert verdict_summaries(sheet) == expected
         failing += sum(len(v["failures"]) for v in expected.values())
     assert failing > 300  # the comparison covered failing rules, not only passes
+
+
+def test_rounded_hundredths_is_the_display_rounding():
+    import random
+
+    from zi_assess.domain.display import round_half_up
+    from zi_assess.domain.verdict import rounded_hundredths
+
+    rng = random.Random(11)
+    values = [rng.uniform(-5, 120) for _ in range(2000)] + [round(rng.uniform(0, 100), 3) for _ in range(2000)]
+    values += [k / 1000 for k in range(0, 100_001, 5)]  # every half-hundredth up to 100
+    values += [math.nextafter(v, d) for v in values[-2000:] for d in (-math.inf, math.inf)]
+    values += [4.194999999999999, 5.624999999999999, 1e7 + 0.005, -0.004999, 3e15]
+    for value in values:
+        assert rounded_hundredths(value) == int(round_half_up(value).scaleb(2)), value

@@ -4,15 +4,17 @@ This is the only place in zi-assess where a score is computed. Forms, PDFs, Exce
 the CLI all call :func:`score`.
 
 Roll-up: sub-area nilai = mean of its answered indicators' values × sub-area bobot; every node
-above is the sum of the sub-area nilai under it; persen = nilai ÷ bobot × 100. Full precision is
-kept; rounding is for display (:mod:`zi_assess.domain.display`) and for threshold comparison
-(:mod:`zi_assess.domain.verdict`).
+above is a sum; persen = nilai ÷ bobot × 100. Full precision is kept; rounding is for display
+(:mod:`zi_assess.domain.display`) and for threshold comparison (:mod:`zi_assess.domain.verdict`).
 
-**One summation.** Every sum is :func:`math.fsum` (the correctly rounded sum, whatever the
-order of its terms): a sub-area adds its indicators' values, every node above adds the nilai of
-the sub-areas under it. Both ways of scoring below feed the same values, in criteria order, to
-the same roll-up (:func:`_bucket_nilai`, :func:`_upper_nilai`), so they give bit-identical
-numbers.
+**One summation.** Each answered indicator *contributes* value × (sub-area bobot ÷ answered
+indicators of its sub-area) — a hasil row value × its bobot — so a sub-area's nilai, the mean ×
+bobot, is the sum of its contributions. Every sum is :func:`math.fsum`, the correctly rounded
+sum whatever the order of its terms: a sub-area, an aspect-area and a hasil row add their
+contributions; the nodes above add their children (area = pemenuhan + reform part, H1 = H1.a +
+H1.b, P = P1…P6, pengungkit = P + R, total = pengungkit + hasil). Both ways of scoring below
+produce the same contributions and share :func:`_upper_nilai`, so their numbers are
+bit-identical, and no sum depends on the order of the answers.
 
 **Two ways to the values.** The criteria tree is compiled once per :class:`Criteria` into flat
 tables (:class:`_Plan`). A complete LKE in the shapes real files contain — choices in any case or
@@ -27,7 +29,7 @@ way a sheet took; ``score(..., careful=True)`` forces the reference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import fsum
@@ -84,7 +86,9 @@ class NodeScore(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class _Slot:
     kind: int
-    #: index of the indicator's sub-area (or hasil row) in _Plan.bucket_*
+    #: the indicator's index in _Plan.order (and in a contributions list)
+    position: int
+    #: index of its sub-area (or hasil row) in _Plan.bucket_*
     bucket: int
     #: canonical option key → value (choice indicators)
     values: dict[str, float]
@@ -97,55 +101,60 @@ class _Plan:
     def __init__(self, criteria: Criteria) -> None:
         self.criteria = criteria
         self.slots: dict[str, _Slot] = {}
-        #: every indicator id in criteria order (sub-areas in order, then the hasil rows)
+        #: every indicator id in criteria order: the sub-areas of P1…P6, R1…R6, then the hasil
+        #: rows; the indicators of a sub-area, and of an aspect-area, are contiguous
         self.order: list[str] = []
-        #: buckets: the sub-areas, then one per hasil indicator (each with its own bobot); the
-        #: indicators of a bucket are contiguous in ``order``
+        #: buckets: the sub-areas, then one per hasil indicator (each with its own bobot)
         self.bucket_ids: list[str] = []
         self.bucket_bobot: list[float] = []
-        self.bucket_members: list[tuple[str, ...]] = []
         self.bucket_slices: list[slice] = []
-        #: upper node id → indices of the buckets under it, in the order nodes are reported
-        upper: dict[str, list[int]] = {}
+        kinds = {"choice": _CHOICE, "percent": _PERCENT, "survey": _SURVEY}
 
-        def add_bucket(node_id: str, bobot: float, indicators: tuple[Indicator, ...], *parents: str) -> None:
-            bucket = len(self.bucket_ids)
+        def add_bucket(node_id: str, bobot: float, indicators: tuple[Indicator, ...]) -> None:
+            start = len(self.order)
+            for ind in indicators:
+                self.slots[ind.id] = _Slot(kinds[ind.kind], len(self.order), len(self.bucket_ids),
+                                           dict(ind.scale.values), ind)
+                self.order.append(ind.id)
             self.bucket_ids.append(node_id)
             self.bucket_bobot.append(bobot)
-            self.bucket_members.append(tuple(ind.id for ind in indicators))
-            self.bucket_slices.append(slice(len(self.order), len(self.order) + len(indicators)))
-            for parent in parents:
-                upper.setdefault(parent, []).append(bucket)
-            for ind in indicators:
-                self.order.append(ind.id)
-                kind = {"choice": _CHOICE, "percent": _PERCENT, "survey": _SURVEY}[ind.kind]
-                self.slots[ind.id] = _Slot(kind, bucket, dict(ind.scale.values), ind)
+            self.bucket_slices.append(slice(start, len(self.order)))
 
-        component_of = {part: c.id for c in criteria.components for part in c.parts}
+        #: groups: the aspect-areas, then the hasil rows; nilai = fsum of the contributions in
+        #: their slice of ``order``
+        self.group_slices: list[slice] = []
+        #: every node above the sub-areas, in report order: the groups, then the nodes whose
+        #: nilai is the fsum of earlier nodes' nilai (the getter picks those from the list so far)
+        self.upper_ids: list[str] = []
+        self.upper_getters: list[Callable[[list[float]], tuple[float, ...]]] = []
         for aspect in criteria.aspects:
             for aa in aspect.aspect_areas:
-                upper.setdefault(aa.id, [])
-        for aspect in criteria.aspects:
-            for aa in aspect.aspect_areas:
+                start = len(self.order)
                 for sub in aa.sub_areas:
-                    add_bucket(sub.id, sub.bobot, sub.indicators, aa.id, f"\0area:{aa.area}", aspect.id,
-                               component_of[aspect.id], "total")
-        for group in criteria.hasil_groups:
-            for ind in group.indicators:
-                add_bucket(ind.id, ind.bobot, (ind,), ind.id, f"\0group:{group.id}", component_of[group.id], "total")
-        # report order: aspect-areas, hasil rows, areas, hasil groups, aspects, components, total
-        ordered = [aa.id for aspect in criteria.aspects for aa in aspect.aspect_areas]
-        ordered += [ind.id for group in criteria.hasil_groups for ind in group.indicators]
-        ordered += [f"\0area:{area.id}" for area in criteria.areas]
-        ordered += [f"\0group:{group.id}" for group in criteria.hasil_groups]
-        ordered += [aspect.id for aspect in criteria.aspects] + [c.id for c in criteria.components] + ["total"]
-        #: (node id, getter of its buckets' nilai) for every node above the sub-areas
-        self.upper: list[tuple[str, Any]] = []
-        for key in ordered:
-            members = upper.get(key, [])
-            node_id = key.rpartition(":")[2] if key.startswith("\0") else key
-            getter = itemgetter(*members) if len(members) > 1 else (lambda nilai, i=members[0]: (nilai[i],))
-            self.upper.append((node_id, getter))
+                    add_bucket(sub.id, sub.bobot, sub.indicators)
+                self.group_slices.append(slice(start, len(self.order)))
+                self.upper_ids.append(aa.id)
+        for hasil_group in criteria.hasil_groups:
+            for ind in hasil_group.indicators:
+                add_bucket(ind.id, ind.bobot, (ind,))
+                self.group_slices.append(slice(len(self.order) - 1, len(self.order)))
+                self.upper_ids.append(ind.id)
+
+        def add_sum(node_id: str, parts: list[str]) -> None:
+            index = [self.upper_ids.index(part) for part in parts]
+            # (itemgetter of one index returns the item itself, not a 1-tuple)
+            self.upper_getters.append(itemgetter(*index) if len(index) > 1 else _single(index[0]))
+            self.upper_ids.append(node_id)
+
+        for area in criteria.areas:
+            add_sum(area.id, [aa.id for aa in area.aspect_areas])
+        for hasil_group in criteria.hasil_groups:
+            add_sum(hasil_group.id, [ind.id for ind in hasil_group.indicators])
+        for aspect in criteria.aspects:
+            add_sum(aspect.id, [aa.id for aa in aspect.aspect_areas])
+        for component in criteria.components:
+            add_sum(component.id, list(component.parts))
+        add_sum("total", [c.id for c in criteria.components])
         self.n_indicators = len(self.order)
         self.area_bobot = {a.id: a.bobot for a in criteria.areas}
         self.area_ids = [a.id for a in criteria.areas]
@@ -156,28 +165,41 @@ class _Plan:
         self.node_bobot.update({a.id: a.bobot for a in criteria.aspects})
         self.node_bobot.update({c.id: c.bobot for c in criteria.components})
         self.node_bobot["total"] = criteria.total_bobot
-        self.bucket_table = list(zip(self.bucket_slices, self.bucket_bobot, strict=True))
 
-        # Fast-path tables, by indicator id: the indicator's position in ``order`` and what
-        # values its answer.
+        # Fast-path tables, by indicator id: the indicator's position and its share of a fully
+        # answered sub-area (bobot ÷ indicators), choices with each option's contribution ready.
         self.fast_choice: dict[str, tuple[int, dict[str, float], dict[str, float]]] = {}
-        self.fast_percent: dict[str, tuple[int, int, PercentFormula]] = {}
-        self.fast_survey: dict[str, tuple[int, float]] = {}
-        for position, ind_id in enumerate(self.order):
-            slot = self.slots[ind_id]
+        self.fast_percent: dict[
+            str, tuple[int, float, int, PercentFormula, tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+        ] = {}
+        self.fast_survey: dict[str, tuple[int, float, float]] = {}
+        for ind_id, slot in self.slots.items():
             ind = slot.indicator
+            part = self.bucket_slices[slot.bucket]
+            factor = self.bucket_bobot[slot.bucket] / (part.stop - part.start)
             if slot.kind == _CHOICE:
                 exact = {}
                 for key, value in ind.scale.values:
                     for spelling in (key, key.lower(), key.upper()):
-                        exact[spelling] = value
-                folded = {key.lower(): value for key, value in ind.scale.values}
-                self.fast_choice[ind_id] = (position, exact, folded)
+                        exact[spelling] = value * factor
+                folded = {key.lower(): value * factor for key, value in ind.scale.values}
+                self.fast_choice[ind_id] = (slot.position, exact, folded)
             elif slot.kind == _PERCENT:
                 assert ind.formula is not None
-                self.fast_percent[ind_id] = (position, len(ind.inputs), ind.formula)
+                formula = ind.formula
+                self.fast_percent[ind_id] = (slot.position, factor, len(ind.inputs), formula, formula.numerator,
+                                             formula.minus, formula.denominator)
             else:
-                self.fast_survey[ind_id] = (position, ind.scale.maximum)
+                self.fast_survey[ind_id] = (slot.position, factor, ind.scale.maximum)
+
+
+def _single(index: int) -> Callable[[list[float]], tuple[float, ...]]:
+    """A getter returning ``(nilai[index],)``."""
+
+    def get(nilai: list[float]) -> tuple[float, ...]:
+        return (nilai[index],)
+
+    return get
 
 
 _plans: WeakKeyDictionary[Criteria, _Plan] = WeakKeyDictionary()
@@ -190,17 +212,12 @@ def _plan(criteria: Criteria) -> _Plan:
     return plan
 
 
-def _bucket_nilai(plan: _Plan, values: list[list[float]]) -> list[float]:
-    """Sub-area nilai from each sub-area's answered values: bobot × mean (0 with no answer)."""
-    return [
-        bobot * fsum(answered) / len(answered) if answered else 0.0
-        for bobot, answered in zip(plan.bucket_bobot, values, strict=True)
-    ]
-
-
-def _upper_nilai(plan: _Plan, bucket_nilai: list[float]) -> dict[str, float]:
-    """Nilai of every node above the sub-areas: the fsum of the sub-area nilai under it."""
-    return {node_id: fsum(getter(bucket_nilai)) for node_id, getter in plan.upper}
+def _upper_nilai(plan: _Plan, contributions: list[float]) -> dict[str, float]:
+    """Nilai of every node above the sub-areas (the one summation, see the module docstring)."""
+    nilai = list(map(fsum, map(contributions.__getitem__, plan.group_slices)))
+    for getter in plan.upper_getters:
+        nilai.append(fsum(getter(nilai)))
+    return dict(zip(plan.upper_ids, nilai, strict=True))
 
 
 def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning]) -> float | None:
@@ -228,35 +245,43 @@ def _value(plan: _Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning
 @dataclass(frozen=True)
 class _RollUp:
     values: dict[str, float]
-    bucket_nilai: list[float]
+    contributions: list[float]
     missing: tuple[str, ...]
     warnings: tuple[ScoreWarning, ...]
 
 
 def _roll_up(plan: _Plan, answers: Mapping[str, Any]) -> _RollUp:
-    """The reference: validate and value every answer, then roll up the answered ones."""
+    """The reference: validate and value every answer; each answered indicator contributes
+    value × (sub-area bobot ÷ answered indicators of its sub-area), an unanswered one 0."""
     warnings: list[ScoreWarning] = []
     values: dict[str, float] = {}
     for indicator_id, raw in answers.items():
         value = _value(plan, indicator_id, raw, warnings)
         if value is not None:
             values[indicator_id] = value
-    answered = [[values[i] for i in members if i in values] for members in plan.bucket_members]
+    answered = [0] * len(plan.bucket_ids)
+    for indicator_id in values:
+        answered[plan.slots[indicator_id].bucket] += 1
+    contributions = [0.0] * plan.n_indicators
+    for indicator_id, value in values.items():
+        slot = plan.slots[indicator_id]
+        contributions[slot.position] = value * (plan.bucket_bobot[slot.bucket] / answered[slot.bucket])
     missing = tuple(i for i in plan.order if i not in values)
-    return _RollUp(values, _bucket_nilai(plan, answered), missing, tuple(warnings))
+    return _RollUp(values, contributions, missing, tuple(warnings))
 
 
-def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], list[ScoreWarning]] | None:
-    """Every indicator's value in criteria order, in one pass over a complete LKE, and its
-    warnings (in answer order, as :func:`_roll_up` gives them). None when the LKE is incomplete
-    or holds an answer only the reference path can judge (it then raises the precise error).
+def _fast_contributions(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], list[ScoreWarning]] | None:
+    """Every indicator's contribution in one pass over a complete LKE, and its warnings (in
+    answer order, as :func:`_roll_up` gives them). None when the LKE is incomplete or holds an
+    answer only the reference path can judge (it then raises the precise error).
 
-    Each value is the float the reference computes: the same table entry for a choice, the same
-    integer counts through :func:`percent_of`, the same ``float(score) / maximum`` for a survey.
+    Each contribution is the float the reference computes: value × (bobot ÷ indicators), with
+    the same value — the same table entry for a choice, the same integer counts through
+    :func:`percent_of`, the same ``float(score) / maximum`` for a survey.
     """
     if len(answers) != plan.n_indicators:
         return None
-    values = [0.0] * plan.n_indicators
+    contributions = [0.0] * plan.n_indicators
     warnings: list[ScoreWarning] = []
     choice = plan.fast_choice.get
     percent = plan.fast_percent.get
@@ -264,7 +289,7 @@ def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], 
         entry = choice(indicator_id)
         if entry is not None:
             try:
-                values[entry[0]] = entry[1][raw]
+                contributions[entry[0]] = entry[1][raw]
                 continue
             except KeyError:
                 pass
@@ -275,11 +300,11 @@ def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], 
             value = entry[2].get(raw.strip().lower())  # " a ", "yA": as normalize_choice reads them
             if value is None:
                 return None
-            values[entry[0]] = value
+            contributions[entry[0]] = value
             continue
         pct = percent(indicator_id)
         if pct is not None:
-            position, n_inputs, formula = pct
+            position, factor, n_inputs, formula, plus_keys, minus_keys, denominator_keys = pct
             if raw.__class__ is not dict or len(raw) != n_inputs:
                 return None
             counts = raw
@@ -295,16 +320,17 @@ def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], 
                     return None
             try:
                 numerator = 0
-                for key in formula.numerator:
+                for key in plus_keys:
                     numerator += counts[key]
-                for key in formula.minus:
+                for key in minus_keys:
                     numerator -= counts[key]
                 denominator = 0
-                for key in formula.denominator:
+                for key in denominator_keys:
                     denominator += counts[key]
             except KeyError:  # an unknown input in place of a known one
                 return None
-            values[position], over = percent_of(formula, numerator, denominator)
+            value, over = percent_of(formula, numerator, denominator)
+            contributions[position] = value * factor
             if over:
                 warnings.append(_over_warning(indicator_id))
             continue
@@ -312,10 +338,10 @@ def _fast_values(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[float], 
         if survey is None:  # an unknown indicator id
             return None
         cls = raw.__class__
-        if (cls is not float and cls is not int) or not 0 <= raw <= survey[1]:
+        if (cls is not float and cls is not int) or not 0 <= raw <= survey[2]:
             return None
-        values[survey[0]] = float(raw) / survey[1]
-    return values, warnings
+        contributions[survey[0]] = float(raw) / survey[2] * survey[1]
+    return contributions, warnings
 
 
 @dataclass(frozen=True)
@@ -330,16 +356,36 @@ class ScoreSheet:
     complete: bool
     missing: tuple[str, ...]
     warnings: tuple[ScoreWarning, ...]
-    total: float
-    pengungkit: float
-    pemenuhan: float
-    reform: float
-    hasil: float
     area_rule: str
     fast_path: bool
     _answers: Mapping[str, Any] = field(repr=False)
-    _bucket_nilai: list[float] = field(repr=False)
-    _upper_nilai: dict[str, float] = field(repr=False)
+    #: every indicator's contribution, in criteria order (0 when unanswered)
+    _contributions: list[float] = field(repr=False)
+
+    @property
+    def total(self) -> float:
+        """Nilai of the whole LKE (of 100)."""
+        return self.upper_nilai["total"]
+
+    @property
+    def pengungkit(self) -> float:
+        """Pemenuhan + reform (of 60)."""
+        return self.upper_nilai["pengungkit"]
+
+    @property
+    def pemenuhan(self) -> float:
+        """Aspect P (of 30)."""
+        return self.upper_nilai["P"]
+
+    @property
+    def reform(self) -> float:
+        """Aspect R (of 30)."""
+        return self.upper_nilai["R"]
+
+    @property
+    def hasil(self) -> float:
+        """The hasil component (of 40)."""
+        return self.upper_nilai["hasil"]
 
     @cached_property
     def _detail(self) -> _RollUp:
@@ -356,16 +402,16 @@ class ScoreSheet:
         components, total."""
         plan = _plan(self.criteria)
         nodes: dict[str, NodeScore] = {}
-        for node_id, bobot, nilai in zip(plan.bucket_ids, plan.bucket_bobot, self._bucket_nilai, strict=True):
-            nodes[node_id] = NodeScore(bobot, nilai)
+        for node_id, bobot, part in zip(plan.bucket_ids, plan.bucket_bobot, plan.bucket_slices, strict=True):
+            nodes[node_id] = NodeScore(bobot, fsum(self._contributions[part]))
         nodes.update(self.upper_nodes)
         return nodes
 
-    @property
+    @cached_property
     def upper_nilai(self) -> dict[str, float]:
         """Nilai of every node above the sub-areas: aspect-areas, hasil rows, areas, hasil groups,
-        aspects, components, total (what the thresholds read)."""
-        return self._upper_nilai
+        aspects, components, total (what the thresholds read); computed on first use."""
+        return _upper_nilai(_plan(self.criteria), self._contributions)
 
     @cached_property
     def upper_nodes(self) -> dict[str, NodeScore]:
@@ -407,30 +453,22 @@ def score(
     the benchmark's reference pipeline).
     """
     plan = _plan(criteria)
-    fast = None if careful else _fast_values(plan, answers)
+    fast = None if careful else _fast_contributions(plan, answers)
     detail = None
     if fast is not None:
-        values, warnings = fast
-        bucket_nilai = _bucket_nilai(plan, [values[part] for part in plan.bucket_slices])
+        contributions, warnings = fast
     else:
         detail = _roll_up(plan, answers)
-        bucket_nilai = detail.bucket_nilai
-    upper = _upper_nilai(plan, bucket_nilai)
+        contributions = detail.contributions
     sheet = ScoreSheet(
         criteria=criteria,
         complete=detail is None or not detail.missing,
         missing=detail.missing if detail else (),
         warnings=detail.warnings if detail else tuple(warnings),
-        total=upper["total"],
-        pengungkit=upper["pengungkit"],
-        pemenuhan=upper["P"],
-        reform=upper["R"],
-        hasil=upper["hasil"],
         area_rule=area_rule or criteria.area_rule,
         fast_path=fast is not None,
         _answers=answers,
-        _bucket_nilai=bucket_nilai,
-        _upper_nilai=upper,
+        _contributions=contributions,
     )
     if detail is not None:
         sheet.__dict__["_detail"] = detail

@@ -47,21 +47,42 @@ class RuleCheck(NamedTuple):
         return shortfall(self.actual, self.required)
 
 
-def shortfall(actual: float, required: float) -> float:
-    """The exact minimum ``required`` − ``actual`` as rounded for display (decision D6), as a float.
+def rounded_hundredths(value: float) -> int:
+    """``value`` as displayed and compared (decision D6), in whole hundredths: ``4.194999999999999``
+    (exactly 4.195 on paper) → 420, ``74.994`` → 7499.
 
-    Batch scoring asks this for every failing rule of thousands of LKEs, so it works in integer
-    thousandths and falls back to Decimal wherever rounding needs the decimal value (a value
-    within a millionth of a hundredth of a half-hundredth, or a minimum with more than three
-    decimals). Both give the float nearest the exact decimal difference.
+    The same result as :func:`~zi_assess.domain.display.round_half_up`; batch scoring asks it for
+    every rule of thousands of LKEs, so it reads the float directly wherever the rounding is not
+    in doubt (more than a millionth of a hundredth away from a half-hundredth) and takes the
+    15-digit decimal only near one.
     """
-    hundredths = actual * 100.0 + 0.5
-    floor_value = math.floor(hundredths)
-    required_k = required * 1000.0
-    fraction = hundredths - floor_value
-    if fraction < 1e-6 or fraction > 1 - 1e-6 or abs(required_k - round(required_k)) > 1e-6:
-        return float(normalize(required) - round_half_up(actual))
-    return (round(required_k) - floor_value * 10) / 1000
+    if -1e6 < value < 1e6:
+        shifted = value * 100.0 + 0.5
+        floor_value = math.floor(shifted)
+        if 1e-6 < shifted - floor_value < 1 - 1e-6:
+            return floor_value
+    return int(round_half_up(value).scaleb(2))
+
+
+@lru_cache(maxsize=1024)
+def _thousandths(required: float) -> int | None:
+    """A minimum in whole thousandths (5.625 → 5625), or None when it has more decimals."""
+    scaled = normalize(required).scaleb(3)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def _gap(shown: int, required: float, required_k: int | None) -> float:
+    """The exact minimum minus a value shown as ``shown`` hundredths: > 0 is the shortfall of a
+    failing rule, ≤ 0 a rule met (decision D8). The float nearest the exact decimal difference.
+    ``required_k`` is ``_thousandths(required)``."""
+    if required_k is None:
+        return float(normalize(required) - Decimal(shown).scaleb(-2))
+    return (required_k - shown * 10) / 1000
+
+
+def shortfall(actual: float, required: float) -> float:
+    """The exact minimum ``required`` − ``actual`` as rounded for display (5.625 − 5,62 = 0.005)."""
+    return _gap(rounded_hundredths(actual), required, _thousandths(required))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +125,8 @@ def area_minimum(bobot: float, percent: float) -> float:
 
 def meets(actual: float, required: float) -> bool:
     """Whether ``actual``, rounded as displayed (15 significant digits, then half-up to 2 decimals),
-    reaches the exact minimum ``required`` (decision D8)."""
-    # Far from the boundary the float comparison decides; near it, the decimal rounding.
-    if actual >= required + 0.01:
-        return True
-    if actual < required - 0.01:
-        return False
-    return round_half_up(actual) >= normalize(required)
+    reaches the exact minimum ``required`` (decision D8): 4.195 meets 4.20, 5.625 meets 5.625."""
+    return _gap(rounded_hundredths(actual), required, _thousandths(required)) <= 0
 
 
 def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple[str, str, float], ...]:
@@ -136,6 +152,19 @@ def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple
                 )
         out.extend((node_id, node_id, required) for node_id, required in minimums.items())
         cache[key] = tuple(out)
+    return cache[key]
+
+
+def _rule_table(
+    criteria: Criteria, predicate: str, area_rule: str
+) -> tuple[tuple[str, str, float, int | None], ...]:
+    """:func:`rule_list` with each minimum in thousandths; cached per criteria."""
+    cache: dict[tuple[str, str], tuple[tuple[str, str, float, int | None], ...]] = criteria.__dict__.setdefault(
+        "_rule_tables", {}
+    )
+    key = (predicate, area_rule)
+    if key not in cache:
+        cache[key] = tuple((*rule, _thousandths(rule[2])) for rule in rule_list(criteria, predicate, area_rule))
     return cache[key]
 
 
@@ -181,17 +210,20 @@ def verdicts(
 def verdict_summaries(sheet: ScoreSheet) -> dict[str, dict[str, Any]]:
     """Every predicate as the scoring contract writes it: ``passed`` and each failing rule with
     ``rule``, ``actual``, ``required`` and ``shortfall`` — the same outcome as :func:`verdicts`,
-    without a RuleCheck per rule (batch scoring asks this for thousands of LKEs)."""
+    without a RuleCheck per rule and rounding each node once (batch scoring asks this for
+    thousands of LKEs)."""
     nilai = sheet.upper_nilai
     criteria = sheet.criteria
+    shown: dict[str, int] = {}
     out: dict[str, dict[str, Any]] = {}
     for predicate in criteria.predicates:
         failures = []
-        for rule, node_id, required in rule_list(criteria, predicate, sheet.area_rule):
-            actual = nilai[node_id]
-            if meets(actual, required):
-                continue
-            failures.append({"rule": rule, "actual": actual, "required": required,
-                             "shortfall": shortfall(actual, required)})
+        for rule, node_id, required, required_k in _rule_table(criteria, predicate, sheet.area_rule):
+            hundredths = shown.get(node_id)
+            if hundredths is None:
+                hundredths = shown[node_id] = rounded_hundredths(nilai[node_id])
+            gap = _gap(hundredths, required, required_k)
+            if gap > 0:
+                failures.append({"rule": rule, "actual": nilai[node_id], "required": required, "shortfall": gap})
         out[predicate] = {"passed": not failures, "failures": failures}
     return out
