@@ -35,7 +35,6 @@ from functools import cached_property
 from math import fsum
 from operator import itemgetter
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
 
 from zi_assess.domain.answer_values import (
     AnswerError,
@@ -202,13 +201,11 @@ def _single(index: int) -> Callable[[list[float]], tuple[float, ...]]:
     return get
 
 
-_plans: WeakKeyDictionary[Criteria, _Plan] = WeakKeyDictionary()
-
-
 def _plan(criteria: Criteria) -> _Plan:
-    plan = _plans.get(criteria)
+    """The criteria's compiled plan, kept on the criteria object itself (built on first use)."""
+    plan: _Plan | None = criteria.__dict__.get("_scoring_plan")
     if plan is None:
-        plan = _plans[criteria] = _Plan(criteria)
+        plan = criteria.__dict__["_scoring_plan"] = _Plan(criteria)
     return plan
 
 
@@ -289,17 +286,15 @@ def _fast_contributions(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[f
         entry = choice(indicator_id)
         if entry is not None:
             try:
-                contributions[entry[0]] = entry[1][raw]
-                continue
-            except KeyError:
-                pass
+                value = entry[1].get(raw)
             except TypeError:  # unhashable: not a choice answer
                 return None
-            if raw.__class__ is not str:
-                return None
-            value = entry[2].get(raw.strip().lower())  # " a ", "yA": as normalize_choice reads them
             if value is None:
-                return None
+                if raw.__class__ is not str:
+                    return None
+                value = entry[2].get(raw.strip().lower())  # " a ", "yA": as normalize_choice reads them
+                if value is None:
+                    return None
             contributions[entry[0]] = value
             continue
         pct = percent(indicator_id)
