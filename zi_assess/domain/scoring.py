@@ -177,10 +177,11 @@ class _Plan:
             part = self.bucket_slices[slot.bucket]
             factor = self.bucket_bobot[slot.bucket] / (part.stop - part.start)
             if slot.kind == _CHOICE:
-                exact = {}
+                exact = {}  # the spellings people type, so that a lookup rarely misses
                 for key, value in ind.scale.values:
-                    for spelling in (key, key.lower(), key.upper()):
-                        exact[spelling] = value * factor
+                    for case in (key, key.lower(), key.upper()):
+                        for spelling in (case, f" {case}", f"{case} ", f" {case} "):
+                            exact[spelling] = value * factor
                 folded = {key.lower(): value * factor for key, value in ind.scale.values}
                 self.fast_choice[ind_id] = (slot.position, exact, folded)
             elif slot.kind == _PERCENT:
@@ -286,15 +287,14 @@ def _fast_contributions(plan: _Plan, answers: Mapping[str, Any]) -> tuple[list[f
         entry = choice(indicator_id)
         if entry is not None:
             try:
-                value = entry[1].get(raw)
+                contributions[entry[0]] = entry[1][raw]
+                continue
+            except KeyError:  # a spelling the table has not seen ("\ta", "yA"): as normalize_choice reads it
+                value = entry[2].get(raw.strip().lower()) if raw.__class__ is str else None
             except TypeError:  # unhashable: not a choice answer
                 return None
             if value is None:
-                if raw.__class__ is not str:
-                    return None
-                value = entry[2].get(raw.strip().lower())  # " a ", "yA": as normalize_choice reads them
-                if value is None:
-                    return None
+                return None
             contributions[entry[0]] = value
             continue
         pct = percent(indicator_id)
