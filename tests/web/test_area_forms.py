@@ -189,4 +189,5 @@ def test_a_survey_score_of_zero_is_an_answer(team, flow, login):
     page = client.get(f"/penilaian/{a.id}/area/H").get_data(as_text=True)
     assert page.count("belum dijawab") == 0
     for key in ("a_H1_a", "a_H2_a"):
-        assert re.search(rf'name="{key}"[^>]*value="0"', page), key
+        # shown back as typed: "0" (SQLite hands a whole JSON number back as an int) or "0.0"
+        assert re.search(rf'name="{key}"[^>]*value="0(\.0+)?"', page), key
