@@ -155,17 +155,21 @@ def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple
     return cache[key]
 
 
-def _rule_table(
-    criteria: Criteria, predicate: str, area_rule: str
-) -> tuple[tuple[str, str, float, int | None], ...]:
-    """:func:`rule_list` with each minimum in thousandths; cached per criteria."""
-    cache: dict[tuple[str, str], tuple[tuple[str, str, float, int | None], ...]] = criteria.__dict__.setdefault(
-        "_rule_tables", {}
-    )
-    key = (predicate, area_rule)
-    if key not in cache:
-        cache[key] = tuple((*rule, _thousandths(rule[2])) for rule in rule_list(criteria, predicate, area_rule))
-    return cache[key]
+def _summary_plan(
+    criteria: Criteria, area_rule: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[tuple[str, str, int, float, int | None], ...]], ...]]:
+    """For :func:`verdict_summaries`: every node a rule reads, and per predicate its rules as
+    (rule, node id, index of the node, minimum, minimum in thousandths); cached per criteria."""
+    cache: dict[str, Any] = criteria.__dict__.setdefault("_summary_plans", {})
+    if area_rule not in cache:
+        rules = {predicate: rule_list(criteria, predicate, area_rule) for predicate in criteria.predicates}
+        nodes = tuple(dict.fromkeys(node_id for table in rules.values() for _rule, node_id, _required in table))
+        cache[area_rule] = (nodes, tuple(
+            (predicate, tuple((rule, node_id, nodes.index(node_id), required, _thousandths(required))
+                              for rule, node_id, required in table))
+            for predicate, table in rules.items()
+        ))
+    return cache[area_rule]  # type: ignore[no-any-return]
 
 
 def check_rules(
@@ -213,17 +217,14 @@ def verdict_summaries(sheet: ScoreSheet) -> dict[str, dict[str, Any]]:
     without a RuleCheck per rule and rounding each node once (batch scoring asks this for
     thousands of LKEs)."""
     nilai = sheet.upper_nilai
-    criteria = sheet.criteria
-    shown: dict[str, int] = {}
+    nodes, tables = _summary_plan(sheet.criteria, sheet.area_rule)
+    shown = [rounded_hundredths(nilai[node_id]) for node_id in nodes]
     out: dict[str, dict[str, Any]] = {}
-    for predicate in criteria.predicates:
-        failures = []
-        for rule, node_id, required, required_k in _rule_table(criteria, predicate, sheet.area_rule):
-            hundredths = shown.get(node_id)
-            if hundredths is None:
-                hundredths = shown[node_id] = rounded_hundredths(nilai[node_id])
-            gap = _gap(hundredths, required, required_k)
-            if gap > 0:
-                failures.append({"rule": rule, "actual": nilai[node_id], "required": required, "shortfall": gap})
+    for predicate, rules in tables:
+        failures = [
+            {"rule": rule, "actual": nilai[node_id], "required": required, "shortfall": gap}
+            for rule, node_id, index, required, required_k in rules
+            if (gap := _gap(shown[index], required, required_k)) > 0
+        ]
         out[predicate] = {"passed": not failures, "failures": failures}
     return out
