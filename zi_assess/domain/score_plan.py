@@ -44,7 +44,7 @@ class Slot:
     position: int
     #: index of its sub-area (or hasil row) in Plan.bucket_*
     bucket: int
-    #: canonical option key → value (choice indicators)
+    #: option key → value (choice indicators), the key also in lower and upper case
     values: dict[str, float]
     indicator: Indicator
 
@@ -67,8 +67,9 @@ class Plan:
         def add_bucket(node_id: str, bobot: float, indicators: tuple[Indicator, ...]) -> None:
             start = len(self.order)
             for ind in indicators:
-                self.slots[ind.id] = Slot(kinds[ind.kind], len(self.order), len(self.bucket_ids),
-                                           dict(ind.scale.values), ind)
+                values = {spelling: value for key, value in ind.scale.values
+                          for spelling in (key, key.lower(), key.upper())}
+                self.slots[ind.id] = Slot(kinds[ind.kind], len(self.order), len(self.bucket_ids), values, ind)
                 self.order.append(ind.id)
             self.bucket_ids.append(node_id)
             self.bucket_bobot.append(bobot)

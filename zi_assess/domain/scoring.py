@@ -83,7 +83,8 @@ def _value(plan: Plan, indicator_id: str, raw: Any, warnings: list[ScoreWarning]
         return None
     ind = slot.indicator
     if slot.kind == CHOICE:
-        return slot.values[normalize_choice(ind, raw)]
+        value = slot.values.get(raw) if isinstance(raw, str) else None  # "A", "a", "YA" as they are
+        return value if value is not None else slot.values[normalize_choice(ind, raw)]
     if slot.kind == SURVEY:
         return survey_value(ind, raw) / ind.scale.maximum
     parsed = parse_counts(ind, raw)
