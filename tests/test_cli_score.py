@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from zi_assess.domain import load_criteria
+from zi_assess.domain import load_criteria, score, verdicts
 from zi_assess.domain.answers import best_answers
+from zi_assess.domain.contract import ScoreResult, result_to_dict, verdict_to_dict
+from zi_assess.domain.display import format_plain
 
 EXE = str(Path(sys.executable).with_name("zi-assess"))
 
@@ -122,3 +125,65 @@ def test_criteria_check_and_show(tmp_path):
     (broken / "manifest.json").write_text("{}")
     out = run("criteria", "check", str(broken))
     assert out.returncode == 2 and "manifest.json: id: missing key" in out.stderr
+
+
+def test_a_survey_score_of_zero_is_an_answer(best):
+    lines = [json.dumps({"id": i, "answers": best | {"H1.a": zero, "H2.a": zero}}) for i, zero in enumerate((0, 0.0))]
+    out = run("score", "--batch", "-", stdin="\n".join(lines) + "\n")
+    assert out.returncode == 0, out.stderr
+    for result in map(json.loads, out.stdout.splitlines()):
+        assert result["complete"] and result["missing"] == []
+        assert result["total"] == pytest.approx(65.0) and result["nodes"]["H1.a"]["nilai"] == 0.0
+
+
+def real_world_lke(criteria, rng: random.Random) -> dict:
+    """Answers as real files hold them: mixed case, padding, independent counts, whole floats."""
+    answers = {}
+    for ind_id, ind in criteria.indicators.items():
+        if ind.kind == "choice":
+            key = rng.choice(ind.scale.keys)
+            answers[ind_id] = rng.choice([key, key.lower(), key.upper(), f" {key} ", f"{key.lower()}\t"])
+        elif ind.kind == "survey":
+            answers[ind_id] = rng.choice([rng.randint(0, 4), round(rng.uniform(0, 4), 2)])
+        else:
+            answers[ind_id] = {i.key: rng.choice([0, rng.randint(0, 30), float(rng.randint(0, 30))]) for i in ind.inputs}
+    return answers
+
+
+@pytest.mark.parametrize(("options", "count"), [(["--summary"], 300), (["--area-rule", "per_aspect"], 60)])
+def test_batch_output_is_what_the_careful_path_gives(tmp_path, options, count):
+    """The batch takes the fast path; its JSON must be exactly the reference roll-up's, warnings and
+    verdicts (from full RuleChecks, not the batch summaries) included."""
+    criteria = load_criteria()
+    rng = random.Random(1010)
+    requests = [{"id": i, "answers": real_world_lke(criteria, rng)} for i in range(count)]
+    path = tmp_path / "real.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in requests))
+    out = run("score", "--batch", *options, str(path))
+    assert out.returncode == 0, out.stderr
+    results = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(results) == count
+    area_rule = "per_aspect" if "per_aspect" in options else None
+    warned = 0
+    for request, result in zip(requests, results, strict=True):
+        sheet = score(criteria, request["answers"], area_rule=area_rule, careful=True)
+        expected = result_to_dict(ScoreResult(request["id"], sheet), summary="--summary" in options)
+        expected["verdicts"] = {p: verdict_to_dict(v) for p, v in verdicts(sheet).items()}
+        assert result == json.loads(json.dumps(expected)), request["id"]
+        assert score(criteria, request["answers"], area_rule=area_rule).fast_path
+        warned += bool(result["warnings"])
+    assert warned > count // 2  # numerators above their denominators: the common case in real files
+
+
+def test_a_boundary_lke_through_the_command():
+    """Area 2 exactly 4.195 on paper meets WBK's 4.20 (the issue's example), by the command too."""
+    from fractions import Fraction
+
+    from tests.domain.exact import BoundarySearch, node_buckets
+
+    criteria = load_criteria()
+    answers = best_answers(criteria) | BoundarySearch(node_buckets(criteria, "2")).find(Fraction("4.195"))
+    out = run("score", "--summary", "-", stdin=json.dumps({"answers": answers}))
+    result = json.loads(out.stdout)
+    assert format_plain(result["areas"]["2"]["nilai"]) == "4.20"
+    assert result["verdicts"]["WBK"]["passed"], result["verdicts"]["WBK"]

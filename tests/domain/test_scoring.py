@@ -140,3 +140,38 @@ def test_integral_float_counts_and_survey_scores_are_accepted(criteria, best):
     assert sheet.node("H1.a").nilai == pytest.approx(15.75)
     assert sheet.node("H2.a").nilai == pytest.approx(13.125)
     assert sheet.values["R1.i.a"] == 1.0
+
+
+def test_sums_do_not_depend_on_the_order_of_the_answers(criteria):
+    """One summation (fsum of contributions): the same answers in any order give the same floats."""
+    import random
+
+    from zi_assess.domain.answers import random_answers
+
+    rng = random.Random(4)
+    for _ in range(50):
+        answers = random_answers(criteria, rng, quality=0.4)
+        items = list(answers.items())
+        rng.shuffle(items)
+        shuffled = dict(items)
+        sheet = score(criteria, answers)
+        assert score(criteria, shuffled).upper_nilai == sheet.upper_nilai
+        assert score(criteria, shuffled, careful=True).upper_nilai == sheet.upper_nilai
+        assert [n.nilai for n in score(criteria, shuffled).nodes.values()] == [n.nilai for n in sheet.nodes.values()]
+
+
+def test_which_path_a_sheet_took(criteria, best):
+    """``fast_path``: complete answers as files hold them take the one-pass path; a preview, a null
+    answer or a refused answer take the reference (which raises the precise error)."""
+    typed = best | {"P1.i.a": " ya ", "P1.i.b": "a\t", "H1.a": 4, "H2.a": 3.25,
+                    "R1.i.a": {"jumlah_agen_perubahan": 2.0, "jumlah_perubahan_dibuat": 5}}
+    sheet = score(criteria, typed)
+    assert sheet.fast_path and sheet.complete
+    assert [w.indicator for w in sheet.warnings] == ["R1.i.a"]
+    assert not score(criteria, typed, careful=True).fast_path
+    assert not score(criteria, best | {"P1.i.a": None}).fast_path
+    partial = dict(best)
+    del partial["H2.a"]
+    assert not score(criteria, partial).fast_path
+    with pytest.raises(AnswerError):
+        score(criteria, best | {"P1.i.a": "ya ya"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -19,13 +20,20 @@ def full_nilai(criteria, best):
 
 
 def boundary_cases(required: float):
-    """(value, passes): exactly at, rounding up to it, rounding below it, and above."""
+    """(value, passes): exactly at, half a hundredth under, a hundredth under, and one ulp either
+    side of the first two (a sum that is exactly on paper may come out one ulp off in binary:
+    decision D6 normalises it to 15 significant digits, so it behaves as the exact value)."""
     req = Decimal(repr(required))
-    cases = [(float(req), True), (float(req + Decimal("0.01")), True), (float(req - Decimal("0.006")), False)]
-    if req == req.quantize(Decimal("0.01")):  # a two-decimal minimum: x.xx5 shows as the minimum and passes
-        cases += [(float(req - Decimal("0.005")), True), (float(req - Decimal("0.0051")), False)]
-    else:  # 5.625 (WBBM, per aspect): 5.62 is below, 5.625 rounds to 5.63
-        cases += [(float(req - Decimal("0.005")), False)]
+    on, half_under = float(req), float(req - Decimal("0.005"))
+    two_decimals = req == req.quantize(Decimal("0.01"))
+    # a two-decimal minimum: x.xx5 shows as the minimum and passes; 5.625 (WBBM, per aspect):
+    # 5.62 is below, 5.625 rounds to 5.63
+    cases = [(on, True), (float(req + Decimal("0.01")), True), (float(req - Decimal("0.006")), False),
+             (half_under, two_decimals), (float(req - Decimal("0.01")), False)]
+    for value, passes in ((on, True), (half_under, two_decimals)):
+        cases += [(math.nextafter(value, -math.inf), passes), (math.nextafter(value, math.inf), passes)]
+    if two_decimals:
+        cases += [(float(req - Decimal("0.0051")), False), (float(req - Decimal("0.00500001")), False)]
     return cases
 
 
@@ -43,9 +51,11 @@ def test_every_rule_at_its_boundary(criteria, best, predicate, area_rule):
             assert check.passed is passes, (rule, value)
             others = [c for c in checks.values() if c.rule != rule]
             assert all(c.passed for c in others)
-            if not passes:
-                expected = Decimal(repr(required)) - Decimal(repr(value)).quantize(Decimal("0.01"), "ROUND_HALF_UP")
-                assert check.shortfall == pytest.approx(float(expected))
+            if passes:
+                assert check.shortfall == 0.0
+            else:
+                shown = Decimal(f"{value:.15g}").quantize(Decimal("0.01"), "ROUND_HALF_UP")
+                assert check.shortfall == float(Decimal(repr(required)) - shown)
                 assert check.shortfall > 0
 
 
@@ -119,6 +129,7 @@ def test_fast_shortfall_equals_the_decimal_definition(required):
 
     rng = random.Random(required)
     values = [required - d for d in (0.001, 0.004, 0.005, 0.0051, 0.006, 0.01, 0.015, 0.994)]
+    values += [math.nextafter(v, direction) for v, _p in boundary_cases(required) for direction in (-1, 100)]
     values += [rng.uniform(0, required) for _ in range(300)] + [round(rng.uniform(0, required), 3) for _ in range(300)]
     for value in values:
         expected = float(Decimal(repr(required)) - round_half_up(value))
@@ -157,3 +168,18 @@ def test_contract_summaries_equal_the_full_verdicts(criteria, best, area_rule):
         assert verdict_summaries(sheet) == expected
         failing += sum(len(v["failures"]) for v in expected.values())
     assert failing > 300  # the comparison covered failing rules, not only passes
+
+
+def test_rounded_hundredths_is_the_display_rounding():
+    import random
+
+    from zi_assess.domain.display import round_half_up
+    from zi_assess.domain.verdict import rounded_hundredths
+
+    rng = random.Random(11)
+    values = [rng.uniform(-5, 120) for _ in range(2000)] + [round(rng.uniform(0, 100), 3) for _ in range(2000)]
+    values += [k / 1000 for k in range(0, 100_001, 5)]  # every half-hundredth up to 100
+    values += [math.nextafter(v, d) for v in values[-2000:] for d in (-math.inf, math.inf)]
+    values += [4.194999999999999, 5.624999999999999, 1e7 + 0.005, -0.004999, 3e15]
+    for value in values:
+        assert rounded_hundredths(value) == int(round_half_up(value).scaleb(2)), value

@@ -237,3 +237,16 @@ def test_openapi_document_describes_the_three_endpoints(client):
     assert set(answer["required"]) == {"soal_id", "jawaban_unit", "jawaban_tpi", "catatan_unit",
                                        "bukti_dukung_unit", "catatan_tpi"}
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0  # documentation is not a call
+
+
+def test_a_survey_score_of_zero_is_sent_as_an_answer(team, client, key, propose):
+    criteria = load_criteria()
+    mandiri = random_answers(criteria, random.Random(5)) | {"H1.a": 0, "H2.a": 0.0}
+    mandiri["R6.i.b"] = {"jumlah_layanan_terdaftar": 0, "jumlah_layanan_dipermudah": 0}
+    propose(team.unit, team.head, team.tpi_lead, mandiri, {"H2.a": 0})
+    by_soal = {a["soal_id"]: a for a in get(client, jawaban("UJI-1", tahun=2026), key()).get_json()["answers"]}
+    h1a, h2a = criteria.indicators["H1.a"].soal_id, criteria.indicators["H2.a"].soal_id
+    assert by_soal[h1a]["jawaban_unit"] == "0" and by_soal[h1a]["jawaban_tpi"] is None
+    assert by_soal[h2a]["jawaban_unit"] == "0" and by_soal[h2a]["jawaban_tpi"] == "0"
+    terdaftar = criteria.indicators["R6.i.b"].inputs[0].soal_id
+    assert by_soal[terdaftar]["jawaban_unit"] == "0"

@@ -379,3 +379,25 @@ def test_evidence_links_of_column_m_are_imported_once(team, login, draft, actor_
     assert "Bukti dukung yang akan ditautkan" not in client.get(again.location).get_data(as_text=True)
     client.post(again.location)
     assert links() == before
+
+
+def _row_of(ws, indicator_id: str) -> int:
+    return next(row for row in range(2, ws.max_row + 1)
+                if indicator_id in {cell.value for cell in ws[row][:4]})
+
+
+def test_a_survey_score_of_zero_is_imported_and_exported_as_an_answer(team, login, draft):
+    client = login(team.operator)
+    wb = workbook(client, draft)
+    ws = wb["Jawaban"]
+    fill_rest(ws)
+    h1a, h2a = _row_of(ws, "H1.a"), _row_of(ws, "H2.a")
+    ws[f"K{h1a}"], ws[f"K{h2a}"] = 0, "0"  # a number, and a number typed as text
+    response = upload(client, draft, as_bytes(wb))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "H1.a (K" not in page  # not listed as unanswered
+    assert client.post(response.location).status_code == 302
+    values = layer_values(draft)
+    assert values["H1.a"] == 0.0 and values["H2.a"] == 0.0 and len(values) == 113
+    again = workbook(client, draft)["Jawaban"]
+    assert again[f"K{h1a}"].value == 0 and again[f"K{h2a}"].value == 0

@@ -144,3 +144,13 @@ def test_cli_reports_bad_ids_and_layers(runner, app, tmp_path):
     assert result.exit_code != 0 and "unknown layer" in result.output
     result = runner.invoke(args=["report", "lhe", "1", "--locale", "fr", "-o", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0
+
+
+def test_lke_prints_a_survey_score_of_zero_as_an_answer(team, flow, fill, best_answers, login):
+    a = flow.create(team.unit, team.head)
+    fill(team.operator, a, Layer.MANDIRI, best_answers | {"H1.a": 0, "H2.a": 0.0})
+    text = pdfutil.text(login(team.head).get(f"/penilaian/{a.id}/lke.pdf").data)
+    h1a, h1b, h2a = (text.index(f"{row} ", text.index("B Hasil")) for row in ("H1.a", "H1.b", "H2.a"))
+    for row in (text[h1a:h1b], text[h2a:]):  # answer 0,00 from the unit, nilai 0,00, 0,00 % (not "–": unanswered)
+        assert "Nilai survei 0–4 0,00 Mandiri 0,00 0,00 %" in row, row[:300]
+    assert "(belum lengkap)" not in text and "NILAI TOTAL 100 65,00" in text

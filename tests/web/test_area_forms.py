@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from zi_assess.assessments.loading import load_bundle
@@ -174,3 +176,18 @@ def test_reviewer_sees_earlier_layers_and_returns_one_indicator(team, flow, logi
     assert "Langkah berhasil: Kembalikan ke unit" in returned.get_data(as_text=True)
     unit_page = login(team.operator).get(f"/penilaian/{a.id}/area/1").get_data(as_text=True)
     assert "Unggah SK yang ditandatangani." in unit_page and 'id="area-form"' in unit_page
+
+
+def test_a_survey_score_of_zero_is_an_answer(team, flow, login):
+    """0 is a survey score like any other: saved, shown back, scored (it was dropped as unanswered)."""
+    a = flow.create(team.unit, team.head)
+    client = login(team.operator)
+    response = client.post(f"/penilaian/{a.id}/area/H", data=area_data("H", {"H1.a": "0", "H1.b": "A", "H2.a": "0.00"}))
+    assert response.status_code == 302
+    rows = stored(a.id)
+    assert (rows["H1.a"].value, rows["H1.b"].value, rows["H2.a"].value) == (0.0, "A", 0.0)
+    page = client.get(f"/penilaian/{a.id}/area/H").get_data(as_text=True)
+    assert page.count("belum dijawab") == 0
+    for key in ("a_H1_a", "a_H2_a"):
+        # shown back as typed: "0" (SQLite hands a whole JSON number back as an int) or "0.0"
+        assert re.search(rf'name="{key}"[^>]*value="0(\.0+)?"', page), key

@@ -82,8 +82,10 @@ class AreaFormBase(BaseForm):
             counts = {i.key: getattr(self, f"c_{i.key}__{key}").data for i in indicator.inputs}
             value: Any = {k: v for k, v in counts.items() if v is not None} or None
         else:
-            value = getattr(self, f"a_{key}").data or None
-            if isinstance(value, Decimal):
+            value = getattr(self, f"a_{key}").data
+            if value == "":  # an unchecked radio; a survey score of 0 is an answer, not a blank
+                value = None
+            elif isinstance(value, Decimal):
                 value = float(value)
         note = getattr(self, f"n_{key}").data or ""
         version = getattr(self, f"v_{key}").data

@@ -68,15 +68,23 @@ def percent_value(
     """The clamped ratio of a percentage indicator and whether the numerator exceeded the denominator."""
     numerator = sum(counts[k] for k in formula.numerator) - sum(counts[k] for k in formula.minus)
     denominator = sum(counts[k] for k in formula.denominator)
+    return percent_of(formula, numerator, denominator)
+
+
+def percent_of(formula: PercentFormula, numerator: int, denominator: int) -> tuple[float, bool]:
+    """The value of ``numerator`` ÷ ``denominator`` under ``formula``'s rules (decision D4) and
+    whether the numerator is above its denominator (the value is then capped at 1, with a warning).
+
+    The one home of the rule: the scoring engine's fast path calls it with counts it summed itself.
+    """
     if denominator == 0:
         rule = formula.when_denominator_zero
         if isinstance(rule, tuple):
             return (rule[0] if numerator == 0 else rule[1]), False
         return rule, False
-    value = numerator / denominator
-    if value > 1.0:
+    if numerator > denominator:
         return 1.0, True
-    return (value if value > 0.0 else 0.0), False
+    return (numerator / denominator if numerator > 0 else 0.0), False
 
 
 def parse_counts(indicator: Indicator, raw: object) -> dict[str, int]:

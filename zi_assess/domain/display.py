@@ -1,8 +1,11 @@
-"""Rounding and number formatting for display (decision D6).
+"""Rounding and number formatting for display and thresholds (decisions D6, D8).
 
-Values are rounded **half-up on their decimal representation**: ``Decimal(repr(x))`` quantized
-with ``ROUND_HALF_UP``. Python's ``round()`` works on the binary float and rounds 1.335 down to
-1.33; the official workbook shows 1,34.
+The one rounding rule of zi-assess (``criteria/README.md``, "Rounding"): a value is first
+normalised to **15 significant digits**, as Excel does before ``ROUND`` (a sum that is exactly
+4.195 on paper but 4.194999999999999 in binary becomes 4.195 again), then rounded **half-up** to
+two decimals. Python's ``round()`` works on the binary float and rounds 1.335 down to 1.33; the
+official workbook and PortalRB show 1,34. Displays, threshold comparisons and shortfalls all use
+:func:`round_half_up`.
 """
 
 from __future__ import annotations
@@ -11,10 +14,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 7)}
 
+#: significant digits a value keeps before rounding (Excel's precision)
+SIGNIFICANT_DIGITS = 15
+_NORMAL = f".{SIGNIFICANT_DIGITS}g"
+
+
+def normalize(value: float) -> Decimal:
+    """``value`` at 15 significant digits, as an exact Decimal: ``4.194999999999999`` → ``4.195``."""
+    return Decimal(format(value, _NORMAL))
+
 
 def round_half_up(value: float, places: int = 2) -> Decimal:
-    """``value`` rounded half-up to ``places`` decimals, as an exact Decimal."""
-    return Decimal(repr(value)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    """``value`` normalised to 15 significant digits, then rounded half-up to ``places`` decimals.
+
+    Never negative zero: a drift of ``-1e-17`` shows as ``0,00``.
+    """
+    rounded = Decimal(format(value, _NORMAL)).quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+    return rounded if rounded or not rounded.is_signed() else rounded.copy_abs()
 
 
 def format_plain(value: float, places: int = 2) -> str:
@@ -56,5 +72,5 @@ def format_pct(value: float | None, locale: str = "id", places: int = 2) -> str:
 
 def format_minimum(value: float, locale: str = "id") -> str:
     """A threshold with as many decimals as it has (at least two): 5.625 → ``"5,625"``."""
-    places = max(2, -Decimal(repr(value)).normalize().as_tuple().exponent)  # type: ignore[operator]
+    places = max(2, -normalize(value).normalize().as_tuple().exponent)  # type: ignore[operator]
     return format_number(value, locale, min(places, 6))

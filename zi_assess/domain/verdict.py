@@ -1,8 +1,12 @@
 """Check a :class:`ScoreSheet` against the WBK / WBBM thresholds (decision D8).
 
-Every value is rounded half-up to two decimals before the ``≥`` comparison (74.995 shows as
-75,00 and passes; 74.994 fails). A verdict lists every rule with its actual value, the required
-value and, when it fails, the shortfall, so a unit knows exactly what to fix.
+Every value is rounded as it is displayed — normalised to 15 significant digits, then half-up to
+two decimals (:func:`~zi_assess.domain.display.round_half_up`) — and that rounded value is
+compared with ``≥`` against the exact minimum (74.995 shows as 75,00 and passes; 74.994 fails;
+a minimum with three decimals such as 5.625 = 75 % of 7.5 is met by 5,63, so by any value from
+exactly 5.625 up). The shortfall is the exact minimum minus the rounded value (5.62 against 5.625:
+0.005). A verdict lists every rule with its actual value, the required value and, when it
+fails, the shortfall, so a unit knows exactly what to fix.
 
 Area rules: ``area_total`` checks each area pengungkit (pemenuhan + reform) against the
 percentage of its bobot; ``per_aspect`` checks the pemenuhan and reform halves separately.
@@ -19,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zi_assess.domain.criteria import AREA_RULES, Criteria
-from zi_assess.domain.display import round_half_up
+from zi_assess.domain.display import normalize, round_half_up
 from zi_assess.domain.scoring import ScoreSheet
 
 if TYPE_CHECKING:  # prerequisites are loaded only by callers that check them
@@ -43,20 +47,42 @@ class RuleCheck(NamedTuple):
         return shortfall(self.actual, self.required)
 
 
-def shortfall(actual: float, required: float) -> float:
-    """``required`` − ``actual`` rounded half-up to two decimals, as the exact decimal difference.
+def rounded_hundredths(value: float) -> int:
+    """``value`` as displayed and compared (decision D6), in whole hundredths: ``4.194999999999999``
+    (exactly 4.195 on paper) → 420, ``74.994`` → 7499.
 
-    Batch scoring asks this for every failing rule of thousands of LKEs, so it works in integer
-    thousandths and falls back to Decimal only where float rounding could be ambiguous (a value
-    on a half-hundredth, or a minimum with more than three decimals).
+    The same result as :func:`~zi_assess.domain.display.round_half_up`; batch scoring asks it for
+    every rule of thousands of LKEs, so it reads the float directly wherever the rounding is not
+    in doubt (more than a millionth of a hundredth away from a half-hundredth) and takes the
+    15-digit decimal only near one.
     """
-    hundredths = actual * 100.0 + 0.5
-    floor_value = math.floor(hundredths)
-    required_k = required * 1000.0
-    fraction = hundredths - floor_value
-    if fraction < 1e-6 or fraction > 1 - 1e-6 or abs(required_k - round(required_k)) > 1e-6:
-        return float(Decimal(repr(required)) - round_half_up(actual))
-    return (round(required_k) - floor_value * 10) / 1000
+    if -1e6 < value < 1e6:
+        shifted = value * 100.0 + 0.5
+        floor_value = math.floor(shifted)
+        if 1e-6 < shifted - floor_value < 1 - 1e-6:
+            return floor_value
+    return int(round_half_up(value).scaleb(2))
+
+
+@lru_cache(maxsize=1024)
+def _thousandths(required: float) -> int | None:
+    """A minimum in whole thousandths (5.625 → 5625), or None when it has more decimals."""
+    scaled = normalize(required).scaleb(3)
+    return int(scaled) if scaled == scaled.to_integral_value() else None
+
+
+def _gap(shown: int, required: float, required_k: int | None) -> float:
+    """The exact minimum minus a value shown as ``shown`` hundredths: > 0 is the shortfall of a
+    failing rule, ≤ 0 a rule met (decision D8). The float nearest the exact decimal difference.
+    ``required_k`` is ``_thousandths(required)``."""
+    if required_k is None:
+        return float(normalize(required) - Decimal(shown).scaleb(-2))
+    return (required_k - shown * 10) / 1000
+
+
+def shortfall(actual: float, required: float) -> float:
+    """The exact minimum ``required`` − ``actual`` as rounded for display (5.625 − 5,62 = 0.005)."""
+    return _gap(rounded_hundredths(actual), required, _thousandths(required))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +124,9 @@ def area_minimum(bobot: float, percent: float) -> float:
 
 
 def meets(actual: float, required: float) -> bool:
-    """Whether ``actual`` reaches ``required`` after rounding half-up to 2 decimals (decision D8)."""
-    # Far from the boundary the float comparison decides; near it, the exact decimal rounding.
-    if actual >= required + 0.01:
-        return True
-    if actual < required - 0.01:
-        return False
-    return round_half_up(actual) >= Decimal(repr(required))
+    """Whether ``actual``, rounded as displayed (15 significant digits, then half-up to 2 decimals),
+    reaches the exact minimum ``required`` (decision D8): 4.195 meets 4.20, 5.625 meets 5.625."""
+    return _gap(rounded_hundredths(actual), required, _thousandths(required)) <= 0
 
 
 def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple[str, str, float], ...]:
@@ -131,6 +153,23 @@ def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple
         out.extend((node_id, node_id, required) for node_id, required in minimums.items())
         cache[key] = tuple(out)
     return cache[key]
+
+
+def _summary_plan(
+    criteria: Criteria, area_rule: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[tuple[str, str, int, float, int | None], ...]], ...]]:
+    """For :func:`verdict_summaries`: every node a rule reads, and per predicate its rules as
+    (rule, node id, index of the node, minimum, minimum in thousandths); cached per criteria."""
+    cache: dict[str, Any] = criteria.__dict__.setdefault("_summary_plans", {})
+    if area_rule not in cache:
+        rules = {predicate: rule_list(criteria, predicate, area_rule) for predicate in criteria.predicates}
+        nodes = tuple(dict.fromkeys(node_id for table in rules.values() for _rule, node_id, _required in table))
+        cache[area_rule] = (nodes, tuple(
+            (predicate, tuple((rule, node_id, nodes.index(node_id), required, _thousandths(required))
+                              for rule, node_id, required in table))
+            for predicate, table in rules.items()
+        ))
+    return cache[area_rule]  # type: ignore[no-any-return]
 
 
 def check_rules(
@@ -175,17 +214,17 @@ def verdicts(
 def verdict_summaries(sheet: ScoreSheet) -> dict[str, dict[str, Any]]:
     """Every predicate as the scoring contract writes it: ``passed`` and each failing rule with
     ``rule``, ``actual``, ``required`` and ``shortfall`` — the same outcome as :func:`verdicts`,
-    without a RuleCheck per rule (batch scoring asks this for thousands of LKEs)."""
+    without a RuleCheck per rule and rounding each node once (batch scoring asks this for
+    thousands of LKEs)."""
     nilai = sheet.upper_nilai
-    criteria = sheet.criteria
+    nodes, tables = _summary_plan(sheet.criteria, sheet.area_rule)
+    shown = [rounded_hundredths(nilai[node_id]) for node_id in nodes]
     out: dict[str, dict[str, Any]] = {}
-    for predicate in criteria.predicates:
-        failures = []
-        for rule, node_id, required in rule_list(criteria, predicate, sheet.area_rule):
-            actual = nilai[node_id]
-            if meets(actual, required):
-                continue
-            failures.append({"rule": rule, "actual": actual, "required": required,
-                             "shortfall": shortfall(actual, required)})
+    for predicate, rules in tables:
+        failures = [
+            {"rule": rule, "actual": nilai[node_id], "required": required, "shortfall": gap}
+            for rule, node_id, index, required, required_k in rules
+            if (gap := _gap(shown[index], required, required_k)) > 0
+        ]
         out[predicate] = {"passed": not failures, "failures": failures}
     return out
