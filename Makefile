@@ -100,8 +100,8 @@ bench-web: need-sysdeps $(VENV)/.installed-test
 
 # Update the English catalog after changing texts, then fill the new msgstr entries and compile.
 translations: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F zi_assess/translations/babel.cfg -k _l --no-location -o zi_assess/translations/messages.pot .
-	$(BIN)/pybabel update -i zi_assess/translations/messages.pot -d zi_assess/translations -l en --no-fuzzy-matching
+	$(BIN)/pybabel extract -F zi_assess/translations/babel.cfg -k _l --no-location --no-wrap -o zi_assess/translations/messages.pot .
+	$(BIN)/pybabel update -i zi_assess/translations/messages.pot -d zi_assess/translations -l en --no-fuzzy-matching --no-wrap --ignore-obsolete
 	$(BIN)/pybabel compile -d zi_assess/translations
 
 # The product: dist/zi_assess-<version>-py3-none-any.whl (templates and criteria inside).
