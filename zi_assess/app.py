@@ -141,6 +141,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.views",
     "zi_assess.interop.api",
     "zi_assess.reports.views",
+    "zi_assess.action_plans.views",
 )
 
 

@@ -42,6 +42,8 @@ ACTIONS = (
     "users.manage",
     "api_keys.manage",
     "profile.edit",
+    "action_plan.view",
+    "action_plan.edit",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -164,9 +166,14 @@ def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer 
     if not can_view(user, obj):
         # Another unit's (or a not yet proposed) assessment does not exist for this user.
         raise PermissionDenied(action, "outside your scope", hide=True)
-    if action in ("assessment.view", "evidence.download"):
+    if action in ("assessment.view", "evidence.download", "action_plan.view"):
         return
     roles = assessment_roles(user, obj)
+    if action == "action_plan.edit":
+        # the unit's own plan between and during evaluations: its staff write it, everyone else reads
+        if not roles & {r.value for r in UNIT_ROLES}:
+            raise PermissionDenied(action, "only the unit's own staff plan its actions")
+        return
     if action in ("answer.edit", "evidence.add"):
         writable = editable_layer(user, obj)
         if writable is None or (layer is not None and layer != writable):

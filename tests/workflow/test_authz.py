@@ -54,6 +54,10 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "api_keys.manage": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
+    "action_plan.view": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
+    "action_plan.view@decided": (Status.DECIDED, set(ROLES), {"tpn", "national", "admin"}),
+    "action_plan.edit": (Status.DRAFT, UNIT_SIDE, set()),
+    "action_plan.edit@decided": (Status.DECIDED, UNIT_SIDE, set()),
 }
 for name, spec in TRANSITIONS.items():
     held = {"unit_head": "head", "tpi_evaluator": "tpi", "tpi_lead": "tpi_lead", "tpn_evaluator": "tpn",

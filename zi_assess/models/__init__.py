@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
+from zi_assess.models.action_plans import ActionActivity, ActionPlan, ActionPlanItem
 from zi_assess.models.assessments import (
     Answer,
     AreaRevision,
@@ -25,4 +26,5 @@ __all__ = [
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "StoredReport",
     "ApiKey", "AccountToken",
+    "ActionActivity", "ActionPlan", "ActionPlanItem",
 ]
