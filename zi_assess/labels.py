@@ -33,6 +33,12 @@ def localized(name: str, name_en: str) -> str:
     return name_en if name_en and _english() else name
 
 
+def criteria_title(criteria: Criteria | str) -> str:
+    """A criteria version as its readers name it: its title from the criteria's metadata (never the id)."""
+    criteria = _criteria(criteria)
+    return localized(criteria.title, criteria.title_en)
+
+
 def area_name(area: Area) -> str:
     """An area's name in the reader's language (the criteria carry both)."""
     return localized(area.name, area.name_en)
