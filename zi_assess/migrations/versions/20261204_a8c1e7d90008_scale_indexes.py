@@ -1,7 +1,7 @@
 """indexes for national scale: queue order, no index a unique constraint already provides
 
 Revision ID: a8c1e7d90008
-Revises: 5f0a7c2e9b14
+Revises: 7a1c0e5d2b16
 Create Date: 2026-12-04 01:30:00
 
 - ``ix_assessment_status_changed`` (status, status_changed_at): the review queues list the
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a8c1e7d90008'
-down_revision = '5f0a7c2e9b14'
+down_revision = '7a1c0e5d2b16'
 branch_labels = None
 depends_on = None
 
