@@ -54,6 +54,10 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "api_keys.manage": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
+    # who downloaded or exported an assessment's data
+    "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
+    "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},
+                                  {"national", "admin"}),
 }
 for name, spec in TRANSITIONS.items():
     held = {"unit_head": "head", "tpi_evaluator": "tpi", "tpi_lead": "tpi_lead", "tpn_evaluator": "tpn",
