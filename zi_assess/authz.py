@@ -44,6 +44,7 @@ ACTIONS = (
     "profile.edit",
     "action_plan.view",
     "action_plan.edit",
+    "history.accesses",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -55,10 +56,13 @@ RECAP_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD, Role.TPI_EVALUATOR})
 EXPORT_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD})
 #: roles that open an assessment for a unit: admin anywhere, the TPI lead in their instansi, a unit head for their unit
 CREATOR_ROLES = frozenset({Role.ADMIN, Role.TPI_LEAD, Role.UNIT_HEAD})
+#: roles that see who downloaded or exported an assessment's data (its history's access rows)
+ACCESS_LOG_ROLES = frozenset({Role.UNIT_HEAD, Role.TPI_LEAD, Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN})
 #: what zi-assess itself may do (CLI, demo, migrations): set up the organisation and read everything.
 #: Answers, evidence, comments and workflow steps always need a person holding a role.
 SYSTEM_ACTIONS = frozenset({
     "assessment.view", "evidence.download", "prerequisite.edit", "recap.view", "recap.national", "users.manage",
+    "history.accesses",
 })
 
 
@@ -178,6 +182,10 @@ def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer 
         writable = editable_layer(user, obj)
         if writable is None or (layer is not None and layer != writable):
             raise PermissionDenied(action, "this layer is locked or not yours")
+        return
+    if action == "history.accesses":
+        if not roles & {role.value for role in ACCESS_LOG_ROLES}:
+            raise PermissionDenied(action, "your role does not see downloads and exports")
         return
     if action == "comment.add":
         writable = editable_layer(user, obj)

@@ -58,6 +58,10 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "action_plan.view@decided": (Status.DECIDED, set(ROLES), {"tpn", "national", "admin"}),
     "action_plan.edit": (Status.DRAFT, UNIT_SIDE, set()),
     "action_plan.edit@decided": (Status.DECIDED, UNIT_SIDE, set()),
+    # who downloaded or exported an assessment's data
+    "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
+    "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},
+                                  {"national", "admin"}),
 }
 for name, spec in TRANSITIONS.items():
     held = {"unit_head": "head", "tpi_evaluator": "tpi", "tpi_lead": "tpi_lead", "tpn_evaluator": "tpn",

@@ -73,7 +73,10 @@ FIELD_BUILDERS: dict[str, Callable[[Indicator], dict[str, Field]]] = {
 class AreaFormBase(BaseForm):
     """Fields are added per indicator: ``a_<id>`` answer (or ``c_<input>__<id>`` counts),
     ``n_<id>`` note, ``v_<id>`` the version seen, and for assessors ``k_<id>``/``f_<id>`` a
-    review comment and whether it needs a fix."""
+    review comment and whether it needs a fix. ``alasan``: why answers change after the layer was
+    submitted once (asked for only then)."""
+
+    alasan = TextAreaField(_l("Alasan perubahan setelah diajukan"), validators=[Optional(), Length(max=1000)])
 
     def indicator_data(self, indicator: Indicator) -> tuple[Any, str, int | None]:
         """(value, note, seen version) as typed, in scoring-contract form."""

@@ -59,6 +59,24 @@ class WorkflowRefused(Exception):
         self.detail = detail
 
 
+class ReasonRequired(Exception):
+    """Answers of a layer that was already submitted once change only with a reason; nothing was written."""
+
+    def __init__(self, layer: Layer) -> None:
+        super().__init__(f"{layer.value}: a reason is required to change answers after submission")
+        self.layer = layer
+
+
+#: longest reason kept with a late change
+REASON_MAX = 1000
+
+
+def layer_was_submitted(assessment_id: int, layer: Layer) -> bool:
+    """Whether ``layer`` was locked (submitted) at least once: changing it again needs a reason."""
+    return db.session.scalar(select(ScoreSnapshot.id).where(
+        ScoreSnapshot.assessment_id == assessment_id, ScoreSnapshot.layer == layer.value).limit(1)) is not None
+
+
 @dataclass(frozen=True)
 class AnswerInput:
     """One indicator as typed in a form: the value, the note and the version the user saw."""
@@ -163,11 +181,13 @@ def create_assessment(
 
 def save_answers(
     actor: Actor, assessment_id: int, layer: Layer, items: Iterable[AnswerInput], *,
-    bundle: AssessmentBundle | None = None,
+    bundle: AssessmentBundle | None = None, reason: str | None = None,
 ) -> list[Answer]:
     """Save several indicators of one layer at once (an area form). All or nothing.
 
     ``bundle``: the assessment as this request already loaded it (saves loading it again).
+    ``reason``: why answers change after the layer was submitted once (required then, raising
+    :class:`ReasonRequired`; kept in each change's audit row).
     Raises AnswerError for an invalid value, StaleAnswer when any indicator changed since the
     form was opened (nothing is written), PermissionDenied when the layer is not writable.
     """
@@ -200,6 +220,9 @@ def save_answers(
                 if (row := current.get(item.indicator_id)) is None or row.value != value or row.note != note]
     if not changing:
         return []
+    reason = (reason or "").strip()[:REASON_MAX] or None
+    if reason is None and layer_was_submitted(assessment_id, layer):
+        raise ReasonRequired(layer)
     orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
         Answer.assessment_id == assessment_id, Answer.layer == layer,
         Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
@@ -212,7 +235,7 @@ def save_answers(
         with savepoint():
             for item, value, note in changing:
                 saved.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
-                                           orm_rows.get(item.indicator_id)))
+                                           orm_rows.get(item.indicator_id), reason))
             db.session.flush()
     except (StaleDataError, IntegrityError):
         # Another save won the race between our read and our write; the savepoint undid ours.
@@ -235,7 +258,7 @@ def save_answers(
 
 
 def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str,
-                  stored: Answer | None) -> Answer:
+                  stored: Answer | None, reason: str | None = None) -> Answer:
     """Insert or update one answer row, with its audit event (flushed by the caller)."""
     before = {"value": stored.value, "note": stored.note} if stored is not None else None
     if stored is None:
@@ -246,7 +269,8 @@ def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: 
         stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
     action = "answer.change" if before is None or before["value"] != value else "answer.note"
     record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
-           before=before, after={"value": value, "note": note})
+           before=before, after={"value": value, "note": note},
+           detail={"reason": reason} if reason is not None else None)
     return stored
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import lazyload
 
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import EVIDENCE_TYPED_KEY, AreaFormBase, StepForm, area_form_class, field_key
+from zi_assess.assessments.history import history_events
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.page_cache import AreaParts, area_parts_cache
 from zi_assess.assessments.presenters import (
@@ -32,7 +33,7 @@ from zi_assess.domain.workflow import LAYERS, Layer, Status, available_transitio
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.messages import answer_message
-from zi_assess.models import AreaRevision, AuditEvent, CurrentScore, StatusChange, User
+from zi_assess.models import AreaRevision, CurrentScore, StatusChange, User
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -136,6 +137,9 @@ def area(assessment_id: int, area: str) -> Any:
                 answer_text=lambda ind_id, value: display_answer(bundle.criteria.indicators[ind_id], value,
                                                                  current_locale()),
             ), 409
+        except ops.ReasonRequired:
+            db.session.rollback()
+            form.alasan.errors.append(_("Lapis ini sudah pernah diajukan: tuliskan alasan perubahan jawaban."))
         except AnswerError as exc:
             db.session.rollback()
             key = field_key(exc.indicator)
@@ -179,9 +183,11 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
                for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
     effective = current.get(EFFECTIVE)
     passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
+    needs_reason = can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer)
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
+                           needs_reason=needs_reason,
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
 
 
@@ -193,7 +199,7 @@ def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None
             continue
         value, note, version = form.indicator_data(ind)
         items.append(ops.AnswerInput(ind.id, value, note, version))
-    ops.save_answers(actor(), bundle.assessment.id, layer, items, bundle=bundle)
+    ops.save_answers(actor(), bundle.assessment.id, layer, items, bundle=bundle, reason=form.alasan.data)
     for ind in area_indicators(bundle.criteria, area):
         comment, needs_fix = form.comment_data(ind)
         if comment:
@@ -220,15 +226,15 @@ def gap(assessment_id: int) -> str:
                            predicate=predicate, layer=layer, top=steps[:15], layers=LAYERS)
 
 
+@bp.get("/<int:assessment_id>/riwayat")
 @bp.get("/<int:assessment_id>/riwayat/<indicator_id>")
 @login_required
-def history(assessment_id: int, indicator_id: str) -> str:
+def history(assessment_id: int, indicator_id: str | None = None) -> str:
+    """The audit rows of an assessment (or one indicator); downloads and exports only for the roles
+    allowed to see them."""
     bundle = _bundle(assessment_id)
-    indicator = bundle.criteria.indicators.get(indicator_id)
-    if indicator is None:
+    indicator = bundle.criteria.indicators.get(indicator_id) if indicator_id is not None else None
+    if indicator_id is not None and indicator is None:
         abort(404)
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.assessment_id == assessment_id, AuditEvent.indicator_id == indicator_id)
-        .order_by(AuditEvent.id.desc())
-    ).all()
+    events = history_events(current_user, bundle.assessment, indicator_id)
     return render_template("assessments/history.html", a=bundle.assessment, indicator=indicator, events=events)

@@ -128,3 +128,9 @@ def evidence_for_download(actor: Actor, evidence_id: int) -> tuple[Evidence, Pat
     if not path.exists():
         raise NotFound(evidence_id)
     return evidence, path
+
+
+def record_download(actor: Actor, evidence: Evidence) -> None:
+    """Reading evidence is access to the unit's data: audited (listed in the assessment's history)."""
+    record(actor, "evidence.download", assessment_id=evidence.assessment_id,
+           detail={"evidence": evidence.id, "file": (evidence.filename or "")[:200]})

@@ -104,6 +104,8 @@ def detach(assessment_id: int) -> Response:
 @login_required
 def download(evidence_id: int) -> Response:
     evidence, path = ops.evidence_for_download(actor(), evidence_id)
+    ops.record_download(actor(), evidence)
+    db.session.commit()
     response = send_file(path, mimetype=evidence.blob.content_type if evidence.blob else "application/octet-stream",
                          as_attachment=True, download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"
