@@ -41,3 +41,15 @@ def password_problem(password: str) -> str | None:
     if password.strip() == "" or len(set(password)) < 4:
         return "too_simple"
     return None
+
+
+def check_password_policy(password: str, *, email: str | None = None, name: str | None = None) -> list[str]:
+    """Every reason a new password is refused, in the user's language (empty: accepted)."""
+    from flask_babel import gettext as _
+
+    problem = password_problem(password)
+    if problem == "too_short":
+        return [_("Kata sandi terlalu pendek: minimal %(n)d karakter.", n=MIN_LENGTH)]
+    if problem:
+        return [_("Kata sandi terlalu sederhana.")]
+    return []
