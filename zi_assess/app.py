@@ -134,6 +134,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.health",
     "zi_assess.main.views",
     "zi_assess.auth.views",
+    "zi_assess.auth.account_views",
     "zi_assess.dashboard.views",
     "zi_assess.assessments.views",
     "zi_assess.assessments.workflow_views",

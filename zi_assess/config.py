@@ -85,6 +85,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 50,
         "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+        # password-reset mails per address, and reset requests per client address, per window
+        "RESET_MAX_PER_ACCOUNT": 3,
+        "RESET_MAX_PER_IP": 20,
+        "RESET_WINDOW_SECONDS": 3600,
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,

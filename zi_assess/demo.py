@@ -98,7 +98,7 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
              for parent, code, name, kind in UNITS}
     users: dict[str, User] = {}
     for email, name, role, scope in USERS:
-        user = ops.create_user(system, email, name, DEMO_PASSWORD)
+        user = ops.create_user(system, email, name, DEMO_PASSWORD, policy=False)  # published demo password
         ops.assign_role(system, user, role, unit=units.get(scope or ""), instansi=instansi.get(scope or ""))
         users[email] = user
     for inst in instansi.values():

@@ -15,9 +15,9 @@ LOCALES = ("id", "en")
 
 def select_locale() -> str:
     """The signed-in user's language, else the session's choice, else the browser's, else id
-    (outside a request — a command, a worker — Indonesian unless ``force_locale`` says otherwise)."""
+    (outside a request — a CLI command, a worker — the default language)."""
     if not has_request_context():
-        return "id"
+        return str(current_app.config.get("DEFAULT_LOCALE") or "id")
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in LOCALES:
         return str(user_locale)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from zi_assess.audit import Actor, record
 from zi_assess.auth.operations import find_user
-from zi_assess.auth.passwords import hash_password, password_problem
+from zi_assess.auth.passwords import check_password_policy, hash_password
 from zi_assess.authz import authorize
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
@@ -36,16 +36,19 @@ class InvalidInput(ValueError):
         self.detail = detail
 
 
-def create_user(actor: Actor, email: str, name: str, password: str, *, locale: str = "id") -> User:
+def create_user(actor: Actor, email: str, name: str, password: str, *, locale: str = "id",
+                policy: bool = True) -> User:
+    """A new account. The password policy applies (``policy=False``: only the demo loader, whose
+    accounts share one published password)."""
     authorize(actor.user, "users.manage")
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("email", email)
     if find_user(email) is not None:
         raise InvalidInput("email_taken", email)
-    problem = password_problem(password)
-    if problem:
-        raise InvalidInput(f"password_{problem}")
+    problems = check_password_policy(password, email=email, name=name) if policy else []
+    if problems:
+        raise InvalidInput("password", " ".join(problems))
     user = User(email=email, name=name.strip() or email, password_hash=hash_password(password), locale=locale)
     db.session.add(user)
     db.session.flush()
