@@ -141,6 +141,8 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.views",
     "zi_assess.interop.api",
     "zi_assess.reports.views",
+    "zi_assess.org.views",
+    "zi_assess.org.invitations",
 )
 
 

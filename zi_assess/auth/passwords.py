@@ -41,3 +41,22 @@ def password_problem(password: str) -> str | None:
     if password.strip() == "" or len(set(password)) < 4:
         return "too_simple"
     return None
+
+
+#: the shortest password a person may choose (invitations; the policy of issue 13)
+POLICY_MIN_LENGTH = 12
+
+
+def check_password_policy(password: str) -> list[str]:
+    """Why a password a person chooses is refused, in the user's language (empty: accepted).
+
+    The one home of the password policy for new passwords chosen in the browser.
+    """
+    from flask_babel import gettext as _
+
+    problems = []
+    if len(password) < POLICY_MIN_LENGTH:
+        problems.append(_("Kata sandi minimal %(n)s karakter.", n=POLICY_MIN_LENGTH))
+    elif password.strip() == "" or len(set(password)) < 4:
+        problems.append(_("Kata sandi terlalu sederhana: pakai lebih banyak karakter yang berbeda."))
+    return problems
