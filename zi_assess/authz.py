@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, false, or_, select
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
-from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, Unit, User
+from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, RoleAssignment, Unit, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ ACTIONS = (
     "export.follow",
     "review.queue",
     "users.manage",
+    "org.national",
     "api_keys.manage",
     "profile.edit",
     "action_plan.view",
@@ -63,7 +64,11 @@ ACCESS_LOG_ROLES = frozenset({Role.UNIT_HEAD, Role.TPI_LEAD, Role.MANAGER, Role.
 SYSTEM_ACTIONS = frozenset({
     "assessment.view", "evidence.download", "prerequisite.edit", "recap.view", "recap.national", "users.manage",
     "history.accesses",
+    "org.national",
 })
+#: instansi roles that count on the instansi's assessments (an instansi admin manages units and
+#: accounts: like the national admin, it never scores and does not read the units' drafts)
+ASSESSMENT_INSTANSI_ROLES = INSTANSI_ROLES - {Role.INSTANSI_ADMIN}
 
 
 class PermissionDenied(Exception):
@@ -111,7 +116,7 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
             if assignment.unit_id == unit.id:
                 held.add(role.value)
         elif role in INSTANSI_ROLES:
-            if assignment.instansi_id == unit.instansi_id:
+            if role in ASSESSMENT_INSTANSI_ROLES and assignment.instansi_id == unit.instansi_id:
                 held.add(role.value)
         else:
             held.add(role.value)
@@ -216,6 +221,57 @@ def _authorize_admin(user: User, action: str, _obj: object) -> None:
         raise PermissionDenied(action, "admin only")
 
 
+def administered_instansi_ids(user: Principal) -> frozenset[int] | None:
+    """The instansi whose units and accounts ``user`` manages: None for every instansi (admin,
+    zi-assess itself), else the instansi of their instansi-admin roles (maybe none)."""
+    if isinstance(user, SystemPrincipal) or user.has_role(Role.ADMIN):
+        return None
+    return frozenset(a.instansi_id for a in user.roles if a.role == Role.INSTANSI_ADMIN and a.instansi_id)
+
+
+def _org_instansi_ids(obj: object) -> frozenset[int] | None:
+    """The instansi an organisation target belongs to; None when it reaches beyond instansi
+    (a national role, an account holding one)."""
+    if isinstance(obj, Instansi):
+        return frozenset({obj.id})
+    if isinstance(obj, Unit):
+        return frozenset({obj.instansi_id})
+    if isinstance(obj, User):
+        ids: set[int] = set()
+        for assignment in obj.roles:
+            if assignment.role in INSTANSI_ROLES and assignment.instansi_id is not None:
+                ids.add(assignment.instansi_id)
+            elif assignment.role in UNIT_ROLES and assignment.unit is not None:
+                ids.add(assignment.unit.instansi_id)
+            else:
+                return None
+        return frozenset(ids)
+    if isinstance(obj, RoleAssignment):
+        if obj.role in INSTANSI_ROLES and obj.instansi_id is not None:
+            return frozenset({obj.instansi_id})
+        if obj.role in UNIT_ROLES and obj.unit is not None:
+            return frozenset({obj.unit.instansi_id})
+        return None
+    return None
+
+
+def _authorize_org(user: User, action: str, obj: object) -> None:
+    """``users.manage``: the admin everywhere; an instansi admin on their instansi, its units, the
+    accounts whose roles are all inside it (a new account without roles too) and role assignments
+    inside it. ``obj`` None: whether the user manages anything at all (the admin nav section)."""
+    ids = administered_instansi_ids(user)
+    if ids is None:
+        return
+    if obj is None:
+        if ids:
+            return
+        raise PermissionDenied(action, "admin only")
+    target = _org_instansi_ids(obj)
+    if target is not None and target <= ids and (target or isinstance(obj, User)):
+        return
+    raise PermissionDenied(action, "not your instansi", hide=isinstance(obj, Instansi | Unit | User))
+
+
 def _authorize_profile(user: User, action: str, obj: object) -> None:
     if not isinstance(obj, User) or obj.id != user.id:
         raise PermissionDenied(action, "only your own account")
@@ -309,7 +365,8 @@ def _authorize_review_queue(user: User, action: str, obj: object) -> None:
 
 
 _USER_RULES = {
-    "users.manage": _authorize_admin,
+    "users.manage": _authorize_org,
+    "org.national": _authorize_admin,
     "api_keys.manage": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
@@ -350,7 +407,8 @@ def scope_of(user: Principal) -> Scope:
         everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
         proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
-        instansi_ids=frozenset(a.instansi_id for a in user.roles if a.role in INSTANSI_ROLES and a.instansi_id),
+        instansi_ids=frozenset(a.instansi_id for a in user.roles
+                               if a.role in ASSESSMENT_INSTANSI_ROLES and a.instansi_id),
     )
 
 

@@ -120,7 +120,7 @@ def nav_of(client) -> set[str]:
     ("manager", {"/dasbor/", "/rekap", "/ekspor/lhe"}),
     ("tpn", {"/dasbor/"}),
     ("national", {"/dasbor/", "/rekap", "/ekspor/lhe"}),
-    ("admin", {"/dasbor/", "/rekap", "/ekspor/lhe", "/admin/kunci-api"}),
+    ("admin", {"/dasbor/", "/rekap", "/ekspor/lhe", "/admin/kunci-api", "/admin/instansi"}),
 ])
 def test_the_navigation_offers_what_authz_allows(team, login, role, shown):
     """Before, every signed-in user was offered Rekap and Ekspor LHE and most then got a 403."""
