@@ -24,6 +24,7 @@ from zi_assess.assessments.presenters import (
     indicator_views,
     tree_rows,
 )
+from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, open_fixes
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
 from zi_assess.authz import assessment_roles, editable_layer
 from zi_assess.domain import AnswerError, load_criteria, verdict
@@ -63,11 +64,17 @@ def overview(assessment_id: int) -> str:
         .options(lazyload(StatusChange.actor))  # the name is joined above: no second join of the user
         .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())
     ).all()
+    returned = Status(assessment.status) == Status.RETURNED
     return render_template(
         "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores,
         rows=tree_rows(bundle.criteria, scores.effective),
         editable=editable_layer(current_user, assessment), steps=steps, step_form=StepForm(),
         history=history, prerequisites=ops.prerequisite_result(assessment),
+        fixes=open_fixes(assessment_id, bundle.criteria) if returned else [],
+        return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
+        changes=(list(changes_since_return(assessment_id, bundle.criteria).values())
+                 if Status(assessment.status) == Status.TPI_REVIEW
+                 and any(change.transition == "resubmit" for change, _name in history) else None),
     )
 
 
@@ -151,6 +158,10 @@ def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, for
     scores = compute_scores(bundle)
     evidence = assessment_evidence(bundle.assessment.id)
     views = indicator_views(bundle, scores, area, layer, current_locale(), evidence)
+    if Status(bundle.assessment.status) == Status.TPI_REVIEW:
+        changes = changes_since_return(bundle.assessment.id, bundle.criteria)
+        for view in views:
+            view.changed = changes[view.id].kinds if view.id in changes else []
     context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, layer=layer,
                    can_edit=can_edit, form=form, views=views, scores=scores, typed=typed or {})
     return AreaParts(
@@ -182,6 +193,7 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
+                           fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
 
 
