@@ -161,6 +161,7 @@ class StepForm(BaseForm):
                                                            ("tidak", _l("Predikat tidak diberikan"))]),
                          validators=[Optional()])
     prefill = BooleanField(_l("Mulai dari jawaban lapis sebelumnya (ditandai sebagai salinan)"), default=True)
+    confirm = BooleanField(_l("Saya yakin: keputusan ini tercatat dan tidak dapat diubah lagi."))
 
 
 class NewAssessmentForm(BaseForm):

@@ -15,7 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from zi_assess.assessments import operations as ops
-from zi_assess.assessments.forms import EVIDENCE_TYPED_KEY, AreaFormBase, StepForm, area_form_class, field_key
+from zi_assess.assessments.forms import (
+    EVIDENCE_TYPED_KEY,
+    AreaFormBase,
+    StepForm,
+    area_form_class,
+    choices,
+    field_key,
+)
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.page_cache import AreaParts, area_parts_cache
 from zi_assess.assessments.presenters import (
@@ -32,6 +39,7 @@ from zi_assess.domain.gap import GapReport, improvement_steps
 from zi_assess.domain.workflow import LAYERS, Layer, Status, available_transitions
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
+from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
 from zi_assess.models import AreaRevision, AuditEvent, CurrentScore, StatusChange, User
 from zi_assess.web import actor
@@ -54,6 +62,13 @@ def _layer_param(assessment: Any) -> Layer | None:
 @bp.get("/<int:assessment_id>")
 @login_required
 def overview(assessment_id: int) -> str:
+    return render_overview(assessment_id)
+
+
+def render_overview(assessment_id: int, step_form: StepForm | None = None,
+                    refused: tuple[str, str] | None = None) -> str:
+    """The overview; ``step_form``/``refused``: a refused workflow step, shown again with what was typed
+    and (step name, message) beside its form."""
     bundle = _bundle(assessment_id)
     scores = compute_scores(bundle)
     assessment = bundle.assessment
@@ -64,11 +79,18 @@ def overview(assessment_id: int) -> str:
         .options(lazyload(StatusChange.actor))  # the name is joined above: no second join of the user
         .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())
     ).all()
+    blank = StepForm(formdata=None)
+    name = predicate_name(bundle.criteria, assessment.target_predicate)
+    for form in (blank, step_form):
+        if form is not None:
+            form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
+                                            ("tidak", _("Predikat %(p)s tidak diberikan", p=name))])
     returned = Status(assessment.status) == Status.RETURNED
     return render_template(
         "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores,
         rows=tree_rows(bundle.criteria, scores.effective),
-        editable=editable_layer(current_user, assessment), steps=steps, step_form=StepForm(),
+        editable=editable_layer(current_user, assessment), steps=steps, step_form=blank, refused_form=step_form,
+        refused=refused,
         history=history, prerequisites=ops.prerequisite_result(assessment),
         fixes=open_fixes(assessment_id, bundle.criteria) if returned else [],
         return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),

@@ -51,6 +51,9 @@ class UnitCard:
     criteria_id: str = ""
     #: when returned to the unit: the indicators to fix, with the assessors' notes
     fixes: tuple[FixItem, ...] = ()
+    #: the TPI conclusion and the TPN decision (None: not taken yet), worded by labels.outcome_label
+    tpi_eligible: bool | None = None
+    decision_granted: bool | None = None
 
 
 def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
@@ -83,7 +86,7 @@ def _unit_card(assessment: Assessment) -> UnitCard:
     fixes = tuple(open_fixes(assessment.id, criteria)) if assessment.status == Status.RETURNED else ()
     return UnitCard(assessment.id, assessment.unit.name, assessment.year, assessment.status.value,
                     assessment.target_predicate, sheet.total, sheet.complete, len(sheet.missing), areas,
-                    verdicts(sheet), criteria.id, fixes)
+                    verdicts(sheet), criteria.id, fixes, assessment.tpi_eligible, assessment.decision_granted)
 
 
 def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
