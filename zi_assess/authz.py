@@ -42,6 +42,7 @@ ACTIONS = (
     "users.manage",
     "api_keys.manage",
     "profile.edit",
+    "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -296,6 +297,8 @@ def _authorize_review_queue(user: User, action: str, obj: object) -> None:
 _USER_RULES = {
     "users.manage": _authorize_admin,
     "api_keys.manage": _authorize_admin,
+    #: the network details of audit rows (IP address, user agent): admins only
+    "audit.network": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
     "prerequisite.edit": _authorize_unit_management,

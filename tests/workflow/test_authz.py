@@ -52,6 +52,7 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "review.queue": (None, TPI_SIDE, {"tpn"}),
     "users.manage": (None, {"admin"}, {"admin"}),
     "api_keys.manage": (None, {"admin"}, {"admin"}),
+    "audit.network": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
 }
@@ -78,7 +79,7 @@ def test_permission_matrix(team, key, scope):
         target = unit
     elif action in ("recap.view", "export.lhe"):
         target = unit.instansi
-    elif action in ("users.manage", "api_keys.manage", "recap.national"):
+    elif action in ("users.manage", "api_keys.manage", "recap.national", "audit.network"):
         target = None
     elif action == "export.follow":
         starter = team.manager if scope == "own" else team.other_tpi_lead

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     DecimalField,
     Field,
     HiddenField,
@@ -162,6 +163,16 @@ class StepForm(BaseForm):
                          validators=[Optional()])
     prefill = BooleanField(_l("Mulai dari jawaban lapis sebelumnya (ditandai sebagai salinan)"), default=True)
     confirm = BooleanField(_l("Saya yakin: keputusan ini tercatat dan tidak dapat diubah lagi."))
+
+
+class HistoryFilterForm(BaseForm):
+    """Filters of the history page (GET parameters; choices set by the view)."""
+
+    siapa = SelectField(_l("Siapa"), validators=[Optional()], validate_choice=False)
+    apa = SelectField(_l("Apa"), validators=[Optional()], validate_choice=False)
+    indikator = SelectField(_l("Indikator"), validators=[Optional()], validate_choice=False)
+    dari = DateField(_l("Dari tanggal"), validators=[Optional()])
+    sampai = DateField(_l("Sampai tanggal"), validators=[Optional()])
 
 
 class NewAssessmentForm(BaseForm):

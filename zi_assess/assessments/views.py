@@ -14,10 +14,12 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from zi_assess.assessments import history as history_log
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import (
     EVIDENCE_TYPED_KEY,
     AreaFormBase,
+    HistoryFilterForm,
     StepForm,
     area_form_class,
     choices,
@@ -33,7 +35,8 @@ from zi_assess.assessments.presenters import (
 )
 from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, open_fixes
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
-from zi_assess.authz import assessment_roles, editable_layer
+from zi_assess.authz import allowed, assessment_roles, editable_layer
+from zi_assess.clock import local_now
 from zi_assess.domain import AnswerError, load_criteria, verdict
 from zi_assess.domain.gap import GapReport, improvement_steps
 from zi_assess.domain.workflow import LAYERS, Layer, Status, available_transitions
@@ -41,7 +44,7 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import AreaRevision, AuditEvent, CurrentScore, StatusChange, User
+from zi_assess.models import AreaRevision, CurrentScore, StatusChange, User
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -254,15 +257,40 @@ def gap(assessment_id: int) -> str:
                            predicate=predicate, layer=layer, top=steps[:15], layers=LAYERS)
 
 
+@bp.get("/<int:assessment_id>/riwayat")
+@login_required
+def assessment_history(assessment_id: int) -> str:
+    return _history_page(assessment_id, None)
+
+
 @bp.get("/<int:assessment_id>/riwayat/<indicator_id>")
 @login_required
 def history(assessment_id: int, indicator_id: str) -> str:
-    bundle = _bundle(assessment_id)
-    indicator = bundle.criteria.indicators.get(indicator_id)
-    if indicator is None:
+    return _history_page(assessment_id, indicator_id)
+
+
+def _history_page(assessment_id: int, indicator_id: str | None) -> str:
+    """The assessment's history as sentences, filterable; one indicator's when ``indicator_id`` is given."""
+    assessment = ops.get_assessment(actor(), assessment_id)
+    criteria = load_criteria(assessment.criteria_id)
+    if indicator_id is not None and indicator_id not in criteria.indicators:
         abort(404)
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.assessment_id == assessment_id, AuditEvent.indicator_id == indicator_id)
-        .order_by(AuditEvent.id.desc())
-    ).all()
-    return render_template("assessments/history.html", a=bundle.assessment, indicator=indicator, events=events)
+    form = HistoryFilterForm(request.args, meta={"csrf": False})
+    form.siapa.choices = choices([("", _("Semua orang")), *((str(i), n) for i, n in history_log.people(assessment_id))])
+    form.apa.choices = choices([("", _("Semua jenis")),
+                                *((key, str(name)) for key, name in history_log.KIND_NAMES.items())])
+    form.indikator.choices = choices([("", _("Semua indikator")), *((i, i) for i in criteria.indicators)])
+    if indicator_id is not None:
+        form.indikator.data = indicator_id
+    valid = form.validate()
+    filters = history_log.HistoryFilters(
+        who=int(form.siapa.data) if valid and (form.siapa.data or "").isdigit() else None,
+        kind=form.apa.data or None if valid else None,
+        since=form.dari.data if valid else None, until=form.sampai.data if valid else None,
+        indicator=indicator_id or (form.indikator.data or None if valid else None),
+    )
+    entries = history_log.history(assessment_id, criteria, assessment.target_predicate, filters, current_locale())
+    return render_template("assessments/history.html", a=assessment, criteria=criteria,
+                           indicator=criteria.indicators.get(indicator_id or ""), entries=entries, form=form,
+                           network=allowed(current_user, "audit.network"), limit=history_log.LIMIT,
+                           zone_name=local_now().strftime("%Z"))
