@@ -13,7 +13,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     Field,
     HiddenField,
     IntegerField,
@@ -27,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from zi_assess.domain import Criteria, Indicator
-from zi_assess.forms import BaseForm
+from zi_assess.forms import BaseForm, DecimalCommaField
 
 NOTE_MAX = 4000
 
@@ -49,7 +48,7 @@ def _choice(ind: Indicator) -> dict[str, Field]:
 
 def _survey(ind: Indicator) -> dict[str, Field]:
     top = ind.scale.maximum
-    return {"a_": DecimalField(ind.id, places=2, validators=[
+    return {"a_": DecimalCommaField(ind.id, places=2, validators=[
         Optional(), NumberRange(min=0, max=top, message=_l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))],
         render_kw={"inputmode": "decimal"})}
 
