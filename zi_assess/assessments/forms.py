@@ -72,8 +72,8 @@ FIELD_BUILDERS: dict[str, Callable[[Indicator], dict[str, Field]]] = {
 
 class AreaFormBase(BaseForm):
     """Fields are added per indicator: ``a_<id>`` answer (or ``c_<input>__<id>`` counts),
-    ``n_<id>`` note, ``v_<id>`` the version seen, and for assessors ``k_<id>``/``f_<id>`` a
-    review comment and whether it needs a fix."""
+    ``n_<id>`` note, ``v_<id>`` the version seen, ``o_<id>`` the fingerprint of the answer seen,
+    and for assessors ``k_<id>``/``f_<id>`` a review comment and whether it needs a fix."""
 
     def indicator_data(self, indicator: Indicator) -> tuple[Any, str, int | None]:
         """(value, note, seen version) as typed, in scoring-contract form."""
@@ -90,6 +90,10 @@ class AreaFormBase(BaseForm):
         note = getattr(self, f"n_{key}").data or ""
         version = getattr(self, f"v_{key}").data
         return value, note, int(version) if version and str(version).isdigit() else None
+
+    def base_data(self, indicator: Indicator) -> str | None:
+        """The fingerprint of the answer the form showed (None: an older page without one)."""
+        return getattr(self, f"o_{field_key(indicator.id)}").data or None
 
     def comment_data(self, indicator: Indicator) -> tuple[str, bool]:
         key = field_key(indicator.id)
@@ -109,6 +113,7 @@ def area_form_class(criteria: Criteria, indicator_ids: tuple[str, ...], with_com
             attrs[f"{prefix}{key}"] = field
         attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
         attrs[f"v_{key}"] = HiddenField()
+        attrs[f"o_{key}"] = HiddenField()  # fingerprint of the answer shown (operations.answer_fingerprint)
         if with_comments:
             attrs[f"k_{key}"] = TextAreaField(_l("Catatan penilai untuk unit"), validators=[Optional(),
                                                                                            Length(max=NOTE_MAX)])

@@ -116,6 +116,8 @@ def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None
             answer = current.get(ind_id)
             getattr(form, f"v_{key}").data = str(answer.version) if answer is not None else ""
             getattr(form, f"n_{key}").data = answer.note if answer is not None else ""
+            getattr(form, f"o_{key}").data = ops.answer_fingerprint(answer.value if answer is not None else None,
+                                                                    answer.note if answer is not None else "")
             value = answer.value if answer is not None else None
             if ind.kind == "percent":
                 for inp in ind.inputs:
@@ -164,6 +166,9 @@ def area(assessment_id: int, area: str) -> Any:
             return render_template(
                 "assessments/conflict.html", a=bundle.assessment, area=area, form=form, conflicts=exc.items,
                 conflict_versions={field_key(c.indicator_id): c.theirs_version for c in exc.items},
+                conflict_bases={field_key(c.indicator_id): ops.answer_fingerprint(c.theirs_value, c.theirs_note)
+                                for c in exc.items},
+                authors=_author_names(exc.items),
                 views={v.id: v for v in views}, layer=layer,
                 answer_text=lambda ind_id, value: display_answer(bundle.criteria.indicators[ind_id], value,
                                                                  current_locale()),
@@ -175,6 +180,15 @@ def area(assessment_id: int, area: str) -> Any:
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
     return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
                       form), status
+
+
+def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
+    """Who saved the other side of each conflict: a name, or "you" for the user's own other tab."""
+    ids = {c.theirs_author_id for c in items if c.theirs_author_id is not None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    if current_user.id in names:
+        names[current_user.id] = _("Anda sendiri (di tab atau perangkat lain)")
+    return names
 
 
 def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, form: AreaFormBase | None,
@@ -229,7 +243,7 @@ def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None
         if f"pilih_{field_key(ind.id)}" in keep_theirs:
             continue
         value, note, version = form.indicator_data(ind)
-        items.append(ops.AnswerInput(ind.id, value, note, version))
+        items.append(ops.AnswerInput(ind.id, value, note, version, form.base_data(ind)))
     ops.save_answers(actor(), bundle.assessment.id, layer, items, bundle=bundle)
     for ind in area_indicators(bundle.criteria, area):
         comment, needs_fix = form.comment_data(ind)
