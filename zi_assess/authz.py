@@ -46,6 +46,7 @@ ACTIONS = (
     "action_plan.view",
     "action_plan.edit",
     "history.accesses",
+    "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -368,6 +369,8 @@ _USER_RULES = {
     "users.manage": _authorize_org,
     "org.national": _authorize_admin,
     "api_keys.manage": _authorize_admin,
+    #: the network details of audit rows (IP address, user agent): admins only
+    "audit.network": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
     "prerequisite.edit": _authorize_unit_management,

@@ -84,7 +84,7 @@ def register_template_helpers(app: Flask) -> None:
         # the criteria's own names for what they define (areas, pages, rules, predicates)
         node_name=labels.node_name, node_label=labels.node_label, rule_label=labels.rule_label,
         predicate_name=labels.predicate_name, page_name=labels.page_name, page_label=labels.page_label,
-        page_tab=labels.page_tab,
+        page_tab=labels.page_tab, outcome_label=labels.outcome_label,
         report_links=report_links,
         has_endpoint=lambda name: name in current_app.view_functions,
     )

@@ -24,7 +24,7 @@ from zi_assess.authz import visible_assessments
 from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.scoring import NodeScore
 from zi_assess.extensions import db
-from zi_assess.labels import area_label, node_name, predicate_name
+from zi_assess.labels import area_label, node_name, outcome_label, predicate_name
 from zi_assess.models import Assessment, CurrentScore, Instansi, Unit, User
 
 #: sort keys every recap has; the criteria add one per component and per area ("area_<id>")
@@ -60,6 +60,15 @@ class RecapRow:
     #: predicate code → whether its score rules are met
     verdicts: Mapping[str, bool] | None
     criteria_id: str
+    #: the TPI conclusion and the TPN decision (None: not taken yet)
+    tpi_eligible: bool | None = None
+    decision_granted: bool | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The decision (or the TPI conclusion) in words; "" while nothing is decided."""
+        return outcome_label(self.criteria_id, self.target, tpi_eligible=self.tpi_eligible,
+                             decision_granted=self.decision_granted)
 
     def nilai(self, node_id: str) -> float | None:
         """A summary node's nilai ("pengungkit", an area id …); None when not scored or not in the criteria."""
@@ -241,7 +250,7 @@ def recap_rows(
     figures_of = select(
         Assessment.id, Assessment.year, Assessment.target_predicate, Assessment.status,
         Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name,
-        score.complete, score.total, Assessment.criteria_id,
+        score.complete, score.total, Assessment.criteria_id, Assessment.tpi_eligible, Assessment.decision_granted,
         *(score.nodes[node].as_float() for node in keys.nodes),
         *(score.verdicts[code].as_boolean() for code in keys.predicates),
     )
@@ -255,14 +264,14 @@ def recap_rows(
     rows = []
     for r in db.session.connection().execute(query):  # Core rows: no ORM loading step for plain columns
         scored = r[10] is not None
-        figures = r[12:12 + n_nodes]
-        passed = r[12 + n_nodes:]
+        figures = r[14:14 + n_nodes]
+        passed = r[14 + n_nodes:]
         rows.append(RecapRow(
             assessment_id=r[0], year=r[1], target=str(r[2]),
             status=r[3].value if hasattr(r[3], "value") else str(r[3]), unit_id=r[4], unit_code=r[5],
             unit_name=r[6], instansi_id=r[7], instansi_name=r[8], complete=r[9], total=r[10],
             nodes={k: v for k, v in zip(keys.nodes, figures, strict=True) if v is not None} if scored else None,
             verdicts={k: v for k, v in zip(keys.predicates, passed, strict=True) if v is not None} if scored else None,
-            criteria_id=r[11],
+            criteria_id=r[11], tpi_eligible=r[12], decision_granted=r[13],
         ))
     return rows

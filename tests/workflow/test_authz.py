@@ -53,6 +53,7 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "users.manage": (None, {"admin"}, {"admin"}),
     "org.national": (None, {"admin"}, {"admin"}),
     "api_keys.manage": (None, {"admin"}, {"admin"}),
+    "audit.network": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
     "action_plan.view": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
@@ -87,7 +88,7 @@ def test_permission_matrix(team, key, scope):
         target = unit
     elif action in ("recap.view", "export.lhe"):
         target = unit.instansi
-    elif action in ("users.manage", "org.national", "api_keys.manage", "recap.national"):
+    elif action in ("users.manage", "org.national", "api_keys.manage", "recap.national", "audit.network"):
         target = None
     elif action == "export.follow":
         starter = team.manager if scope == "own" else team.other_tpi_lead

@@ -9,6 +9,8 @@ owns the transaction and commits. Nothing typed is lost: a stale save raises
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -86,6 +88,34 @@ class AnswerInput:
     note: str = ""
     #: version of the stored answer when the form was rendered (None: there was none)
     seen_version: int | None = None
+    #: :func:`answer_fingerprint` of the answer the form showed: with it, a stale save conflicts
+    #: only on a field (answer or note) both sides changed; without it, on any change
+    base: str | None = None
+
+
+def answer_fingerprint(value: Any, note: str | None) -> str:
+    """A short fingerprint of an answer's value and of its note ("<value>:<note>"), carried by the
+    area form so a save can tell which fields the user changed and which someone else did."""
+    def digest(data: Any) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    return f"{digest(value)}:{digest((note or '').strip())}"
+
+
+def _merge(item: AnswerInput, value: Any, note: str, row: Any) -> tuple[Any, str] | None:
+    """Three-way merge of a stale save against the stored row; None when a field changed on both sides."""
+    assert item.base is not None
+    base_value, _sep, base_note = item.base.partition(":")
+    theirs_value, theirs_note = (row.value, row.note) if row is not None else (None, "")
+    mine = answer_fingerprint(value, note).split(":")
+    theirs = answer_fingerprint(theirs_value, theirs_note).split(":")
+    merged = []
+    for mine_fp, theirs_fp, base_fp, mine_v, theirs_v in ((mine[0], theirs[0], base_value, value, theirs_value),
+                                                          (mine[1], theirs[1], base_note, note, theirs_note)):
+        if mine_fp != base_fp and theirs_fp != base_fp and mine_fp != theirs_fp:
+            return None
+        merged.append(mine_v if mine_fp != base_fp else theirs_v)
+    return merged[0], merged[1]
 
 
 @dataclass(frozen=True)
@@ -204,15 +234,22 @@ def save_answers(
         normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
 
     conflicts = []
+    merged_items = []
     for item, value, note in normalized:
         row = current.get(item.indicator_id)
         stale = (row is None and item.seen_version is not None) or (
             row is not None and row.version != item.seen_version
         )
         if stale and not (row is not None and row.value == value and row.note == note):
-            conflicts.append(_conflict(item, value, note, row))
+            merged = _merge(item, value, note, row) if item.base else None
+            if merged is None:
+                conflicts.append(_conflict(item, value, note, row))
+                continue
+            value, note = merged  # only fields one side changed: both sides' changes are kept
+        merged_items.append((item, value, note))
     if conflicts:
         raise StaleAnswer(conflicts)
+    normalized = merged_items
 
     # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
     # then refuses an UPDATE if someone saved between our check above and our write.

@@ -90,6 +90,8 @@ class IndicatorView:
     earlier: list[LayerAnswer] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
     comments: list[CommentItem] = field(default_factory=list)
+    #: what the unit changed since the last return ("answer", "note", "evidence"), shown to the reviewer
+    changed: list[str] = field(default_factory=list)
 
 
 def display_answer(indicator: Indicator, value: Any, locale: str = "id") -> str:

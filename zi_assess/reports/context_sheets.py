@@ -168,6 +168,8 @@ class RecapLine:
     areas: tuple[str, ...]
     verdicts: tuple[VerdictCell, ...]
     complete: bool | None
+    #: the TPN decision or the TPI conclusion in words ("" while nothing is decided)
+    outcome: str = ""
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def recap_context(
             status_label(r.status), fmt.num(r.total),
             tuple(fmt.num(r.nilai(c.key)) for c in shape.nodes), tuple(fmt.num(r.nilai(c.key)) for c in shape.areas),
             tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
-            r.complete,
+            r.complete, r.outcome,
         )
         for r in rows
     )
