@@ -410,6 +410,9 @@ def transition(
             comment.resolved_at = utcnow()
     if spec.locks is not None:
         _snapshot(actor, bundle, scores, spec.locks, name)
+        from zi_assess.reports.renders import prerender_after_commit  # reports build on assessments
+
+        prerender_after_commit(assessment_id)  # the reports this step made final, once it commits
     if spec.opens is not None and prefill:
         prefill_layer(actor, bundle, spec.opens)
     db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,

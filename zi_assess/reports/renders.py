@@ -32,9 +32,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zi_assess.assessments.operations import NotFound
+from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, system_actor
 from zi_assess.authz import PermissionDenied
-from zi_assess.extensions import db
+from zi_assess.extensions import after_commit, db
 from zi_assess.models import RenderJob, User
 from zi_assess.models.base import as_utc, utcnow
 from zi_assess.observability import current_request_id
@@ -183,12 +184,13 @@ def progress(job: RenderJob) -> dict[str, Any]:
 # -- queueing --------------------------------------------------------------------------------------
 
 
-def enqueue(job_id: str) -> None:
-    """Hand a committed, queued rendering to a worker (RQ) or to the in-process pool."""
+def enqueue(job_id: str, *, queue_name: str | None = None) -> None:
+    """Hand a committed, queued rendering to a worker (RQ; default queue: ``<REPORT_QUEUE>-now``) or to
+    the in-process pool."""
     if jobs.backend() == "rq":
         from rq import Callback, Queue
 
-        Queue(now_queue_name(), connection=jobs.redis_connection()).enqueue_call(
+        Queue(queue_name or now_queue_name(), connection=jobs.redis_connection()).enqueue_call(
             run_render, args=(job_id,), timeout=int(current_app.config["REPORT_JOB_TIMEOUT"]), result_ttl=0,
             failure_ttl=86400, description=f"render {job_id}", on_failure=Callback(render_failed))
         return
@@ -213,6 +215,71 @@ def _pool_render(app: Flask, job_id: str) -> None:
             render_now(job_id)
     except Exception:  # a thread has no one to report to: log it
         log.exception("rendering %s failed in the in-process pool", job_id)
+
+
+# -- rendered ahead: after a workflow step ---------------------------------------------------------
+
+
+def prerender_after_commit(assessment_id: int) -> None:
+    """Once the step being taken commits, render the reports it made final (``REPORT_PRERENDER_LOCALES``),
+    so managers' downloads find stored files. Called by the workflow operation; nothing without locales."""
+    if not current_app.config.get("REPORT_PRERENDER_LOCALES"):
+        return
+    after_commit(lambda: enqueue_prerender(assessment_id))
+
+
+def enqueue_prerender(assessment_id: int) -> None:
+    if jobs.backend() == "rq":  # on the bulk queue: behind the reports someone is waiting for
+        jobs.queue().enqueue_call(run_prerender, args=(assessment_id,), timeout=60, result_ttl=0, failure_ttl=86400,
+                                  description=f"final reports of assessment {assessment_id}")
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _pool(app).submit(_pool_prerender, app, assessment_id)
+
+
+def _pool_prerender(app: Flask, assessment_id: int) -> None:
+    try:
+        with app.app_context():
+            for job_id in prerender(assessment_id):
+                render_now(job_id)
+    except Exception:
+        log.exception("rendering the final reports of assessment %s failed in the in-process pool", assessment_id)
+
+
+def run_prerender(assessment_id: int) -> None:
+    """RQ entry point: queue one rendering (its own RQ job, timeout and slot) per final report not stored."""
+    with jobs.worker_app().app_context():
+        for job_id in prerender(assessment_id):
+            enqueue(job_id, queue_name=current_app.config["REPORT_QUEUE"])
+
+
+def prerender(assessment_id: int) -> list[str]:
+    """Queue (as zi-assess itself) the final LHE and LKE of every locked layer not stored yet, in every
+    ``REPORT_PRERENDER_LOCALES``; the renderings to run. One already queued by a download is left to it."""
+    actor = system_actor("render")
+    queued: list[str] = []
+    for locale in current_app.config.get("REPORT_PRERENDER_LOCALES") or ():
+        for kind in documents.KINDS:
+            for layer in dict.fromkeys(documents.LAYER_PARAMS.values()):
+                try:
+                    target = documents.report_target(actor, assessment_id, kind, layer)
+                except NotFound:
+                    return queued  # deleted meanwhile
+                if target.lock is None or documents.stored(actor, target, locale, audit_download=False):
+                    continue
+                job, created = ops.create_render_job(actor, assessment_key(target, locale), kind=kind, locale=locale,
+                                                     url=report_url(target), assessment_id=assessment_id, layer=layer)
+                if created or ops.requeue_render(actor, job.id, stale_before=_stale_before()):
+                    queued.append(job.id)
+                db.session.commit()
+    db.session.rollback()
+    return queued
+
+
+def report_url(target: documents.ReportTarget) -> str:
+    """The download URL of an assessment report (as the views route it)."""
+    query = "" if target.layer == EFFECTIVE else f"?lapis={target.layer}"
+    return f"/penilaian/{target.assessment.id}/{target.kind}.pdf{query}"
 
 
 # -- the worker side -------------------------------------------------------------------------------
