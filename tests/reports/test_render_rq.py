@@ -120,3 +120,37 @@ def test_a_rendering_longer_than_the_timeout_is_stopped_and_says_so(team, flow, 
     assert time.monotonic() - started < 4.5
     page = client.get(f"/penilaian/{a.id}/lhe.pdf")
     assert page.status_code == 200 and "melebihi batas waktu 1 detik" in page.get_data(as_text=True)
+
+
+def test_renders_share_the_hosts_slots_and_wait_for_a_free_one(app):
+    import threading
+
+    from zi_assess.reports import bounds
+
+    app.config.update(REPORT_RENDER_CONCURRENCY=2, REPORT_JOB_TIMEOUT=1)
+    release, holding = threading.Event(), []
+
+    def hold() -> None:
+        with app.app_context(), bounds.render_slot():
+            holding.append(1)
+            release.wait(10)
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while len(holding) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert bounds.busy_slots() == 2
+        started = time.monotonic()
+        with pytest.raises(bounds.NoRenderSlot), bounds.render_slot():
+            pass  # a third render waits for a slot, then gives up after the report timeout
+        assert 0.9 < time.monotonic() - started < 3
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(10)
+    with bounds.render_slot():
+        assert bounds.busy_slots() == 1
+    assert bounds.busy_slots() == 0

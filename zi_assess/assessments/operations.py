@@ -31,6 +31,7 @@ from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisit
 from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
 from zi_assess.extensions import db, savepoint
+from zi_assess.messages import note_max_chars
 from zi_assess.models import (
     Answer,
     AreaRevision,
@@ -181,7 +182,10 @@ def save_answers(
         indicator = criteria.indicators.get(item.indicator_id)
         if indicator is None:
             raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
-        normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
+        note = (item.note or "").strip()
+        if len(note) > note_max_chars():
+            raise AnswerError(item.indicator_id, "note_too_long", f"note longer than {note_max_chars()} characters")
+        normalized.append((item, normalize_answer(indicator, item.value), note))
 
     conflicts = []
     for item, value, note in normalized:
