@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, false, or_, select
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
-from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, RoleAssignment, Unit, User
+from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, RenderJob, Role, RoleAssignment, Unit, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ ACTIONS = (
     "recap.national",
     "export.lhe",
     "export.follow",
+    "render.follow",
     "review.queue",
     "users.manage",
     "org.national",
@@ -359,6 +360,23 @@ def _authorize_export_follow(user: User, action: str, obj: object) -> None:
         raise PermissionDenied(action, "not your export", hide=True)
 
 
+def _authorize_render_follow(user: User, action: str, obj: object) -> None:
+    """A report's rendering is followed by whoever may read the report: a recap by the reader it
+    was rendered for, an assessment's report by those who see the assessment."""
+    if not isinstance(obj, RenderJob):
+        raise PermissionDenied(action, "not a rendering", hide=True)
+    if obj.assessment_id is None:
+        if obj.requested_by_id != user.id:
+            raise PermissionDenied(action, "not your recap", hide=True)
+        return
+    from zi_assess.extensions import db
+
+    assessment = db.session.get(Assessment, obj.assessment_id)
+    if assessment is None:
+        raise PermissionDenied(action, "no such assessment", hide=True)
+    authorize(user, "assessment.view", assessment)
+
+
 def _authorize_review_queue(user: User, action: str, obj: object) -> None:
     """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
     if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
@@ -378,6 +396,7 @@ _USER_RULES = {
     "export.lhe": _authorize_per_instansi,
     "recap.national": _authorize_national_recap,
     "export.follow": _authorize_export_follow,
+    "render.follow": _authorize_render_follow,
     "review.queue": _authorize_review_queue,
 }
 

@@ -73,8 +73,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EXPORT_DIR": str(instance / "exports"),
         "REPORT_QUEUE": "zi-assess-reports",  # RQ queue of bulk-export jobs (when REDIS_URL is set)
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
-        "REPORT_JOB_TIMEOUT": 300,  # seconds one report may take in a worker before it is failed
+        "REPORT_JOB_TIMEOUT": 60,  # seconds one report may take in a worker before it is failed (RQ job_timeout)
         "REPORT_POOL_SIZE": 1,  # threads rendering bulk exports in-process when there is no Redis
+        # renders at once per host and queue (RQ: a Redis semaphore shared by the workers of the host;
+        # without Redis: the threads of the in-process pool)
+        "REPORT_RENDER_CONCURRENCY": 2,
+        # how long a download request waits for its report before it answers with the progress page
+        "REPORT_WAIT_SECONDS": 1.0,
+        "REPORT_RENDER_RATE_PER_MINUTE": 20,  # new renderings one user may ask for per minute (then 429)
+        # languages the final reports of a workflow step are rendered in ahead of any download
+        "REPORT_PRERENDER_LOCALES": ["id"],
+        "NOTE_MAX_CHARS": 4000,  # longest note of an answer (area form, API, Excel import)
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
         "IMPORT_DIR": str(instance / "imports"),  # uploaded LKE workbooks awaiting confirmation
         "IMPORT_TTL_MINUTES": 60,

@@ -121,8 +121,18 @@ ANSWER_PROBLEMS = {
 }
 
 
+def note_max_chars() -> int:
+    """The longest note an answer may have (``ZI_NOTE_MAX_CHARS``): area form, import and operations."""
+    from flask import current_app
+
+    return int(current_app.config["NOTE_MAX_CHARS"])
+
+
 def answer_message(indicator_id: str, code: str) -> str:
     """A sentence for an answer the domain refused (zi_assess.domain.answer_values.AnswerError)."""
+    if code == "note_too_long":
+        return _("%(indicator)s: catatan terlalu panjang; paling banyak %(max)s karakter.", indicator=indicator_id,
+                 max=note_max_chars())
     problem = ANSWER_PROBLEMS.get(code, ANSWER_PROBLEMS["invalid_type"])
     return _("%(indicator)s: %(problem)s", indicator=indicator_id, problem=problem)
 

@@ -23,12 +23,24 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from zi_assess.domain import Criteria, Indicator
 from zi_assess.forms import BaseForm, DecimalCommaField
+from zi_assess.messages import answer_message, note_max_chars
 
 NOTE_MAX = 4000
+
+
+class NoteLength:
+    """An answer's note no longer than ``ZI_NOTE_MAX_CHARS``; the error names the indicator."""
+
+    def __init__(self, indicator_id: str) -> None:
+        self.indicator_id = indicator_id
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if len(field.data or "") > note_max_chars():
+            raise ValidationError(answer_message(self.indicator_id, "note_too_long"))
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -114,7 +126,7 @@ def area_form_class(criteria: Criteria, indicator_ids: tuple[str, ...], with_com
         key = field_key(ind_id)
         for prefix, field in FIELD_BUILDERS[ind.kind](ind).items():
             attrs[f"{prefix}{key}"] = field
-        attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+        attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), NoteLength(ind_id)])
         attrs[f"v_{key}"] = HiddenField()
         attrs[f"o_{key}"] = HiddenField()  # fingerprint of the answer shown (operations.answer_fingerprint)
         if with_comments:

@@ -33,6 +33,7 @@ from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisit
 from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
 from zi_assess.extensions import db, savepoint
+from zi_assess.messages import note_max_chars
 from zi_assess.models import (
     Answer,
     AreaRevision,
@@ -231,7 +232,10 @@ def save_answers(
         indicator = criteria.indicators.get(item.indicator_id)
         if indicator is None:
             raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
-        normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
+        note = (item.note or "").strip()
+        if len(note) > note_max_chars():
+            raise AnswerError(item.indicator_id, "note_too_long", f"note longer than {note_max_chars()} characters")
+        normalized.append((item, normalize_answer(indicator, item.value), note))
 
     conflicts = []
     merged_items = []
@@ -471,6 +475,9 @@ def transition(
             comment.resolved_at = utcnow()
     if spec.locks is not None:
         _snapshot(actor, bundle, scores, spec.locks, name)
+        from zi_assess.reports.renders import prerender_after_commit  # reports build on assessments
+
+        prerender_after_commit(assessment_id)  # the reports this step made final, once it commits
     if spec.opens is not None and prefill:
         prefill_layer(actor, bundle, spec.opens)
     db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,

@@ -179,7 +179,8 @@ def area(assessment_id: int, area: str) -> Any:
         except AnswerError as exc:
             db.session.rollback()
             key = field_key(exc.indicator)
-            shown_at = getattr(form, f"a_{key}", None) or getattr(form, f"n_{key}")  # counts: under the note
+            shown_at = (getattr(form, f"a_{key}", None) if exc.code != "note_too_long" else None) \
+                or getattr(form, f"n_{key}")  # counts and notes: under the note
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
     return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
                       form), status
