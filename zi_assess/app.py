@@ -143,6 +143,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.api",
     "zi_assess.reports.views",
     "zi_assess.action_plans.views",
+    "zi_assess.yearly.views",
     "zi_assess.org.views",
     "zi_assess.org.invitations",
 )

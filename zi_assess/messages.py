@@ -94,6 +94,8 @@ def workflow_message(code: str, detail: str = "") -> str:
         "role": _("Peran Anda tidak dapat melakukan langkah ini."),
         "status": _("Langkah ini tidak dapat dilakukan pada status penilaian saat ini."),
         "incomplete": _("Belum semua indikator dijawab. Lengkapi jawaban terlebih dahulu."),
+        "unconfirmed_carried": _("Masih ada jawaban yang disalin dari tahun lalu dan belum dikonfirmasi. Periksa "
+                                 "dan konfirmasi setiap jawaban itu terlebih dahulu."),
         "deadline": _("Batas waktu untuk langkah ini sudah lewat atau belum dibuka."),
         "no_fix_requests": _("Tandai minimal satu indikator yang perlu diperbaiki sebelum mengembalikan ke unit."),
         "not_eligible": _("Hanya unit yang disimpulkan memenuhi kriteria oleh TPI yang dapat diusulkan."),

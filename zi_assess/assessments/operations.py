@@ -308,6 +308,7 @@ def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: 
         db.session.add(stored)
     else:
         stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
+        stored.carried_from_id = None  # the unit saved it: a carried-over answer is confirmed
     action = "answer.change" if before is None or before["value"] != value else "answer.note"
     record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
            before=before, after={"value": value, "note": note},
@@ -433,6 +434,7 @@ def transition(
         tpi_eligible=assessment.tpi_eligible,
         prerequisites_met=prerequisites_met(assessment) if name == "propose" else False,
         within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
+        unconfirmed_carried=len(bundle.unconfirmed_carried()) if spec.needs_complete == Layer.MANDIRI else 0,
     )
     if name == "conclude_tpi" and eligible is None:
         raise WorkflowRefused(name, "missing_conclusion")

@@ -68,7 +68,7 @@ def submit_page(assessment_id: int) -> str:
     name = "resubmit" if bundle.assessment.status == "returned" else "submit"
     return render_template("assessments/submit.html", a=bundle.assessment, criteria=bundle.criteria,
                            missing=missing, without_evidence=without_evidence, step=name, form=StepForm(),
-                           open_fixes=ops.open_fix_requests(assessment_id))
+                           open_fixes=ops.open_fix_requests(assessment_id), carried=bundle.unconfirmed_carried())
 
 
 @bp.post("/<int:assessment_id>/langkah/<name>")

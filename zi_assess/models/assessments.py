@@ -80,6 +80,8 @@ class Answer(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     #: copied from this earlier layer and not yet touched by this layer's author
     prefilled_from: Mapped[Layer | None] = mapped_column(_enum(Layer, "layer"))
+    #: copied from this earlier assessment of the unit (last year's) and not yet confirmed by the unit
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
