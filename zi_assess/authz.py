@@ -46,6 +46,9 @@ ACTIONS = (
     "profile.edit",
     "action_plan.view",
     "action_plan.edit",
+    "sanggah.file",
+    "sanggah.respond",
+    "sanggah.decide",
     "history.accesses",
     "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
@@ -180,6 +183,13 @@ def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer 
     if action in ("assessment.view", "evidence.download", "action_plan.view"):
         return
     roles = assessment_roles(user, obj)
+    if action.startswith("sanggah."):
+        # after the TPN decision: the unit head files, the TPN answers, the national manager decides
+        needed = {"sanggah.file": Role.UNIT_HEAD, "sanggah.respond": Role.TPN_EVALUATOR,
+                  "sanggah.decide": Role.NATIONAL_MANAGER}.get(action)
+        if needed is None or Status(obj.status) != Status.DECIDED or needed.value not in roles:
+            raise PermissionDenied(action, "not your step of the sanggah")
+        return
     if action == "action_plan.edit":
         # the unit's own plan between and during evaluations: its staff write it, everyone else reads
         if not roles & {r.value for r in UNIT_ROLES}:

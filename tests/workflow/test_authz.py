@@ -64,6 +64,10 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "action_plan.view@decided": (Status.DECIDED, set(ROLES), {"tpn", "national", "admin"}),
     "action_plan.edit": (Status.DRAFT, UNIT_SIDE, set()),
     "action_plan.edit@decided": (Status.DECIDED, UNIT_SIDE, set()),
+    "sanggah.file": (Status.DECIDED, {"head"}, set()),
+    "sanggah.file@proposed": (Status.PROPOSED, set(), set()),
+    "sanggah.respond": (Status.DECIDED, {"tpn"}, {"tpn"}),
+    "sanggah.decide": (Status.DECIDED, {"national"}, {"national"}),
     # who downloaded or exported an assessment's data
     "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
     "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
 from zi_assess.models.action_plans import ActionActivity, ActionPlan, ActionPlanItem
+from zi_assess.models.appeals import Appeal, AppealItem
 from zi_assess.models.assessments import (
     Answer,
     AreaRevision,
@@ -26,5 +27,5 @@ __all__ = [
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "RenderJob", "StoredReport",
     "ApiKey", "AccountToken",
-    "ActionActivity", "ActionPlan", "ActionPlanItem",
+    "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem",
 ]

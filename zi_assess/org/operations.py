@@ -347,7 +347,7 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
 
 def set_deadline(actor: Actor, step: str, year: int, closes_on: date, *, opens_on: date | None = None,
                  instansi: Instansi | None = None) -> Deadline:
-    if step not in ("submit", "propose"):
+    if step not in ("submit", "propose", "sanggah"):
         raise InvalidInput("deadline_step", step)
     if opens_on and opens_on > closes_on:
         raise InvalidInput("deadline_order")
