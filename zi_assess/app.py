@@ -145,6 +145,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.action_plans.views",
     "zi_assess.yearly.views",
     "zi_assess.appeals.views",
+    "zi_assess.predicates.views",
     "zi_assess.org.views",
     "zi_assess.org.invitations",
 )

@@ -49,6 +49,7 @@ ACTIONS = (
     "sanggah.file",
     "sanggah.respond",
     "sanggah.decide",
+    "predicate.revoke",
     "history.accesses",
     "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
@@ -393,6 +394,12 @@ def _authorize_review_queue(user: User, action: str, obj: object) -> None:
         raise PermissionDenied(action, "not a reviewer of this layer")
 
 
+def _authorize_revoke(user: User, action: str, obj: object) -> None:
+    """Revoking a predicate (obj: the unit) is the national manager's decision."""
+    if not isinstance(obj, Unit) or not user.has_role(Role.NATIONAL_MANAGER):
+        raise PermissionDenied(action, "only the national manager revokes a predicate")
+
+
 _USER_RULES = {
     "users.manage": _authorize_org,
     "org.national": _authorize_admin,
@@ -408,6 +415,7 @@ _USER_RULES = {
     "export.follow": _authorize_export_follow,
     "render.follow": _authorize_render_follow,
     "review.queue": _authorize_review_queue,
+    "predicate.revoke": _authorize_revoke,
 }
 
 

@@ -94,6 +94,7 @@ def workflow_message(code: str, detail: str = "") -> str:
         "role": _("Peran Anda tidak dapat melakukan langkah ini."),
         "status": _("Langkah ini tidak dapat dilakukan pada status penilaian saat ini."),
         "incomplete": _("Belum semua indikator dijawab. Lengkapi jawaban terlebih dahulu."),
+        "monitoring": _("Penilaian pemantauan berakhir pada kesimpulan TPI dan tidak diusulkan ke TPN."),
         "unconfirmed_carried": _("Masih ada jawaban yang disalin dari tahun lalu dan belum dikonfirmasi. Periksa "
                                  "dan konfirmasi setiap jawaban itu terlebih dahulu."),
         "deadline": _("Batas waktu untuk langkah ini sudah lewat atau belum dibuka."),

@@ -68,6 +68,7 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "sanggah.file@proposed": (Status.PROPOSED, set(), set()),
     "sanggah.respond": (Status.DECIDED, {"tpn"}, {"tpn"}),
     "sanggah.decide": (Status.DECIDED, {"national"}, {"national"}),
+    "predicate.revoke": (None, {"national"}, {"national"}),
     # who downloaded or exported an assessment's data
     "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
     "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},
@@ -92,7 +93,7 @@ def test_permission_matrix(team, key, scope):
     status, own_allowed, other_allowed = MATRIX[key]
     action = key.split("@")[0]
     unit = team.unit if scope == "own" else team.other_unit
-    if action in ("assessment.create", "prerequisite.edit"):
+    if action in ("assessment.create", "prerequisite.edit", "predicate.revoke"):
         target = unit
     elif action in ("recap.view", "export.lhe"):
         target = unit.instansi

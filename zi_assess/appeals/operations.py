@@ -28,6 +28,7 @@ from zi_assess.evidence.operations import is_web_link
 from zi_assess.extensions import db
 from zi_assess.models import Appeal, AppealItem
 from zi_assess.models.base import utcnow
+from zi_assess.predicates.operations import grant
 
 #: the deadline step whose window a sanggah must be filed in
 WINDOW_STEP = "sanggah"
@@ -131,8 +132,7 @@ def decide(actor: Actor, assessment_id: int, granted: bool, note: str, today: da
     before = {"decision_granted": assessment.decision_granted}
     if granted and not assessment.decision_granted:
         assessment.decision_granted = True
-        assessment.unit.current_predicate = assessment.target_predicate
-        assessment.unit.predicate_granted_on = today or local_date()
+        grant(actor, assessment, today)
     record(actor, "sanggah.decide", assessment_id=assessment_id, before=before,
            after={"granted": granted, "note": appeal.decision_note})
     bump_revision(assessment_id)

@@ -435,6 +435,7 @@ def transition(
         prerequisites_met=prerequisites_met(assessment) if name == "propose" else False,
         within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
         unconfirmed_carried=len(bundle.unconfirmed_carried()) if spec.needs_complete == Layer.MANDIRI else 0,
+        monitoring=assessment.kind == "monitoring",
     )
     if name == "conclude_tpi" and eligible is None:
         raise WorkflowRefused(name, "missing_conclusion")
@@ -469,9 +470,9 @@ def transition(
         assessment.decision_granted = granted
         assessment.decision_note = note.strip()
         if granted:
-            unit = assessment.unit
-            unit.current_predicate = assessment.target_predicate
-            unit.predicate_granted_on = today
+            from zi_assess.predicates.operations import grant  # predicates build on assessments
+
+            grant(actor, assessment, today)
     if name == "resubmit":
         for comment in open_fix_requests(assessment_id):
             comment.resolved_at = utcnow()

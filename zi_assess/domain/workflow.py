@@ -137,6 +137,8 @@ class Facts:
     within_deadline: bool | None = None
     #: answers copied from last year's assessment that the unit has not confirmed yet
     unconfirmed_carried: int = 0
+    #: a monitoring of a predicate held: it ends with the TPI's conclusion and is never proposed
+    monitoring: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def check_transition(name: str, facts: Facts) -> Outcome:
         return Outcome(False, repeat=True, code="repeat")
     if facts.status not in transition.sources:
         return Outcome(False, code="status", detail=facts.status.value)
+    if facts.monitoring and transition.target == Status.PROPOSED:
+        return Outcome(False, code="monitoring")
     if transition.needs_complete and transition.needs_complete not in facts.complete_layers:
         return Outcome(False, code="incomplete", detail=transition.needs_complete.value)
     if transition.needs_complete == Layer.MANDIRI and facts.unconfirmed_carried:

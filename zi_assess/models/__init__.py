@@ -15,6 +15,7 @@ from zi_assess.models.audit import AuditEvent
 from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.interop import ApiKey
 from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
+from zi_assess.models.predicates import PredicateRecord
 from zi_assess.models.records import Deadline, PrerequisiteRecord
 from zi_assess.models.reports import ExportItem, ExportJob, RenderJob, StoredReport
 from zi_assess.models.tokens import AccountToken
@@ -27,5 +28,5 @@ __all__ = [
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "RenderJob", "StoredReport",
     "ApiKey", "AccountToken",
-    "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem",
+    "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem", "PredicateRecord",
 ]

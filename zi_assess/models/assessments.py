@@ -42,6 +42,11 @@ class Assessment(Base):
     tpi_recommendation: Mapped[str | None] = mapped_column(Text)
     decision_granted: Mapped[bool | None] = mapped_column(Boolean)
     decision_note: Mapped[str | None] = mapped_column(Text)
+    #: "evaluation" toward a predicate, or "monitoring" of a predicate held (see models.predicates)
+    kind: Mapped[str] = mapped_column(String(16), default="evaluation", server_default="evaluation")
+    #: for a monitoring assessment: the id of the predicate record it monitors (no foreign key: the
+    #: record already refers to assessments, and a cycle of keys would make table order ambiguous)
+    monitors_record_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
