@@ -35,7 +35,6 @@ from zi_assess.reports.context import (
 )
 from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
-from zi_assess.reports.pdf import render_pdf
 from zi_assess.resources import TEMPLATES_DIR
 
 TEMPLATES = TEMPLATES_DIR / "reports"
@@ -53,6 +52,15 @@ class Rendered:
     draft: bool
     #: served from storage, not rendered now
     stored: bool
+
+
+def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
+    """:func:`zi_assess.reports.pdf.render_pdf`, imported on first use: WeasyPrint (its native
+    libraries, fonts, CSS machinery) loads only in a process that renders, not in every process
+    that builds the app (web workers serving stored reports, other CLI commands)."""
+    from zi_assess.reports.pdf import render_pdf as render
+
+    return render(html, stylesheets=stylesheets)
 
 
 def parse_layer(value: str | None) -> str:
