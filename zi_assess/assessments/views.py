@@ -5,11 +5,27 @@ Views are thin: build the form, validate, call one operation, commit, redirect.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+from importlib import metadata
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
@@ -26,7 +42,7 @@ from zi_assess.assessments.forms import (
     field_key,
 )
 from zi_assess.assessments.loading import assessment_evidence
-from zi_assess.assessments.page_cache import AreaParts, area_parts_cache
+from zi_assess.assessments.page_cache import AreaParts, area_parts_cache, card_cache
 from zi_assess.assessments.presenters import (
     area_indicators,
     display_answer,
@@ -136,6 +152,9 @@ def area(assessment_id: int, area: str) -> Any:
     layer = _layer_param(assessment)
     can_edit = layer is not None and layer == editable_layer(current_user, assessment)
     if request.method == "GET":
+        etag = _area_etag(assessment, area, layer, can_edit)
+        if etag is not None and etag in request.if_none_match:
+            return _not_modified(etag)  # nothing on the page changed since this browser's copy
         # created_at tells two databases' assessment 1 apart (a restored backup, a test run)
         key = (assessment.id, assessment.created_at, _area_revision(assessment, area), area, layer, can_edit,
                current_locale())
@@ -147,7 +166,11 @@ def area(assessment_id: int, area: str) -> Any:
             parts = _area_parts(bundle, area, layer, can_edit, form, typed)
             if not typed:
                 area_parts_cache.put(key, parts)
-        return _area_page(assessment, area, layer, can_edit, parts, None)
+        page = make_response(_area_page(assessment, area, layer, can_edit, parts, None))
+        if etag is not None and not typed:
+            page.set_etag(etag)
+            page.headers["Cache-Control"] = "private, no-cache"  # kept by the browser, always revalidated
+        return page
     if not can_edit:
         abort(403)
     bundle = ops.load_bundle(assessment_id, assessment)
@@ -193,6 +216,37 @@ def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
     if current_user.id in names:
         names[current_user.id] = _("Anda sendiri (di tab atau perangkat lain)")
     return names
+def _area_etag(assessment: Any, area: str, layer: Layer | None, can_edit: bool) -> str | None:
+    """A validator of the whole area page as this session sees it, or None when it must be rendered.
+
+    ``Assessment.revision`` is bumped by every change to what the page shows (answers of any
+    area — the running scores —, evidence, comments, status); the rest is who looks (account,
+    roles, language, the session's CSRF token in the form) and the code. A page with a message
+    to show once (flash, a refused evidence link) has none.
+    """
+    if session.get("_flashes") or EVIDENCE_TYPED_KEY in session:
+        return None
+    generate_csrf()  # the session's token exists before it is part of the validator
+    roles = sorted((r.role.value, r.unit_id or 0, r.instansi_id or 0) for r in current_user.roles)
+    seen = (_code_version(), assessment.id, assessment.created_at.isoformat(), assessment.revision, area,
+            layer.value if layer else "", can_edit, current_locale(), current_user.id, roles,
+            session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    return "a-" + hashlib.blake2b(repr(seen).encode(), digest_size=16).hexdigest()
+
+
+@cache
+def _code_version() -> str:
+    try:
+        return metadata.version("zi-assess")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, form: AreaFormBase | None,
@@ -208,10 +262,39 @@ def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, for
     context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, layer=layer,
                    can_edit=can_edit, form=form, views=views, scores=scores, typed=typed or {})
     return AreaParts(
-        cards=Markup(render_template("assessments/_area_cards.html", **context)),
+        cards=_cards(context) if not typed else Markup(render_template("assessments/_area_cards.html", **context)),
         evidence_choices=tuple((ev.id, ev.title) for ev in evidence),
         indicator_choices=tuple((v.key, v.id, v.question[:60]) for v in views),
     )
+
+
+def _cards(context: dict[str, Any]) -> Markup:
+    """The indicator cards, each reused while what it shows is the same: after a save only the
+    card of the indicator saved is rendered again (the page around it and its sums are cheap).
+
+    A card shows its IndicatorView (answer, note, version, score, earlier layers, evidence,
+    comments) and the form fields of its indicator, in the page's layer, edit mode and language;
+    that is its key. The template renders the cards one after the other after a preamble
+    (translated labels), so the page is the preamble followed by the cards.
+    """
+    a, form = context["a"], context["form"]
+    base = (a.id, a.created_at, context["criteria"].id, context["area"], context["layer"], context["can_edit"],
+            current_locale())
+    preamble = card_cache.get(("preamble", *base))
+    if preamble is None:
+        preamble = Markup(render_template("assessments/_area_cards.html", **dict(context, views=[])))
+        card_cache.put(("preamble", *base), preamble)
+    out = [str(preamble)]
+    for view in context["views"]:
+        fields = tuple((f.name, f.data) for f in form if f.name.endswith("_" + view.key)) if form is not None else ()
+        key = ("card", *base, repr(view), fields)
+        card = card_cache.get(key)
+        if card is None:
+            whole = render_template("assessments/_area_cards.html", **dict(context, views=[view]))
+            card = Markup(whole[len(preamble):])
+            card_cache.put(key, card)
+        out.append(str(card))
+    return Markup("".join(out))
 
 
 def _area_revision(assessment: Any, area: str) -> int:

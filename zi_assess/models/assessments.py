@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.domain.workflow import Layer, Status
@@ -164,6 +164,12 @@ class CurrentScore(Base):
     """
 
     __tablename__ = "current_score"
+    __table_args__ = (
+        # recaps rank every visible assessment by its effective total: a narrow index of those rows
+        # (total included on PostgreSQL) instead of a scan of every layer's row with its JSON
+        Index("ix_current_score_effective", "assessment_id", postgresql_include=["total"],
+              postgresql_where=text("layer = 'effective'"), sqlite_where=text("layer = 'effective'")),
+    )
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
     layer: Mapped[str] = mapped_column(String(16), primary_key=True)  # a Layer, or "effective"
