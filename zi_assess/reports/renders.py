@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -226,6 +226,8 @@ def prerender_after_commit(assessment_id: int) -> None:
     so managers' downloads find stored files. Called by the workflow operation; nothing without locales."""
     if not current_app.config.get("REPORT_PRERENDER_LOCALES"):
         return
+    if jobs.backend() == "pool" and not has_request_context():
+        return  # a command without Redis (demo, import): its process would wait for the renderings
     after_commit(lambda: enqueue_prerender(assessment_id))
 
 
