@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+BENCH_BULK_UNITS ?= 10
 
 # Debian packages: WeasyPrint needs Pango (HarfBuzz subsetting makes it ~20 % faster);
 # the tests also drive Chromium and read PDFs back as images.
@@ -93,6 +94,7 @@ bench-planner: $(VENV)/.installed-test
 
 bench-pdf: need-sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python benchmarks/bench_bulk.py --units $(BENCH_BULK_UNITS) --workers 1,2
 
 bench-web: need-sysdeps $(VENV)/.installed-test
 	@command -v wrk >/dev/null || $(MAKE) -s APT_TEST=wrk sysdeps-test

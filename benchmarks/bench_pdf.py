@@ -413,7 +413,7 @@ def main() -> int:
     config = {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench",
               "REPORT_DIR": str(tmp / "reports"), "EXPORT_DIR": str(tmp / "exports"), "REDIS_URL": args.redis_url,
               "REPORT_QUEUE": f"zi-bench-{uuid.uuid4().hex[:8]}", "WTF_CSRF_ENABLED": False,
-              "FAST_PASSWORD_HASHING": True}
+              "FAST_PASSWORD_HASHING": True, "REPORT_PRERENDER_LOCALES": []}
     env = {**os.environ, **{f"ZI_{k}": str(v) for k, v in config.items() if k != "WTF_CSRF_ENABLED"}}
     app = create_app(config)
     rng = random.Random(2026)

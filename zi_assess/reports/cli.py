@@ -133,6 +133,9 @@ def worker_command(burst: bool, max_jobs: int | None) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("ZI_REDIS_URL is not set; without Redis, exports run inside the web process")
     connection = jobs.redis_connection()
+    reaped = jobs.reap()  # reports whose worker died (this one, restarted by systemd, or another)
+    if reaped:
+        click.echo(f"worker: {reaped} report(s) of stopped workers queued again or failed")
     limit = max_jobs or int(current_app.config["REPORT_WORKER_MAX_JOBS"])
     from rq import Queue
 

@@ -6,6 +6,11 @@ runs the same function. Everything the progress page shows lives in the database
 (:class:`~zi_assess.models.ExportJob` and its items), so the page survives a reload and any web
 process can answer it. A report that fails is recorded with its reason and the others go on;
 whichever task finishes last builds the ZIP (``claim_zip`` lets exactly one do it).
+
+Any number of workers on any number of machines may share Redis, the database and the report
+store. A worker takes an item with a lease (the report timeout plus a grace); an item still pending
+after its lease ran out lost its worker (killed mid-report) and :func:`reap` queues it once more,
+then lists it as failed.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ log = logging.getLogger(__name__)
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 _WORKER_APP: Flask | None = None
+#: a leased item's worker is presumed dead this long after the report timeout
+LEASE_GRACE_SECONDS = 15
 
 
 def backend() -> str:
@@ -60,20 +67,54 @@ def start(job: ExportJob) -> None:
         select(ExportItem.id).where(ExportItem.job_id == job.id, ExportItem.status == "pending")
         .order_by(ExportItem.position)
     ))
-    if job.backend == "rq":
+    for item_id in item_ids:
+        _enqueue_item(job.id, job.backend, item_id)
+
+
+def _enqueue_item(job_id: str, backend_name: str, item_id: int) -> None:
+    if backend_name == "rq":
         from rq import Callback
 
-        q = queue()
-        timeout = int(current_app.config["REPORT_JOB_TIMEOUT"])
-        for item_id in item_ids:
-            q.enqueue_call(run_item, args=(job.id, item_id), timeout=timeout, result_ttl=0, failure_ttl=7 * 86400,
-                           description=f"LHE export {job.id} item {item_id}",
-                           on_failure=Callback(item_failed))
+        queue().enqueue_call(run_item, args=(job_id, item_id), timeout=int(current_app.config["REPORT_JOB_TIMEOUT"]),
+                             result_ttl=0, failure_ttl=7 * 86400, description=f"LHE export {job_id} item {item_id}",
+                             on_failure=Callback(item_failed))
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pool = _pool(int(current_app.config["REPORT_POOL_SIZE"]))
-    for item_id in item_ids:
-        pool.submit(_pool_task, app, job.id, item_id)
+    _pool(int(current_app.config["REPORT_POOL_SIZE"])).submit(_pool_task, app, job_id, item_id)
+
+
+def lease_seconds() -> float:
+    """How long a worker holds an item: the hard report timeout, plus time to record the outcome."""
+    return float(current_app.config["REPORT_JOB_TIMEOUT"]) + LEASE_GRACE_SECONDS
+
+
+def reap(job_id: str | None = None) -> int:
+    """Items whose worker died mid-report (SIGKILL, a lost machine): each is queued once more, and
+    after its second attempt listed as failed. Run by ``zi-assess worker`` at start and by the
+    progress page; any number of processes may run it at once. Returns how many items it handled."""
+    handled = 0
+    for item_id, item_job, attempts in ops.abandoned_items(job_id):
+        job = db.session.get(ExportJob, item_job)
+        assert job is not None
+        if attempts >= ops.ITEM_ATTEMPTS:
+            with force_locale(job.locale):
+                failed = ops.finish_item(item_id, error=_("PDF tidak dapat dibuat: proses pembuatnya berhenti di "
+                                                          "tengah jalan %(n)s kali.", n=attempts))
+            db.session.commit()
+            if failed:
+                log.warning("export %s item %s abandoned %s times: failed", item_job, item_id, attempts)
+                _maybe_finish(item_job)
+                handled += 1
+        elif ops.release_item(item_id):
+            backend_name = job.backend
+            db.session.commit()
+            log.warning("export %s item %s: its worker stopped mid-report; queued again", item_job, item_id)
+            _enqueue_item(item_job, backend_name, item_id)
+            handled += 1
+        else:
+            db.session.commit()
+    db.session.rollback()
+    return handled
 
 
 def _pool(size: int) -> ThreadPoolExecutor:
@@ -111,7 +152,10 @@ def run_item(job_id: str, item_id: int) -> None:
 
 
 def item_failed(rq_job: Any, connection: Any, *exc_info: Any) -> None:
-    """RQ failure callback (a timeout or crash outside our own error handling): record and go on."""
+    """RQ failure callback (a timeout or crash outside our own error handling): record and go on.
+    A job RQ found abandoned (its worker died) is left to :func:`reap`, which retries it once."""
+    if exc_info and getattr(exc_info[0], "__name__", "") == "AbandonedJobError":
+        return
     job_id, item_id = rq_job.args
     with worker_app().app_context():
         job = db.session.get(ExportJob, job_id)
@@ -126,7 +170,7 @@ def job_dir(job_id: str) -> Path:
 
 
 def _render_item(job_id: str, item_id: int) -> None:
-    item = ops.begin_item(item_id)
+    item = ops.begin_item(item_id, lease_seconds=lease_seconds())
     if item is None:  # delivered twice, or already failed by a callback
         db.session.commit()
         _maybe_finish(job_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_, select, update
@@ -167,14 +167,46 @@ def get_export_job(actor: Actor, job_id: str) -> ExportJob:
     return job
 
 
-def begin_item(item_id: int) -> ExportItem | None:
-    """The item to render, if it is still pending; marks its job running (idempotent)."""
-    item = db.session.get(ExportItem, item_id)
-    if item is None or item.status != "pending":
+#: deliveries of one bulk-export item: the first, and one retry after its worker died mid-report
+ITEM_ATTEMPTS = 2
+
+
+def begin_item(item_id: int, *, lease_seconds: float) -> ExportItem | None:
+    """Take the item to render, if it is still pending and no live worker holds it: counts the
+    attempt and leases it for ``lease_seconds``; marks its job running (idempotent)."""
+    now = utcnow()
+    taken = db.session.execute(
+        update(ExportItem).where(ExportItem.id == item_id, ExportItem.status == "pending",
+                                 ExportItem.attempts < ITEM_ATTEMPTS,
+                                 or_(ExportItem.lease_until.is_(None), ExportItem.lease_until < now))
+        .values(attempts=ExportItem.attempts + 1, lease_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
         return None
+    item = db.session.get(ExportItem, item_id, populate_existing=True)
+    assert item is not None
     db.session.execute(update(ExportJob).where(ExportJob.id == item.job_id, ExportJob.status == "queued")
                        .values(status="running").execution_options(synchronize_session=False))
     return item
+
+
+def abandoned_items(job_id: str | None = None) -> list[tuple[int, str, int]]:
+    """(item id, job id, attempts) of pending items whose lease ran out: their worker died mid-report."""
+    query = select(ExportItem.id, ExportItem.job_id, ExportItem.attempts).where(
+        ExportItem.status == "pending", ExportItem.lease_until < utcnow())
+    if job_id is not None:
+        query = query.where(ExportItem.job_id == job_id)
+    return [(item_id, job, attempts) for item_id, job, attempts in db.session.execute(query.order_by(ExportItem.id))]
+
+
+def release_item(item_id: int) -> bool:
+    """Free an abandoned item for its retry; False when another process got there first."""
+    return db.session.execute(
+        update(ExportItem).where(ExportItem.id == item_id, ExportItem.status == "pending",
+                                 ExportItem.lease_until < utcnow())
+        .values(lease_until=None).execution_options(synchronize_session=False)
+    ).rowcount == 1
 
 
 def finish_item(item_id: int, *, file_name: str | None = None, size: int | None = None,

@@ -3,8 +3,9 @@
 A download request never renders. It serves the stored file of a final report, or the finished
 rendering of the same report (found by its key, see :class:`~zi_assess.models.RenderJob`), or
 else queues the rendering — once: a request for a report already queued or rendering finds the
-same row — and waits at most ``REPORT_WAIT_SECONDS`` for it. When the report is not ready by
-then the request answers with a progress page that turns into the download when it is.
+same row and answers at once — and waits at most ``REPORT_WAIT_SECONDS`` for it. When the report
+is not ready by then the request answers with a progress page that turns into the download when
+it is.
 
 With ``REDIS_URL`` set, renderings are RQ jobs on the queue ``<REPORT_QUEUE>-now``, which
 ``zi-assess worker`` serves before the bulk exports of ``REPORT_QUEUE``; without Redis (for
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -121,9 +122,9 @@ def _obtain(actor: Actor, key: str, url: str, *, fresh: int | None,
         db.session.commit()
         if queued:
             enqueue(job_id)
-    else:
-        job_id = job.id
-    return wait(actor, job_id, float(current_app.config["REPORT_WAIT_SECONDS"]))
+            # only the request that queued it waits (sync web workers are few): a quick report comes at once
+            return wait(actor, job_id, float(current_app.config["REPORT_WAIT_SECONDS"]))
+    return wait(actor, job.id, 0)
 
 
 def requeue(actor: Actor, job: RenderJob) -> None:
@@ -225,6 +226,8 @@ def prerender_after_commit(assessment_id: int) -> None:
     so managers' downloads find stored files. Called by the workflow operation; nothing without locales."""
     if not current_app.config.get("REPORT_PRERENDER_LOCALES"):
         return
+    if jobs.backend() == "pool" and not has_request_context():
+        return  # a command without Redis (demo, import): its process would wait for the renderings
     after_commit(lambda: enqueue_prerender(assessment_id))
 
 

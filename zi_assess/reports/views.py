@@ -208,6 +208,8 @@ def bulk_status(job_id: str) -> str:
 
 
 def _progress(job: ExportJob) -> dict[str, Any]:
+    if job.status in ("queued", "running") and jobs.reap(job.id):  # a worker died mid-report: retry or fail it
+        db.session.refresh(job)
     data = jobs.progress(job)
     data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_path(job) else None
     data["finished"] = job.status in ("done", "failed")
