@@ -16,7 +16,7 @@ class StoredReport(Base):
     A report is final when what it shows is locked: a layer after the step that locked it, the
     effective LKE once decided. ``lock_change_id`` names that step, so a layer that is reopened
     (an LKE returned to the unit) and locked again gets a new report instead of the old one.
-    The bytes live in ``REPORT_DIR`` under their sha256; the row is the index and the proof.
+    The bytes live in the store (``reports/ab/<sha256>.pdf``); the row is the index and the proof.
     """
 
     __tablename__ = "stored_report"
