@@ -70,3 +70,8 @@ def test_a_pending_import_saved_by_one_server_is_confirmed_by_another(app, app_c
     finally:
         with other.app_context():
             db.engine.dispose()
+
+
+def test_healthz_checks_the_bucket(app, client):
+    body = client.get("/healthz").get_json()
+    assert body["checks"]["storage"]["status"] == "ok" and body["checks"]["storage"]["detail"].startswith("s3 ")
