@@ -23,7 +23,7 @@ def app_config(_schema, tmp_path, s3_endpoint):
         "STORAGE_PATH": None, "STORAGE_STAGING_PATH": str(tmp_path / "staging")}
 
 
-def test_evidence_is_uploaded_to_the_bucket_and_downloaded_from_it(app, team, draft, login, tmp_path):
+def test_evidence_is_uploaded_to_the_bucket_and_downloaded_from_it(app, team, draft, login, tmp_path, runner):
     client = login(team.operator)
     response = upload(client, draft.id, "SK Tim ZI.pdf", PDF, title="SK Tim ZI")
     assert "Data dukung ditambahkan" in response.get_data(as_text=True)
@@ -35,6 +35,10 @@ def test_evidence_is_uploaded_to_the_bucket_and_downloaded_from_it(app, team, dr
         assert download.status_code == 200 and download.data == PDF
         assert download.headers["Content-Disposition"].startswith("attachment;")
         assert download.headers["Content-Length"] == str(len(PDF))
+    verified = runner.invoke(args=["storage", "verify"])
+    assert verified.exit_code == 0 and "1 objects present and intact" in verified.output
+    get_store().save(key, b"%PDF-1.4 altered")
+    assert runner.invoke(args=["storage", "verify"]).exit_code == 1
 
 
 def test_a_final_report_is_stored_in_the_bucket_and_served_from_it(app, team, decided, login, monkeypatch):

@@ -87,7 +87,13 @@ def test_probe_writes_and_removes(store):
     assert list(store.list("tmp/")) == []
 
 
-@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "", "evidence/../x"])
+def test_keys_may_start_with_any_token_character(store):
+    store.save(import_key("-dash_token.json"), b"{}")  # secrets.token_urlsafe may start with - or _
+    store.save(import_key("_under.json"), b"{}")
+    assert store.read(import_key("-dash_token.json")) == b"{}"
+
+
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs", "a//b", "", "evidence/../x", "./x", "a/b/"])
 def test_keys_cannot_leave_the_store(store, key):
     with pytest.raises(ValueError):
         store.save(key, b"x")

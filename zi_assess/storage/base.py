@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from flask import Response
 
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+_KEY = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 
 
 class StorageError(RuntimeError):
@@ -65,7 +65,7 @@ class Staged:
 
 
 def check_key(key: str) -> str:
-    if not _KEY.match(key or "") or ".." in key.split("/"):
+    if not _KEY.match(key or "") or {".", ".."} & set(key.split("/")):
         raise ValueError(f"bad storage key {key!r}")
     return key
 
