@@ -10,7 +10,7 @@ PORT   ?= 5000
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui
 
-.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web sysdeps sysdeps-test need-sysdeps \
+.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web bench-scale sysdeps sysdeps-test need-sysdeps \
 	need-sysdeps-test translations wheel clean
 
 # System packages are installed by one explicit target, `make sysdeps` (`sysdeps-test` adds the
@@ -97,6 +97,10 @@ bench-pdf: need-sysdeps $(VENV)/.installed-test
 bench-web: need-sysdeps $(VENV)/.installed-test
 	@command -v wrk >/dev/null || $(MAKE) -s APT_TEST=wrk sysdeps-test
 	$(BIN)/python benchmarks/bench_web.py $(BENCH_WEB_DATABASE_URL)
+
+# The national data set (generated once into the database, then kept) under 20 concurrent clients.
+bench-scale: need-sysdeps $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_scale.py $(BENCH_SCALE_DATABASE_URL)
 
 # Update the English catalog after changing texts, then fill the new msgstr entries and compile.
 translations: $(VENV)/.installed-test

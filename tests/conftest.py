@@ -53,6 +53,9 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "FAST_PASSWORD_HASHING": True,
         "STORAGE_PATH": str(instance / "store"),
         "REDIS_URL": None,
+        # a download waits for its rendering (tests that look at the progress page set 0)
+        "REPORT_WAIT_SECONDS": 120,
+        "REPORT_PRERENDER_LOCALES": [],  # no renderings ahead after workflow steps (tests that want them set it)
     }
 
 

@@ -134,6 +134,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.health",
     "zi_assess.main.views",
     "zi_assess.auth.views",
+    "zi_assess.auth.account_views",
     "zi_assess.dashboard.views",
     "zi_assess.assessments.views",
     "zi_assess.assessments.workflow_views",
@@ -141,6 +142,10 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.views",
     "zi_assess.interop.api",
     "zi_assess.reports.views",
+    "zi_assess.action_plans.views",
+    "zi_assess.yearly.views",
+    "zi_assess.org.views",
+    "zi_assess.org.invitations",
 )
 
 

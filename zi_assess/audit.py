@@ -52,16 +52,21 @@ def record(
 
     ``actor_email`` names the account when there is no signed-in user (a failed login, an API
     key); events of the system name it ``system:<name>``. The row carries the id of the request
-    being handled, if any, to find its log lines.
+    being handled, if any, to find its log lines, and the roles the actor held. The row joins
+    the hash chain when flushed (:mod:`zi_assess.models.audit`).
     """
     user = actor.user
+    actor_role = None
     if isinstance(user, SystemPrincipal):
         actor_email = user.audit_name
+        actor_role = "system"
     elif user is not None:
         actor_email = user.email
+        actor_role = ",".join(sorted(user.role_names)) or None
     event = AuditEvent(
         actor_id=actor.user_id,
         actor_email=actor_email,
+        actor_role=actor_role,
         ip=actor.ip,
         request_id=current_request_id(),
         action=action,

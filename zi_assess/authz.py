@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, false, or_, select
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
-from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, Unit, User
+from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, RenderJob, Role, RoleAssignment, Unit, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 
 if TYPE_CHECKING:
@@ -38,10 +38,16 @@ ACTIONS = (
     "recap.national",
     "export.lhe",
     "export.follow",
+    "render.follow",
     "review.queue",
     "users.manage",
+    "org.national",
     "api_keys.manage",
     "profile.edit",
+    "action_plan.view",
+    "action_plan.edit",
+    "history.accesses",
+    "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -53,11 +59,18 @@ RECAP_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD, Role.TPI_EVALUATOR})
 EXPORT_ROLES = frozenset({Role.MANAGER, Role.TPI_LEAD})
 #: roles that open an assessment for a unit: admin anywhere, the TPI lead in their instansi, a unit head for their unit
 CREATOR_ROLES = frozenset({Role.ADMIN, Role.TPI_LEAD, Role.UNIT_HEAD})
+#: roles that see who downloaded or exported an assessment's data (its history's access rows)
+ACCESS_LOG_ROLES = frozenset({Role.UNIT_HEAD, Role.TPI_LEAD, Role.MANAGER, Role.NATIONAL_MANAGER, Role.ADMIN})
 #: what zi-assess itself may do (CLI, demo, migrations): set up the organisation and read everything.
 #: Answers, evidence, comments and workflow steps always need a person holding a role.
 SYSTEM_ACTIONS = frozenset({
     "assessment.view", "evidence.download", "prerequisite.edit", "recap.view", "recap.national", "users.manage",
+    "history.accesses",
+    "org.national",
 })
+#: instansi roles that count on the instansi's assessments (an instansi admin manages units and
+#: accounts: like the national admin, it never scores and does not read the units' drafts)
+ASSESSMENT_INSTANSI_ROLES = INSTANSI_ROLES - {Role.INSTANSI_ADMIN}
 
 
 class PermissionDenied(Exception):
@@ -105,7 +118,7 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
             if assignment.unit_id == unit.id:
                 held.add(role.value)
         elif role in INSTANSI_ROLES:
-            if assignment.instansi_id == unit.instansi_id:
+            if role in ASSESSMENT_INSTANSI_ROLES and assignment.instansi_id == unit.instansi_id:
                 held.add(role.value)
         else:
             held.add(role.value)
@@ -164,13 +177,22 @@ def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer 
     if not can_view(user, obj):
         # Another unit's (or a not yet proposed) assessment does not exist for this user.
         raise PermissionDenied(action, "outside your scope", hide=True)
-    if action in ("assessment.view", "evidence.download"):
+    if action in ("assessment.view", "evidence.download", "action_plan.view"):
         return
     roles = assessment_roles(user, obj)
+    if action == "action_plan.edit":
+        # the unit's own plan between and during evaluations: its staff write it, everyone else reads
+        if not roles & {r.value for r in UNIT_ROLES}:
+            raise PermissionDenied(action, "only the unit's own staff plan its actions")
+        return
     if action in ("answer.edit", "evidence.add"):
         writable = editable_layer(user, obj)
         if writable is None or (layer is not None and layer != writable):
             raise PermissionDenied(action, "this layer is locked or not yours")
+        return
+    if action == "history.accesses":
+        if not roles & {role.value for role in ACCESS_LOG_ROLES}:
+            raise PermissionDenied(action, "your role does not see downloads and exports")
         return
     if action == "comment.add":
         writable = editable_layer(user, obj)
@@ -199,6 +221,57 @@ def obj_assessment(evidence: Evidence) -> Assessment:
 def _authorize_admin(user: User, action: str, _obj: object) -> None:
     if not user.has_role(Role.ADMIN):
         raise PermissionDenied(action, "admin only")
+
+
+def administered_instansi_ids(user: Principal) -> frozenset[int] | None:
+    """The instansi whose units and accounts ``user`` manages: None for every instansi (admin,
+    zi-assess itself), else the instansi of their instansi-admin roles (maybe none)."""
+    if isinstance(user, SystemPrincipal) or user.has_role(Role.ADMIN):
+        return None
+    return frozenset(a.instansi_id for a in user.roles if a.role == Role.INSTANSI_ADMIN and a.instansi_id)
+
+
+def _org_instansi_ids(obj: object) -> frozenset[int] | None:
+    """The instansi an organisation target belongs to; None when it reaches beyond instansi
+    (a national role, an account holding one)."""
+    if isinstance(obj, Instansi):
+        return frozenset({obj.id})
+    if isinstance(obj, Unit):
+        return frozenset({obj.instansi_id})
+    if isinstance(obj, User):
+        ids: set[int] = set()
+        for assignment in obj.roles:
+            if assignment.role in INSTANSI_ROLES and assignment.instansi_id is not None:
+                ids.add(assignment.instansi_id)
+            elif assignment.role in UNIT_ROLES and assignment.unit is not None:
+                ids.add(assignment.unit.instansi_id)
+            else:
+                return None
+        return frozenset(ids)
+    if isinstance(obj, RoleAssignment):
+        if obj.role in INSTANSI_ROLES and obj.instansi_id is not None:
+            return frozenset({obj.instansi_id})
+        if obj.role in UNIT_ROLES and obj.unit is not None:
+            return frozenset({obj.unit.instansi_id})
+        return None
+    return None
+
+
+def _authorize_org(user: User, action: str, obj: object) -> None:
+    """``users.manage``: the admin everywhere; an instansi admin on their instansi, its units, the
+    accounts whose roles are all inside it (a new account without roles too) and role assignments
+    inside it. ``obj`` None: whether the user manages anything at all (the admin nav section)."""
+    ids = administered_instansi_ids(user)
+    if ids is None:
+        return
+    if obj is None:
+        if ids:
+            return
+        raise PermissionDenied(action, "admin only")
+    target = _org_instansi_ids(obj)
+    if target is not None and target <= ids and (target or isinstance(obj, User)):
+        return
+    raise PermissionDenied(action, "not your instansi", hide=isinstance(obj, Instansi | Unit | User))
 
 
 def _authorize_profile(user: User, action: str, obj: object) -> None:
@@ -287,6 +360,23 @@ def _authorize_export_follow(user: User, action: str, obj: object) -> None:
         raise PermissionDenied(action, "not your export", hide=True)
 
 
+def _authorize_render_follow(user: User, action: str, obj: object) -> None:
+    """A report's rendering is followed by whoever may read the report: a recap by the reader it
+    was rendered for, an assessment's report by those who see the assessment."""
+    if not isinstance(obj, RenderJob):
+        raise PermissionDenied(action, "not a rendering", hide=True)
+    if obj.assessment_id is None:
+        if obj.requested_by_id != user.id:
+            raise PermissionDenied(action, "not your recap", hide=True)
+        return
+    from zi_assess.extensions import db
+
+    assessment = db.session.get(Assessment, obj.assessment_id)
+    if assessment is None:
+        raise PermissionDenied(action, "no such assessment", hide=True)
+    authorize(user, "assessment.view", assessment)
+
+
 def _authorize_review_queue(user: User, action: str, obj: object) -> None:
     """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
     if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
@@ -294,8 +384,11 @@ def _authorize_review_queue(user: User, action: str, obj: object) -> None:
 
 
 _USER_RULES = {
-    "users.manage": _authorize_admin,
+    "users.manage": _authorize_org,
+    "org.national": _authorize_admin,
     "api_keys.manage": _authorize_admin,
+    #: the network details of audit rows (IP address, user agent): admins only
+    "audit.network": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
     "prerequisite.edit": _authorize_unit_management,
@@ -303,6 +396,7 @@ _USER_RULES = {
     "export.lhe": _authorize_per_instansi,
     "recap.national": _authorize_national_recap,
     "export.follow": _authorize_export_follow,
+    "render.follow": _authorize_render_follow,
     "review.queue": _authorize_review_queue,
 }
 
@@ -335,7 +429,8 @@ def scope_of(user: Principal) -> Scope:
         everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
         proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
-        instansi_ids=frozenset(a.instansi_id for a in user.roles if a.role in INSTANSI_ROLES and a.instansi_id),
+        instansi_ids=frozenset(a.instansi_id for a in user.roles
+                               if a.role in ASSESSMENT_INSTANSI_ROLES and a.instansi_id),
     )
 
 

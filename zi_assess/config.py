@@ -85,8 +85,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EXPORT_JOB_TIMEOUT_MINUTES": 120,  # an unfinished bulk export older than this is failed
         "REPORT_QUEUE": "zi-assess-reports",  # RQ queue of bulk-export jobs (when REDIS_URL is set)
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
-        "REPORT_JOB_TIMEOUT": 300,  # seconds one report may take in a worker before it is failed
+        "REPORT_JOB_TIMEOUT": 60,  # seconds one report may take in a worker before it is failed (RQ job_timeout)
         "REPORT_POOL_SIZE": 1,  # threads rendering bulk exports in-process when there is no Redis
+        # renders at once per host and queue (RQ: a Redis semaphore shared by the workers of the host;
+        # without Redis: the threads of the in-process pool)
+        "REPORT_RENDER_CONCURRENCY": 2,
+        # how long a download request waits for its report before it answers with the progress page
+        "REPORT_WAIT_SECONDS": 1.0,
+        "REPORT_RENDER_RATE_PER_MINUTE": 20,  # new renderings one user may ask for per minute (then 429)
+        # languages the final reports of a workflow step are rendered in ahead of any download
+        "REPORT_PRERENDER_LOCALES": ["id"],
+        "NOTE_MAX_CHARS": 4000,  # longest note of an answer (area form, API, Excel import)
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
         "IMPORT_TTL_MINUTES": 60,
         "REDIS_URL": None,
@@ -96,6 +105,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 50,
         "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+        # password-reset mails per address, and reset requests per client address, per window
+        "RESET_MAX_PER_ACCOUNT": 3,
+        "RESET_MAX_PER_IP": 20,
+        "RESET_WINDOW_SECONDS": 3600,
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,

@@ -160,6 +160,7 @@ def _delete_soal_row(wb):
         (lambda wb: wb["LKE"].__setitem__("E6", 99.5), "Rumus LKE!E6 (total) ditimpa dengan 99.5"),
         (lambda wb: wb["Info"].__setitem__("C2", "LAIN-1"), "Berkas ini milik unit LAIN-1, bukan UJI-1."),
         (_delete_soal_row, "Baris soal 8 (P1.iii.c) tidak ditemukan"),
+        (lambda wb: wb["Jawaban"].__setitem__("L7", "catatan " * 501), ": catatan terlalu panjang; paling banyak 4000 karakter."),
     ],
 )
 def test_any_error_imports_nothing(team, login, draft, tmp_path, edit, message):

@@ -41,15 +41,15 @@ def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "rekap-Kementerian-Uji.csv" in response.headers["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0][:8] == ["Instansi", "Kode unit", "Unit", "Tahun", "Predikat tujuan", "Status", "Lengkap",
-                           "Nilai total"]
+    assert rows[0][:9] == ["Instansi", "Kode unit", "Unit", "Tahun", "Predikat tujuan", "Status", "Keputusan",
+                           "Lengkap", "Nilai total"]
     assert rows[0][-2:] == ["Menuju WBK", "Menuju WBBM"]
     body = {r[1]: r for r in rows[1:]}
     assert set(body) == {"UJI-1", "UJI-2", "UJI-3"}  # not the other instansi's unit
-    assert body["UJI-1"][7] == "100.0" and body["UJI-1"][12:18] == ["8.0", "7.0", "10.0", "10.0", "15.0", "10.0"]
-    assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][6] == "ya"
+    assert body["UJI-1"][8] == "100.0" and body["UJI-1"][13:19] == ["8.0", "7.0", "10.0", "10.0", "15.0", "10.0"]
+    assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][7] == "ya" and body["UJI-1"][6] == ""
     assert body["UJI-2"][2] == "'=AA+HYPERLINK(\"http://evil.example\",\"x\")"  # never a live formula
-    assert body["UJI-2"][7] == "" and body["UJI-2"][5] == "Penilaian mandiri"
+    assert body["UJI-2"][8] == "" and body["UJI-2"][5] == "Penilaian mandiri"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export.recap_csv"))
     assert event.actor_id == team.manager.id and event.detail["rows"] == 3
 
@@ -87,12 +87,12 @@ def test_xlsx_matches_the_csv_and_keeps_text_as_text(team, login, units):
     ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["UJI-2", "UJI-3", "UJI-1"]
-    assert rows[3][7] == 100.0 and ws["H4"].number_format == "0.00"
+    assert rows[3][8] == 100.0 and ws["I4"].number_format == "0.00"
     assert ws["C2"].data_type == "s" and ws["C2"].value.startswith("=AA+HYPERLINK")
     csv_rows = read_csv(client.get("/rekap.csv?urut=unit&arah=naik"))
     unquoted = [[c[1:] if c.startswith("'=") else c for c in r] for r in csv_rows[1:]]  # the CSV's guard
-    assert [["" if v is None else v for v in r[:7]] for r in rows[1:]] == \
-           [[r[0], r[1], r[2], int(r[3]), *r[4:7]] for r in unquoted]
+    assert [["" if v is None else v for v in r[:8]] for r in rows[1:]] == \
+           [[r[0], r[1], r[2], int(r[3]), *r[4:8]] for r in unquoted]
 
 
 def test_recap_exports_are_scoped_to_the_users_rights(team, login, units, make_user):

@@ -52,7 +52,7 @@ def test_lhe_holds_the_figures_verdicts_failing_rules_and_findings(decided, team
     assert "Keputusan TPN: predikat diberikan. Memenuhi ambang batas Menuju WBK." in text
     assert "Nilai memenuhi seluruh ambang batas Menuju WBK" in text
     assert "Tim Penilai Nasional" in text
-    assert "DRAFT" not in text  # decided: final
+    assert "DRAF" not in text  # decided: final
     # header and footer on every page but the cover
     assert text.count("Halaman") >= pdfutil.pages(pdf) and f"dari {pdfutil.pages(pdf)}" in text
 
@@ -77,8 +77,9 @@ def test_english_locale_formats_numbers_the_english_way(decided, team, make_user
 def test_a_draft_carries_the_watermark_and_is_not_stored(team, flow, fill, best_answers, login):
     a = flow.create(team.unit, team.head)
     fill(team.operator, a, Layer.MANDIRI, dict(list(best_answers.items())[:60]))
-    text = pdfutil.text(login(team.operator).get(f"/penilaian/{a.id}/lhe.pdf").data)
-    assert "DRAFT" in text and "DRAF — penilaian masih dapat berubah" in text
+    pdf = login(team.operator).get(f"/penilaian/{a.id}/lhe.pdf").data
+    text = pdfutil.text(pdf)
+    assert "DRAF — penilaian masih dapat berubah" in text and pdfutil.watermark(pdf) == "DRAF"
     assert "53 indikator belum dijawab" in text
     assert db.session.scalar(select(StoredReport)) is None
 
@@ -168,8 +169,9 @@ def test_recommendations_prioritise_what_the_gap_view_ranks_first(team, flow, lo
     failing = verdict(score(criteria, answers), "WBK").failures
     assert failing, "the answers must fail Menuju WBK for this test to say anything"
     steps = improvement_steps(criteria, answers)
-    text = pdfutil.text(login(team.head).get(f"/penilaian/{a.id}/lhe.pdf").data)
-    assert "DRAFT" in text
+    pdf = login(team.head).get(f"/penilaian/{a.id}/lhe.pdf").data
+    text = pdfutil.text(pdf)
+    assert pdfutil.watermark(pdf) == "DRAF"
     checked = 0
     for check in failing:
         best = steps_for_rule(steps, check.node)[:3]

@@ -198,7 +198,7 @@ def test_recap_page_dashboard_and_exports_have_the_seventh_area_and_third_predic
 
     rows = csv_rows(client.get("/rekap.csv?urut=unit&arah=naik"))
     header = rows[0]
-    assert header[7:] == ["Nilai total", "Pengungkit", "Pemenuhan", "Reform", "Hasil",
+    assert header[8:] == ["Nilai total", "Pengungkit", "Pemenuhan", "Reform", "Hasil",
                           *(f"Area {a.id} {a.name}" for a in load_criteria(CRITERIA_ID).areas),
                           "Menuju WBK", "Menuju WBBM", THIRD]
     body = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}

@@ -20,7 +20,7 @@ from zi_assess.authz import (
 )
 from zi_assess.domain.workflow import TRANSITIONS, Layer, Status
 from zi_assess.extensions import db
-from zi_assess.models import Assessment, ExportJob, Predicate
+from zi_assess.models import Assessment, ExportJob, Predicate, RenderJob
 
 ROLES = ("operator", "head", "tpi", "tpi_lead", "manager", "tpn", "national", "admin")
 UNIT_SIDE = {"operator", "head"}
@@ -48,12 +48,26 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "export.lhe": (None, {"tpi_lead", "manager", "national", "admin"}, {"national", "admin"}),
     # own: a job the manager started; other: one another instansi's TPI lead started
     "export.follow": (None, {"manager", "admin"}, {"admin"}),
+    # an assessment report's rendering: whoever sees the assessment (own unit, or another instansi's)
+    "render.follow": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
+    # a recap's rendering: only the reader it was rendered for (own: the manager's; other: another's)
+    "render.follow@recap": (None, {"manager"}, set()),
     # own: the TPI review queue; other: the TPN one
     "review.queue": (None, TPI_SIDE, {"tpn"}),
     "users.manage": (None, {"admin"}, {"admin"}),
+    "org.national": (None, {"admin"}, {"admin"}),
     "api_keys.manage": (None, {"admin"}, {"admin"}),
+    "audit.network": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
+    "action_plan.view": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
+    "action_plan.view@decided": (Status.DECIDED, set(ROLES), {"tpn", "national", "admin"}),
+    "action_plan.edit": (Status.DRAFT, UNIT_SIDE, set()),
+    "action_plan.edit@decided": (Status.DECIDED, UNIT_SIDE, set()),
+    # who downloaded or exported an assessment's data
+    "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
+    "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},
+                                  {"national", "admin"}),
 }
 for name, spec in TRANSITIONS.items():
     held = {"unit_head": "head", "tpi_evaluator": "tpi", "tpi_lead": "tpi_lead", "tpn_evaluator": "tpn",
@@ -78,7 +92,7 @@ def test_permission_matrix(team, key, scope):
         target = unit
     elif action in ("recap.view", "export.lhe"):
         target = unit.instansi
-    elif action in ("users.manage", "api_keys.manage", "recap.national"):
+    elif action in ("users.manage", "org.national", "api_keys.manage", "recap.national", "audit.network"):
         target = None
     elif action == "export.follow":
         starter = team.manager if scope == "own" else team.other_tpi_lead
@@ -86,6 +100,17 @@ def test_permission_matrix(team, key, scope):
                            year=2026, locale="id", backend="pool", status="queued", total=0)
         db.session.add(target)
         db.session.flush()
+    elif key == "render.follow@recap":
+        reader = team.manager if scope == "own" else team.other_tpi_lead
+        target = RenderJob(id=f"render-{scope}", key=f"recap:{scope}", kind="recap", locale="id",
+                           requested_by_id=reader.id, url="/rekap.pdf")
+    elif action == "render.follow":
+        assessment = Assessment(unit=unit, year=2026, target_predicate=Predicate.WBK,
+                                criteria_id="permenpanrb-90-2021", status=status)
+        db.session.add(assessment)
+        db.session.flush()
+        target = RenderJob(id=f"render-{scope}", key=f"lhe:{scope}", kind="lhe", locale="id",
+                           assessment_id=assessment.id, layer="effective", url="/")
     elif action == "review.queue":
         target = Layer.TPI if scope == "own" else Layer.TPN_DESK
     elif action == "profile.edit":

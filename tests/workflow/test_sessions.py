@@ -37,7 +37,7 @@ def test_login_and_logout_are_audited(client, make_user):
 
 
 def test_a_copied_cookie_stops_working_after_logout_and_after_deactivation(app, make_user):
-    user = make_user("admin", email="a@test.zi")
+    user = make_user("tpn_evaluator", email="a@test.zi")  # (the last admin cannot be deactivated)
     db.session.commit()
     first, second = app.test_client(), app.test_client()
     login(first, "a@test.zi")

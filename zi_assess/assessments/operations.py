@@ -9,6 +9,8 @@ owns the transaction and commits. Nothing typed is lost: a stale save raises
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +33,7 @@ from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisit
 from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
 from zi_assess.extensions import db, savepoint
+from zi_assess.messages import note_max_chars
 from zi_assess.models import (
     Answer,
     AreaRevision,
@@ -59,6 +62,24 @@ class WorkflowRefused(Exception):
         self.detail = detail
 
 
+class ReasonRequired(Exception):
+    """Answers of a layer that was already submitted once change only with a reason; nothing was written."""
+
+    def __init__(self, layer: Layer) -> None:
+        super().__init__(f"{layer.value}: a reason is required to change answers after submission")
+        self.layer = layer
+
+
+#: longest reason kept with a late change
+REASON_MAX = 1000
+
+
+def layer_was_submitted(assessment_id: int, layer: Layer) -> bool:
+    """Whether ``layer`` was locked (submitted) at least once: changing it again needs a reason."""
+    return db.session.scalar(select(ScoreSnapshot.id).where(
+        ScoreSnapshot.assessment_id == assessment_id, ScoreSnapshot.layer == layer.value).limit(1)) is not None
+
+
 @dataclass(frozen=True)
 class AnswerInput:
     """One indicator as typed in a form: the value, the note and the version the user saw."""
@@ -68,6 +89,34 @@ class AnswerInput:
     note: str = ""
     #: version of the stored answer when the form was rendered (None: there was none)
     seen_version: int | None = None
+    #: :func:`answer_fingerprint` of the answer the form showed: with it, a stale save conflicts
+    #: only on a field (answer or note) both sides changed; without it, on any change
+    base: str | None = None
+
+
+def answer_fingerprint(value: Any, note: str | None) -> str:
+    """A short fingerprint of an answer's value and of its note ("<value>:<note>"), carried by the
+    area form so a save can tell which fields the user changed and which someone else did."""
+    def digest(data: Any) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    return f"{digest(value)}:{digest((note or '').strip())}"
+
+
+def _merge(item: AnswerInput, value: Any, note: str, row: Any) -> tuple[Any, str] | None:
+    """Three-way merge of a stale save against the stored row; None when a field changed on both sides."""
+    assert item.base is not None
+    base_value, _sep, base_note = item.base.partition(":")
+    theirs_value, theirs_note = (row.value, row.note) if row is not None else (None, "")
+    mine = answer_fingerprint(value, note).split(":")
+    theirs = answer_fingerprint(theirs_value, theirs_note).split(":")
+    merged = []
+    for mine_fp, theirs_fp, base_fp, mine_v, theirs_v in ((mine[0], theirs[0], base_value, value, theirs_value),
+                                                          (mine[1], theirs[1], base_note, note, theirs_note)):
+        if mine_fp != base_fp and theirs_fp != base_fp and mine_fp != theirs_fp:
+            return None
+        merged.append(mine_v if mine_fp != base_fp else theirs_v)
+    return merged[0], merged[1]
 
 
 @dataclass(frozen=True)
@@ -163,11 +212,13 @@ def create_assessment(
 
 def save_answers(
     actor: Actor, assessment_id: int, layer: Layer, items: Iterable[AnswerInput], *,
-    bundle: AssessmentBundle | None = None,
+    bundle: AssessmentBundle | None = None, reason: str | None = None,
 ) -> list[Answer]:
     """Save several indicators of one layer at once (an area form). All or nothing.
 
     ``bundle``: the assessment as this request already loaded it (saves loading it again).
+    ``reason``: why answers change after the layer was submitted once (required then, raising
+    :class:`ReasonRequired`; kept in each change's audit row).
     Raises AnswerError for an invalid value, StaleAnswer when any indicator changed since the
     form was opened (nothing is written), PermissionDenied when the layer is not writable.
     """
@@ -181,18 +232,28 @@ def save_answers(
         indicator = criteria.indicators.get(item.indicator_id)
         if indicator is None:
             raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
-        normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
+        note = (item.note or "").strip()
+        if len(note) > note_max_chars():
+            raise AnswerError(item.indicator_id, "note_too_long", f"note longer than {note_max_chars()} characters")
+        normalized.append((item, normalize_answer(indicator, item.value), note))
 
     conflicts = []
+    merged_items = []
     for item, value, note in normalized:
         row = current.get(item.indicator_id)
         stale = (row is None and item.seen_version is not None) or (
             row is not None and row.version != item.seen_version
         )
         if stale and not (row is not None and row.value == value and row.note == note):
-            conflicts.append(_conflict(item, value, note, row))
+            merged = _merge(item, value, note, row) if item.base else None
+            if merged is None:
+                conflicts.append(_conflict(item, value, note, row))
+                continue
+            value, note = merged  # only fields one side changed: both sides' changes are kept
+        merged_items.append((item, value, note))
     if conflicts:
         raise StaleAnswer(conflicts)
+    normalized = merged_items
 
     # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
     # then refuses an UPDATE if someone saved between our check above and our write.
@@ -200,6 +261,9 @@ def save_answers(
                 if (row := current.get(item.indicator_id)) is None or row.value != value or row.note != note]
     if not changing:
         return []
+    reason = (reason or "").strip()[:REASON_MAX] or None
+    if reason is None and layer_was_submitted(assessment_id, layer):
+        raise ReasonRequired(layer)
     orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
         Answer.assessment_id == assessment_id, Answer.layer == layer,
         Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
@@ -212,7 +276,7 @@ def save_answers(
         with savepoint():
             for item, value, note in changing:
                 saved.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
-                                           orm_rows.get(item.indicator_id)))
+                                           orm_rows.get(item.indicator_id), reason))
             db.session.flush()
     except (StaleDataError, IntegrityError):
         # Another save won the race between our read and our write; the savepoint undid ours.
@@ -235,7 +299,7 @@ def save_answers(
 
 
 def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str,
-                  stored: Answer | None) -> Answer:
+                  stored: Answer | None, reason: str | None = None) -> Answer:
     """Insert or update one answer row, with its audit event (flushed by the caller)."""
     before = {"value": stored.value, "note": stored.note} if stored is not None else None
     if stored is None:
@@ -244,9 +308,11 @@ def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: 
         db.session.add(stored)
     else:
         stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
+        stored.carried_from_id = None  # the unit saved it: a carried-over answer is confirmed
     action = "answer.change" if before is None or before["value"] != value else "answer.note"
     record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
-           before=before, after={"value": value, "note": note})
+           before=before, after={"value": value, "note": note},
+           detail={"reason": reason} if reason is not None else None)
     return stored
 
 
@@ -368,6 +434,7 @@ def transition(
         tpi_eligible=assessment.tpi_eligible,
         prerequisites_met=prerequisites_met(assessment) if name == "propose" else False,
         within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
+        unconfirmed_carried=len(bundle.unconfirmed_carried()) if spec.needs_complete == Layer.MANDIRI else 0,
     )
     if name == "conclude_tpi" and eligible is None:
         raise WorkflowRefused(name, "missing_conclusion")
@@ -410,6 +477,9 @@ def transition(
             comment.resolved_at = utcnow()
     if spec.locks is not None:
         _snapshot(actor, bundle, scores, spec.locks, name)
+        from zi_assess.reports.renders import prerender_after_commit  # reports build on assessments
+
+        prerender_after_commit(assessment_id)  # the reports this step made final, once it commits
     if spec.opens is not None and prefill:
         prefill_layer(actor, bundle, spec.opens)
     db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,

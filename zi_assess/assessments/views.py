@@ -14,8 +14,17 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+from zi_assess.assessments import history as history_log
 from zi_assess.assessments import operations as ops
-from zi_assess.assessments.forms import EVIDENCE_TYPED_KEY, AreaFormBase, StepForm, area_form_class, field_key
+from zi_assess.assessments.forms import (
+    EVIDENCE_TYPED_KEY,
+    AreaFormBase,
+    HistoryFilterForm,
+    StepForm,
+    area_form_class,
+    choices,
+    field_key,
+)
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.page_cache import AreaParts, area_parts_cache
 from zi_assess.assessments.presenters import (
@@ -24,15 +33,18 @@ from zi_assess.assessments.presenters import (
     indicator_views,
     tree_rows,
 )
+from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, open_fixes
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
-from zi_assess.authz import assessment_roles, editable_layer
+from zi_assess.authz import allowed, assessment_roles, editable_layer
+from zi_assess.clock import local_now
 from zi_assess.domain import AnswerError, load_criteria, verdict
 from zi_assess.domain.gap import GapReport, improvement_steps
 from zi_assess.domain.workflow import LAYERS, Layer, Status, available_transitions
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
+from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import AreaRevision, AuditEvent, CurrentScore, StatusChange, User
+from zi_assess.models import AreaRevision, CurrentScore, StatusChange, User
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -53,6 +65,13 @@ def _layer_param(assessment: Any) -> Layer | None:
 @bp.get("/<int:assessment_id>")
 @login_required
 def overview(assessment_id: int) -> str:
+    return render_overview(assessment_id)
+
+
+def render_overview(assessment_id: int, step_form: StepForm | None = None,
+                    refused: tuple[str, str] | None = None) -> str:
+    """The overview; ``step_form``/``refused``: a refused workflow step, shown again with what was typed
+    and (step name, message) beside its form."""
     bundle = _bundle(assessment_id)
     scores = compute_scores(bundle)
     assessment = bundle.assessment
@@ -63,11 +82,24 @@ def overview(assessment_id: int) -> str:
         .options(lazyload(StatusChange.actor))  # the name is joined above: no second join of the user
         .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())
     ).all()
+    blank = StepForm(formdata=None)
+    name = predicate_name(bundle.criteria, assessment.target_predicate)
+    for form in (blank, step_form):
+        if form is not None:
+            form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
+                                            ("tidak", _("Predikat %(p)s tidak diberikan", p=name))])
+    returned = Status(assessment.status) == Status.RETURNED
     return render_template(
         "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores,
         rows=tree_rows(bundle.criteria, scores.effective),
-        editable=editable_layer(current_user, assessment), steps=steps, step_form=StepForm(),
+        editable=editable_layer(current_user, assessment), steps=steps, step_form=blank, refused_form=step_form,
+        refused=refused,
         history=history, prerequisites=ops.prerequisite_result(assessment),
+        fixes=open_fixes(assessment_id, bundle.criteria) if returned else [],
+        return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
+        changes=(list(changes_since_return(assessment_id, bundle.criteria).values())
+                 if Status(assessment.status) == Status.TPI_REVIEW
+                 and any(change.transition == "resubmit" for change, _name in history) else None),
     )
 
 
@@ -84,6 +116,8 @@ def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None
             answer = current.get(ind_id)
             getattr(form, f"v_{key}").data = str(answer.version) if answer is not None else ""
             getattr(form, f"n_{key}").data = answer.note if answer is not None else ""
+            getattr(form, f"o_{key}").data = ops.answer_fingerprint(answer.value if answer is not None else None,
+                                                                    answer.note if answer is not None else "")
             value = answer.value if answer is not None else None
             if ind.kind == "percent":
                 for inp in ind.inputs:
@@ -132,17 +166,33 @@ def area(assessment_id: int, area: str) -> Any:
             return render_template(
                 "assessments/conflict.html", a=bundle.assessment, area=area, form=form, conflicts=exc.items,
                 conflict_versions={field_key(c.indicator_id): c.theirs_version for c in exc.items},
+                conflict_bases={field_key(c.indicator_id): ops.answer_fingerprint(c.theirs_value, c.theirs_note)
+                                for c in exc.items},
+                authors=_author_names(exc.items),
                 views={v.id: v for v in views}, layer=layer,
                 answer_text=lambda ind_id, value: display_answer(bundle.criteria.indicators[ind_id], value,
                                                                  current_locale()),
             ), 409
+        except ops.ReasonRequired:
+            db.session.rollback()
+            form.alasan.errors.append(_("Lapis ini sudah pernah diajukan: tuliskan alasan perubahan jawaban."))
         except AnswerError as exc:
             db.session.rollback()
             key = field_key(exc.indicator)
-            shown_at = getattr(form, f"a_{key}", None) or getattr(form, f"n_{key}")  # counts: under the note
+            shown_at = (getattr(form, f"a_{key}", None) if exc.code != "note_too_long" else None) \
+                or getattr(form, f"n_{key}")  # counts and notes: under the note
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
     return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
                       form), status
+
+
+def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
+    """Who saved the other side of each conflict: a name, or "you" for the user's own other tab."""
+    ids = {c.theirs_author_id for c in items if c.theirs_author_id is not None}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    if current_user.id in names:
+        names[current_user.id] = _("Anda sendiri (di tab atau perangkat lain)")
+    return names
 
 
 def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, form: AreaFormBase | None,
@@ -151,6 +201,10 @@ def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, for
     scores = compute_scores(bundle)
     evidence = assessment_evidence(bundle.assessment.id)
     views = indicator_views(bundle, scores, area, layer, current_locale(), evidence)
+    if Status(bundle.assessment.status) == Status.TPI_REVIEW:
+        changes = changes_since_return(bundle.assessment.id, bundle.criteria)
+        for view in views:
+            view.changed = changes[view.id].kinds if view.id in changes else []
     context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, layer=layer,
                    can_edit=can_edit, form=form, views=views, scores=scores, typed=typed or {})
     return AreaParts(
@@ -179,9 +233,12 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
                for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
     effective = current.get(EFFECTIVE)
     passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
+    needs_reason = can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer)
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
+                           needs_reason=needs_reason,
+                           fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
 
 
@@ -192,8 +249,8 @@ def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None
         if f"pilih_{field_key(ind.id)}" in keep_theirs:
             continue
         value, note, version = form.indicator_data(ind)
-        items.append(ops.AnswerInput(ind.id, value, note, version))
-    ops.save_answers(actor(), bundle.assessment.id, layer, items, bundle=bundle)
+        items.append(ops.AnswerInput(ind.id, value, note, version, form.base_data(ind)))
+    ops.save_answers(actor(), bundle.assessment.id, layer, items, bundle=bundle, reason=form.alasan.data)
     for ind in area_indicators(bundle.criteria, area):
         comment, needs_fix = form.comment_data(ind)
         if comment:
@@ -220,15 +277,41 @@ def gap(assessment_id: int) -> str:
                            predicate=predicate, layer=layer, top=steps[:15], layers=LAYERS)
 
 
+@bp.get("/<int:assessment_id>/riwayat")
+@login_required
+def assessment_history(assessment_id: int) -> str:
+    return _history_page(assessment_id, None)
+
+
 @bp.get("/<int:assessment_id>/riwayat/<indicator_id>")
 @login_required
 def history(assessment_id: int, indicator_id: str) -> str:
-    bundle = _bundle(assessment_id)
-    indicator = bundle.criteria.indicators.get(indicator_id)
-    if indicator is None:
+    return _history_page(assessment_id, indicator_id)
+
+
+def _history_page(assessment_id: int, indicator_id: str | None) -> str:
+    """The assessment's history as sentences, filterable; one indicator's when ``indicator_id`` is given."""
+    assessment = ops.get_assessment(actor(), assessment_id)
+    criteria = load_criteria(assessment.criteria_id)
+    if indicator_id is not None and indicator_id not in criteria.indicators:
         abort(404)
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.assessment_id == assessment_id, AuditEvent.indicator_id == indicator_id)
-        .order_by(AuditEvent.id.desc())
-    ).all()
-    return render_template("assessments/history.html", a=bundle.assessment, indicator=indicator, events=events)
+    form = HistoryFilterForm(request.args, meta={"csrf": False})
+    form.siapa.choices = choices([("", _("Semua orang")), *((str(i), n) for i, n in history_log.people(assessment_id))])
+    form.apa.choices = choices([("", _("Semua jenis")),
+                                *((key, str(name)) for key, name in history_log.KIND_NAMES.items())])
+    form.indikator.choices = choices([("", _("Semua indikator")), *((i, i) for i in criteria.indicators)])
+    if indicator_id is not None:
+        form.indikator.data = indicator_id
+    valid = form.validate()
+    filters = history_log.HistoryFilters(
+        who=int(form.siapa.data) if valid and (form.siapa.data or "").isdigit() else None,
+        kind=form.apa.data or None if valid else None,
+        since=form.dari.data if valid else None, until=form.sampai.data if valid else None,
+        indicator=indicator_id or (form.indikator.data or None if valid else None),
+        accesses=allowed(current_user, "history.accesses", assessment),
+    )
+    entries = history_log.history(assessment_id, criteria, assessment.target_predicate, filters, current_locale())
+    return render_template("assessments/history.html", a=assessment, criteria=criteria,
+                           indicator=criteria.indicators.get(indicator_id or ""), entries=entries, form=form,
+                           network=allowed(current_user, "audit.network"), limit=history_log.LIMIT,
+                           zone_name=local_now().strftime("%Z"))

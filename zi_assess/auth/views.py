@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from zi_assess.audit import Actor
 from zi_assess.auth import operations as ops
-from zi_assess.auth.forms import LoginForm
+from zi_assess.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm
 from zi_assess.extensions import db
+from zi_assess.mail import send_later
 from zi_assess.web import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -44,3 +46,53 @@ def logout() -> Response:
     session.clear()
     flash(_("Anda telah keluar."), "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/lupa-sandi", methods=["GET", "POST"])
+def reset_request() -> str | Response:
+    """Ask for a reset link. The answer is the same whether the address has an account or not."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        found = ops.request_reset(form.email.data or "", client_ip())
+        db.session.commit()
+        if found is not None:
+            user, token = found
+            _mail_reset_link(user, token)
+        flash(_("Jika alamat itu terdaftar, tautan untuk mengatur ulang kata sandi telah dikirim ke sana. "
+                "Tautan berlaku 1 jam."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form), 400 if form.errors else 200
+
+
+def _mail_reset_link(user, token: str) -> None:  # type: ignore[no-untyped-def]
+    link = url_for("auth.reset_password", token=token, _external=True)
+    with force_locale(user.locale or "id"):
+        subject = _("Atur ulang kata sandi zi-assess")
+        text = _("Halo %(name)s,\n\nseseorang (semoga Anda) meminta untuk mengatur ulang kata sandi akun "
+                 "zi-assess Anda. Buka tautan ini dalam 1 jam untuk memilih kata sandi baru:\n\n%(link)s\n\n"
+                 "Tautan hanya dapat dipakai sekali. Jika Anda tidak memintanya, abaikan email ini: "
+                 "kata sandi Anda tidak berubah.", name=user.name, link=link)
+    send_later(user.email, subject, text, to_name=user.name)
+
+
+@bp.route("/atur-ulang-sandi/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> str | Response:
+    if ops.tokens.peek(token, "reset") is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = ops.reset_password(token, form.new_password.data or "", client_ip())
+        except ops.PasswordRefused as refused:
+            db.session.rollback()
+            form.new_password.errors = list(refused.problems)
+        else:
+            if user is None:
+                db.session.rollback()
+                return render_template("auth/reset_invalid.html"), 404
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Kata sandi baru tersimpan. Silakan masuk dengan kata sandi itu."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200

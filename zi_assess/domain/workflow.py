@@ -135,6 +135,8 @@ class Facts:
     prerequisites_met: bool = False
     #: None when no window is set for the step; else whether today is inside it
     within_deadline: bool | None = None
+    #: answers copied from last year's assessment that the unit has not confirmed yet
+    unconfirmed_carried: int = 0
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def check_transition(name: str, facts: Facts) -> Outcome:
         return Outcome(False, code="status", detail=facts.status.value)
     if transition.needs_complete and transition.needs_complete not in facts.complete_layers:
         return Outcome(False, code="incomplete", detail=transition.needs_complete.value)
+    if transition.needs_complete == Layer.MANDIRI and facts.unconfirmed_carried:
+        return Outcome(False, code="unconfirmed_carried", detail=str(facts.unconfirmed_carried))
     if transition.needs_effective_complete and not facts.effective_complete:
         return Outcome(False, code="incomplete", detail="effective")
     if transition.deadline and facts.within_deadline is False:

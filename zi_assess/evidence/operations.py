@@ -55,15 +55,21 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
     return evidence
 
 
+def is_web_link(url: str) -> bool:
+    """An http(s) address with a host and no credentials, at most 2,000 characters: what evidence links may be."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.username and len(url) <= 2000
+
+
 def add_link(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], url: str, title: str = "") -> Evidence:
     """Attach an http(s) link (e.g. a shared-drive folder) as evidence."""
     bundle = get_bundle(actor, assessment_id)
     authorize(actor.user, "evidence.add", bundle.assessment)
     chosen = _checked_indicators(bundle.criteria.indicators, indicator_ids)
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or len(url) > 2000:
+    if not is_web_link(url):
         raise EvidenceRejected("bad_url")
+    parts = urlsplit(url)
     evidence = Evidence(assessment_id=assessment_id, layer=editable_layer(actor.user, bundle.assessment), url=url,
                         title=(title or "").strip()[:200] or parts.hostname, uploaded_by_id=actor.user_id)
     evidence.links = [EvidenceLink(indicator_id=i) for i in chosen]
@@ -116,3 +122,9 @@ def evidence_for_download(actor: Actor, evidence_id: int) -> tuple[Evidence, str
         raise NotFound(evidence_id)
     get_bundle(actor, evidence.assessment_id, "evidence.download")
     return evidence, evidence_key(evidence.blob_sha256)
+
+
+def record_download(actor: Actor, evidence: Evidence) -> None:
+    """Reading evidence is access to the unit's data: audited (listed in the assessment's history)."""
+    record(actor, "evidence.download", assessment_id=evidence.assessment_id,
+           detail={"evidence": evidence.id, "file": (evidence.filename or "")[:200]})

@@ -105,6 +105,8 @@ def detach(assessment_id: int) -> Response:
 @login_required
 def download(evidence_id: int) -> Response:
     evidence, key = ops.evidence_for_download(actor(), evidence_id)
+    ops.record_download(actor(), evidence)
+    db.session.commit()
     response = get_store().send(key, mimetype=evidence.blob.content_type if evidence.blob else
                                 "application/octet-stream", download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"

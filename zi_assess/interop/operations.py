@@ -151,7 +151,9 @@ def apply_import(actor: Actor, assessment_id: int, layer: Layer, report: ImportR
         raise ImportRefused(len(report.errors))
     items = [AnswerInput(ind_id, value, note, versions.get(ind_id))
              for ind_id, value, note in _merged(report, bundle.layer_answers(layer))]
-    saved = save_answers(actor, assessment_id, layer, items, bundle=bundle) if items else []
+    # the file is the reason for a change after submission (its name and hash are audited below)
+    saved = save_answers(actor, assessment_id, layer, items, bundle=bundle,
+                         reason=f"import: {filename[:200]}") if items else []
     links = evidence_changes(bundle, layer, report)
     for change in links:
         if change.evidence_id is None:

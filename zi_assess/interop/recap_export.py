@@ -27,7 +27,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def headers(shape: RecapShape) -> list[str]:
     """Fixed columns, then the criteria's: components with their aspects, areas, predicates."""
     return [
-        _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Lengkap"),
+        _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Keputusan"),
+        _("Lengkap"),
         _("Nilai total"), *(c.label for c in shape.nodes), *(c.label for c in shape.areas),
         *(c.label for c in shape.predicates),
     ]
@@ -43,7 +44,7 @@ def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
     complete = "" if row.complete is None else (_("ya") if row.complete else _("tidak"))
     return [
         row.instansi_name, row.unit_code, row.unit_name, row.year, row.target,
-        str(STATUS_NAMES.get(row.status, row.status)), complete,
+        str(STATUS_NAMES.get(row.status, row.status)), row.outcome, complete,
         row.total, *(row.nilai(c.key) for c in (*shape.nodes, *shape.areas)),
         *(_verdict(row.passed(c.key)) for c in shape.predicates),
     ]
@@ -89,7 +90,7 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
                 cell.value = value
                 if isinstance(value, float):
                     cell.number_format = "0.00"
-    widths = [28, 12, 32, 7, 10, 22, 9, *([11] * (1 + len(shape.nodes) + len(shape.areas))),
+    widths = [28, 12, 32, 7, 10, 22, 30, 9, *([11] * (1 + len(shape.nodes) + len(shape.areas))),
               *([15] * len(shape.predicates))]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from zi_assess.extensions import db
 from zi_assess.maint import operations as maint_ops
-from zi_assess.models import EvidenceBlob, ExportItem, ExportJob, StoredReport
+from zi_assess.models import EvidenceBlob, ExportItem, ExportJob, RenderJob, StoredReport
 from zi_assess.models.base import utcnow
 from zi_assess.storage import EVIDENCE, EXPORTS, IMPORTS, REPORTS, get_store, sha_of
 
@@ -150,6 +150,7 @@ def _remove_unreferenced(report: SweepReport, now: float) -> None:
     # the rows are read after the listing: an object written and committed meanwhile is young anyway
     blobs = set(db.session.scalars(select(EvidenceBlob.sha256)))
     reports = set(db.session.scalars(select(StoredReport.sha256)))
+    reports |= set(db.session.scalars(select(RenderJob.sha256).where(RenderJob.sha256.is_not(None))))
     live_jobs = set(db.session.execute(select(ExportJob.id, ExportJob.zip_name)).all())
     job_files = {job_id for job_id, _zip in live_jobs} | {zip_name for _job, zip_name in live_jobs if zip_name}
     for entry in old[EVIDENCE]:

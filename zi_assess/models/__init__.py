@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate; importing this package registers them all."""
 
+from zi_assess.models.action_plans import ActionActivity, ActionPlan, ActionPlanItem
 from zi_assess.models.assessments import (
     Answer,
     AreaRevision,
@@ -14,7 +15,7 @@ from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.interop import ApiKey
 from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
 from zi_assess.models.records import Deadline, PrerequisiteRecord
-from zi_assess.models.reports import ExportItem, ExportJob, StoredReport
+from zi_assess.models.reports import ExportItem, ExportJob, RenderJob, StoredReport
 from zi_assess.models.tokens import AccountToken
 from zi_assess.models.users import Role, RoleAssignment, User
 
@@ -23,6 +24,7 @@ __all__ = [
     "EvidenceLink",
     "Instansi", "InstansiKind", "Predicate", "PrerequisiteRecord", "ReviewComment", "Role", "RoleAssignment",
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
-    "ExportItem", "ExportJob", "StoredReport",
+    "ExportItem", "ExportJob", "RenderJob", "StoredReport",
     "ApiKey", "AccountToken",
+    "ActionActivity", "ActionPlan", "ActionPlanItem",
 ]

@@ -19,13 +19,14 @@ class Role(StrEnum):
     TPI_EVALUATOR = "tpi_evaluator"  # internal team of the instansi
     TPI_LEAD = "tpi_lead"  # concludes and proposes
     MANAGER = "manager"  # reads every unit of its instansi
+    INSTANSI_ADMIN = "instansi_admin"  # units and accounts of its instansi
     TPN_EVALUATOR = "tpn_evaluator"  # national team: desk and field
     NATIONAL_MANAGER = "national_manager"  # reads everything proposed; decides
     ADMIN = "admin"  # accounts, instansi and units
 
 
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_HEAD})
-INSTANSI_ROLES = frozenset({Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.MANAGER})
+INSTANSI_ROLES = frozenset({Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.MANAGER, Role.INSTANSI_ADMIN})
 NATIONAL_ROLES = frozenset({Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER, Role.ADMIN})
 
 
@@ -82,7 +83,8 @@ class RoleAssignment(Base):
         UniqueConstraint("user_id", "role", "unit_id", "instansi_id", name="user_role_scope"),
         CheckConstraint(
             "(role IN ('unit_operator', 'unit_head') AND unit_id IS NOT NULL AND instansi_id IS NULL)"
-            " OR (role IN ('tpi_evaluator', 'tpi_lead', 'manager') AND instansi_id IS NOT NULL AND unit_id IS NULL)"
+            " OR (role IN ('tpi_evaluator', 'tpi_lead', 'manager', 'instansi_admin')"
+            " AND instansi_id IS NOT NULL AND unit_id IS NULL)"
             " OR (role IN ('tpn_evaluator', 'national_manager', 'admin') AND unit_id IS NULL AND instansi_id IS NULL)",
             name="scope_matches_role",
         ),

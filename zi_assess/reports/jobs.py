@@ -28,7 +28,7 @@ from zi_assess.authz import PermissionDenied
 from zi_assess.extensions import db, redis_client
 from zi_assess.filenames import slug
 from zi_assess.models import ExportItem, ExportJob, Instansi, User
-from zi_assess.reports import documents
+from zi_assess.reports import bounds, documents
 from zi_assess.reports import operations as ops
 from zi_assess.storage import BlobMissing, export_key, get_store
 
@@ -91,7 +91,7 @@ def _pool_task(app: Flask, job_id: str, item_id: int) -> None:
         log.exception("export %s item %s failed in the in-process pool", job_id, item_id)
 
 
-def _app() -> Flask:
+def worker_app() -> Flask:
     """The app of the current context, or (an RQ worker started elsewhere) a new one."""
     global _WORKER_APP
     if has_app_context():
@@ -105,14 +105,14 @@ def _app() -> Flask:
 
 def run_item(job_id: str, item_id: int) -> None:
     """RQ entry point: render one report of a bulk export into the job's folder."""
-    with _app().app_context():
+    with worker_app().app_context():
         _render_item(job_id, item_id)
 
 
 def item_failed(rq_job: Any, connection: Any, *exc_info: Any) -> None:
     """RQ failure callback (a timeout or crash outside our own error handling): record and go on."""
     job_id, item_id = rq_job.args
-    with _app().app_context():
+    with worker_app().app_context():
         job = db.session.get(ExportJob, job_id)
         with force_locale(job.locale if job else "id"):
             ops.finish_item(item_id, error=_("PDF tidak dapat dibuat (pekerjaan dihentikan)."))
@@ -142,8 +142,9 @@ def _render_item(job_id: str, item_id: int) -> None:
             if assessment_id is None:
                 error = _("Unit ini belum memiliki penilaian untuk tahun %(year)s.", year=year)
             else:
-                rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe", EFFECTIVE,
-                                                       locale)
+                with bounds.render_slot():
+                    rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe",
+                                                           EFFECTIVE, locale)
                 file_name = f"{position:03d}-{rendered.filename}"
                 get_store().save(item_key(job_id, file_name), rendered.pdf)
                 size = len(rendered.pdf)
