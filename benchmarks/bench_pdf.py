@@ -411,7 +411,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="zi-bench-pdf-"))
     config = {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench",
-              "REPORT_DIR": str(tmp / "reports"), "EXPORT_DIR": str(tmp / "exports"), "REDIS_URL": args.redis_url,
+              "STORAGE_PATH": str(tmp / "store"), "REDIS_URL": args.redis_url,
               "REPORT_QUEUE": f"zi-bench-{uuid.uuid4().hex[:8]}", "WTF_CSRF_ENABLED": False,
               "FAST_PASSWORD_HASHING": True, "REPORT_PRERENDER_LOCALES": []}
     env = {**os.environ, **{f"ZI_{k}": str(v) for k, v in config.items() if k != "WTF_CSRF_ENABLED"}}

@@ -51,9 +51,7 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "FAST_PASSWORD_HASHING": True,
-        "EVIDENCE_DIR": str(instance / "evidence"),
-        "REPORT_DIR": str(instance / "reports"),
-        "EXPORT_DIR": str(instance / "exports"),
+        "STORAGE_PATH": str(instance / "store"),
         "REDIS_URL": None,
         # a download waits for its rendering (tests that look at the progress page set 0)
         "REPORT_WAIT_SECONDS": 120,

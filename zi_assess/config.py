@@ -68,9 +68,21 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PREREQUISITES": "permenpanrb-5-2024",
         "AREA_RULE": None,  # None: the criteria's own default (area_total)
         "UPLOAD_MAX_MB": 20,
-        "EVIDENCE_DIR": str(instance / "evidence"),
-        "REPORT_DIR": str(instance / "reports"),
-        "EXPORT_DIR": str(instance / "exports"),
+        # Where files are kept (evidence, stored reports, export ZIPs, pending imports): "fs" or "s3"
+        "STORAGE": "fs",
+        "STORAGE_PATH": None,  # fs: the store's folder (None: the instance folder); may be shared by servers
+        "STORAGE_STAGING_PATH": None,  # s3: local folder for uploads being received (None: <instance>/tmp)
+        "S3_ENDPOINT_URL": None,  # None: AWS; e.g. http://minio:9000
+        "S3_BUCKET": None,
+        "S3_PREFIX": "",
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": None,  # None: boto3's own chain (environment, instance role)
+        "S3_SECRET_ACCESS_KEY": None,
+        "S3_TIMEOUT": 5,  # seconds to connect; an unreachable store is a quick 503, not a hung worker
+        # zi-assess maint sweep
+        "STORAGE_GRACE_MINUTES": 1440,  # temporaries and files no row references are removed after this
+        "EXPORT_RETENTION_DAYS": 7,  # finished bulk exports (ZIP and rows) are purged after this
+        "EXPORT_JOB_TIMEOUT_MINUTES": 120,  # an unfinished bulk export older than this is failed
         "REPORT_QUEUE": "zi-assess-reports",  # RQ queue of bulk-export jobs (when REDIS_URL is set)
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
         "REPORT_JOB_TIMEOUT": 60,  # seconds one report may take in a worker before it is failed (RQ job_timeout)
@@ -85,7 +97,6 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REPORT_PRERENDER_LOCALES": ["id"],
         "NOTE_MAX_CHARS": 4000,  # longest note of an answer (area form, API, Excel import)
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
-        "IMPORT_DIR": str(instance / "imports"),  # uploaded LKE workbooks awaiting confirmation
         "IMPORT_TTL_MINUTES": 60,
         "REDIS_URL": None,
         "PORTALRB_API_PREFIX": "/api/portalrb",
@@ -136,6 +147,12 @@ def check(cfg: MutableMapping[str, Any], database_uri: str) -> None:
     if log_format not in LOG_FORMATS:
         raise ConfigurationError(f"ZI_LOG_FORMAT must be json or text, not {log_format!r}")
     cfg["LOG_FORMAT"] = log_format
+    storage = str(cfg.get("STORAGE") or "fs").lower()
+    if storage not in ("fs", "s3"):
+        raise ConfigurationError(f"ZI_STORAGE must be fs or s3, not {storage!r}")
+    if storage == "s3" and not cfg.get("S3_BUCKET"):
+        raise ConfigurationError("ZI_S3_BUCKET must be set when ZI_STORAGE=s3")
+    cfg["STORAGE"] = storage
     if env != "production":
         return
     if not cfg.get("SECRET_KEY"):

@@ -22,7 +22,7 @@ LIBREOFFICE_PACKAGE = "libreoffice-calc-nogui"
 
 @pytest.fixture
 def app_config(_schema: str, tmp_path: Path) -> dict[str, Any]:
-    return _test_config(_schema, tmp_path) | {"IMPORT_DIR": str(tmp_path / "imports")}
+    return _test_config(_schema, tmp_path)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def upload(client, assessment_id, filename, content, indicator="P1.i.a", **extra
 
 
 def stored_files(app) -> list[Path]:
-    root = Path(app.config["EVIDENCE_DIR"])
+    root = Path(app.config["STORAGE_PATH"]) / "evidence"
     return [p for p in root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(root).parts]
 
 

@@ -52,7 +52,7 @@ def test_a_signed_in_probe_does_not_renew_the_session_either(client, make_user):
 def test_unwritable_storage_is_a_503(other_app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the evidence folder should be")
-    response = other_app(EVIDENCE_DIR=str(blocker / "evidence")).test_client().get("/healthz")
+    response = other_app(STORAGE_PATH=str(blocker / "store")).test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "fail" and body["checks"]["storage"]["status"] == "fail"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
@@ -20,6 +20,7 @@ from zi_assess.evidence import operations as ops
 from zi_assess.evidence.storage import EvidenceRejected
 from zi_assess.extensions import db
 from zi_assess.messages import evidence_message
+from zi_assess.storage import get_store
 from zi_assess.web import actor
 
 bp = Blueprint("evidence", __name__)
@@ -103,11 +104,11 @@ def detach(assessment_id: int) -> Response:
 @bp.get("/data-dukung/<int:evidence_id>/unduh")
 @login_required
 def download(evidence_id: int) -> Response:
-    evidence, path = ops.evidence_for_download(actor(), evidence_id)
+    evidence, key = ops.evidence_for_download(actor(), evidence_id)
     ops.record_download(actor(), evidence)
     db.session.commit()
-    response = send_file(path, mimetype=evidence.blob.content_type if evidence.blob else "application/octet-stream",
-                         as_attachment=True, download_name=evidence.filename or "data-dukung")
+    response = get_store().send(key, mimetype=evidence.blob.content_type if evidence.blob else
+                                "application/octet-stream", download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

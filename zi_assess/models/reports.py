@@ -16,7 +16,7 @@ class StoredReport(Base):
     A report is final when what it shows is locked: a layer after the step that locked it, the
     effective LKE once decided. ``lock_change_id`` names that step, so a layer that is reopened
     (an LKE returned to the unit) and locked again gets a new report instead of the old one.
-    The bytes live in ``REPORT_DIR`` under their sha256; the row is the index and the proof.
+    The bytes live in the store (``reports/ab/<sha256>.pdf``); the row is the index and the proof.
     """
 
     __tablename__ = "stored_report"
@@ -100,7 +100,7 @@ class RenderJob(Base):
     The key names what the PDF shows — kind, assessment, layer, locale and the step that locked
     it (or, for a draft, the assessment's revision; for a recap, the reader and the filters) —
     so every request for the same report while it renders finds this row instead of starting a
-    second rendering. The bytes go to ``REPORT_DIR`` under their sha256, as stored reports do.
+    second rendering. The bytes go to the store under their sha256, as stored reports do.
     """
 
     __tablename__ = "render_job"

@@ -16,11 +16,9 @@ then lists it as failed.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -37,6 +35,7 @@ from zi_assess.filenames import slug
 from zi_assess.models import ExportItem, ExportJob, Instansi, User
 from zi_assess.reports import bounds, documents
 from zi_assess.reports import operations as ops
+from zi_assess.storage import BlobMissing, export_key, get_store
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +164,8 @@ def item_failed(rq_job: Any, connection: Any, *exc_info: Any) -> None:
         _maybe_finish(job_id)
 
 
-def job_dir(job_id: str) -> Path:
-    return Path(current_app.config["EXPORT_DIR"]) / job_id
+def item_key(job_id: str, file_name: str) -> str:
+    return export_key(f"{job_id}/{file_name}")
 
 
 def _render_item(job_id: str, item_id: int) -> None:
@@ -191,9 +190,7 @@ def _render_item(job_id: str, item_id: int) -> None:
                     rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe",
                                                            EFFECTIVE, locale)
                 file_name = f"{position:03d}-{rendered.filename}"
-                folder = job_dir(job_id)
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / file_name).write_bytes(rendered.pdf)
+                get_store().save(item_key(job_id, file_name), rendered.pdf)
                 size = len(rendered.pdf)
                 db.session.commit()  # the stored report and the audit event of this rendering
         except (NotFound, PermissionDenied):
@@ -239,31 +236,39 @@ def _build_zip(job: ExportJob) -> tuple[str, int, int]:
     instansi = db.session.get(Instansi, job.instansi_id) if job.instansi_id else None
     scope = slug(instansi.name, fallback="instansi", max_length=50) if instansi else "instansi"
     name = f"LHE-{scope}-{job.year}-{job.id[:8]}.zip"
-    folder = job_dir(job.id)
-    target = Path(current_app.config["EXPORT_DIR"]) / name
-    tmp = target.with_suffix(".zip.part")
+    store = get_store()
     made = 0
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-        for item in items:
-            if item.status == "done" and item.file_name and (folder / item.file_name).is_file():
-                archive.write(folder / item.file_name, item.file_name)
+    with store.staging() as staged:
+        with zipfile.ZipFile(staged.file, "w", compression=zipfile.ZIP_STORED) as archive:
+            for item in items:
+                if item.status != "done" or not item.file_name:
+                    continue
+                try:
+                    pdf = store.read(item_key(job.id, item.file_name))
+                except BlobMissing:
+                    log.error("export %s: %s is missing from the store", job.id, item.file_name)
+                    continue
+                archive.writestr(item.file_name, pdf)
                 made += 1
-        failures = [item for item in items if item.status != "done"]
-        if failures:
-            with force_locale(job.locale):
-                lines = [_("Laporan yang tidak dapat dibuat:"), ""]
-                lines += [f"{item.position:03d} {item.label}: {item.error or '-'}" for item in failures]
-            archive.writestr("GAGAL.txt", "\n".join(lines) + "\n")
-    tmp.replace(target)
-    shutil.rmtree(folder, ignore_errors=True)
-    return name, target.stat().st_size, made
+            failures = [item for item in items if item.status != "done"]
+            if failures:
+                with force_locale(job.locale):
+                    lines = [_("Laporan yang tidak dapat dibuat:"), ""]
+                    lines += [f"{item.position:03d} {item.label}: {item.error or '-'}" for item in failures]
+                archive.writestr("GAGAL.txt", "\n".join(lines) + "\n")
+        size = staged.file.tell()
+        store.commit_staged(staged, export_key(name))
+    for entry in list(store.list(export_key(f"{job.id}/"))):
+        store.delete(entry.key)
+    return name, size, made
 
 
-def zip_path(job: ExportJob) -> Path | None:
+def zip_key(job: ExportJob) -> str | None:
+    """The finished ZIP's key in the store, if it is there."""
     if job.status != "done" or not job.zip_name:
         return None
-    path = Path(current_app.config["EXPORT_DIR"]) / job.zip_name
-    return path if path.is_file() else None
+    key = export_key(job.zip_name)
+    return key if get_store().exists(key) else None
 
 
 def progress(job: ExportJob) -> dict[str, Any]:

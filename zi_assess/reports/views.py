@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from zi_assess.reports import documents, jobs, renders
 from zi_assess.reports import operations as ops
 from zi_assess.reports.context import status_label
 from zi_assess.reports.forms import BulkExportForm, choices, filter_problem, recap_filter_form
+from zi_assess.storage import get_store
 from zi_assess.web import actor
 
 bp = Blueprint("reports", __name__)
@@ -211,7 +212,7 @@ def _progress(job: ExportJob) -> dict[str, Any]:
     if job.status in ("queued", "running") and jobs.reap(job.id):  # a worker died mid-report: retry or fail it
         db.session.refresh(job)
     data = jobs.progress(job)
-    data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_path(job) else None
+    data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_key(job) else None
     data["finished"] = job.status in ("done", "failed")
     return data
 
@@ -229,9 +230,9 @@ def bulk_status_json(job_id: str) -> Response:
 @login_required
 def bulk_download(job_id: str) -> Response:
     job = ops.get_export_job(actor(), job_id)
-    path = jobs.zip_path(job)
-    if path is None:
+    key = jobs.zip_key(job)
+    if key is None or job.zip_name is None:
         abort(404)
-    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
+    response = get_store().send(key, mimetype="application/zip", download_name=job.zip_name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
