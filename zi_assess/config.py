@@ -68,6 +68,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PREREQUISITES": "permenpanrb-5-2024",
         "AREA_RULE": None,  # None: the criteria's own default (area_total)
         "UPLOAD_MAX_MB": 20,
+        "CLAMAV_SOCKET": None,  # clamd's UNIX socket path or tcp://host:port: every evidence upload is scanned
+        "CLAMAV_TIMEOUT": 30,  # seconds to wait for clamd
+        "PDF_ACTIVE_CONTENT": "refuse",  # PDFs with JavaScript/launch/open actions/embedded files: refuse or flag
+        "IMAGE_MAX_MEGAPIXELS": 50,  # images declaring more pixels (header) are refused
         "EVIDENCE_DIR": str(instance / "evidence"),
         "REPORT_DIR": str(instance / "reports"),
         "EXPORT_DIR": str(instance / "exports"),
@@ -123,6 +127,10 @@ def check(cfg: MutableMapping[str, Any], database_uri: str) -> None:
     if log_format not in LOG_FORMATS:
         raise ConfigurationError(f"ZI_LOG_FORMAT must be json or text, not {log_format!r}")
     cfg["LOG_FORMAT"] = log_format
+    pdf_policy = str(cfg.get("PDF_ACTIVE_CONTENT") or "refuse").lower()
+    if pdf_policy not in ("refuse", "flag"):
+        raise ConfigurationError(f"ZI_PDF_ACTIVE_CONTENT must be refuse or flag, not {pdf_policy!r}")
+    cfg["PDF_ACTIVE_CONTENT"] = pdf_policy
     if env != "production":
         return
     if not cfg.get("SECRET_KEY"):

@@ -16,6 +16,8 @@ from zi_assess.evidence.storage import EvidenceRejected, blob_path, clean_filena
 from zi_assess.extensions import db
 from zi_assess.models import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.base import utcnow
+from zi_assess.screening import screen_upload
+from zi_assess.sniffing import FileRejected
 
 
 def _checked_indicators(criteria_indicators: Iterable[str], indicator_ids: Iterable[str]) -> list[str]:
@@ -36,6 +38,10 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
     authorize(actor.user, "evidence.add", bundle.assessment)
     chosen = _checked_indicators(bundle.criteria.indicators, indicator_ids)
     cfg = current_app.config
+    try:
+        flags = screen_upload(stream, filename, int(cfg["UPLOAD_MAX_BYTES"]))
+    except FileRejected as exc:
+        raise EvidenceRejected(exc.code, exc.detail) from None
     stored = store(stream, filename, cfg["EVIDENCE_DIR"], int(cfg["UPLOAD_MAX_BYTES"]))
     try:
         if db.session.get(EvidenceBlob, stored.sha256) is None:
@@ -53,7 +59,7 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
         raise
     record(actor, "evidence.add", assessment_id=assessment_id, layer=evidence.layer.value,
            after={"evidence": evidence.id, "file": name, "sha256": stored.sha256, "size": stored.size,
-                  "indicators": chosen})
+                  "indicators": chosen, **({"flags": flags} if flags else {})})
     bump_revision(assessment_id)  # every area page lists the evidence that can be attached
     return evidence
 

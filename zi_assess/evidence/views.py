@@ -110,4 +110,6 @@ def download(evidence_id: int) -> Response:
                          as_attachment=True, download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    # never rendered as a page of this site, whatever a browser makes of the bytes
+    response.headers["Content-Security-Policy"] = "sandbox"
     return response
