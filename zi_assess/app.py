@@ -37,6 +37,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_observability(app)
     _init_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_error_pages(app)
@@ -142,6 +143,12 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.api",
     "zi_assess.reports.views",
 )
+
+
+def _register_converters(app: Flask) -> None:
+    from zi_assess.main.errors import register_converters
+
+    register_converters(app)
 
 
 def _register_blueprints(app: Flask) -> None:
