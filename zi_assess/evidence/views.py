@@ -20,6 +20,7 @@ from zi_assess.evidence import operations as ops
 from zi_assess.evidence.storage import EvidenceRejected
 from zi_assess.extensions import db
 from zi_assess.messages import evidence_message
+from zi_assess.security_events import security_event
 from zi_assess.web import actor
 
 bp = Blueprint("evidence", __name__)
@@ -63,6 +64,11 @@ def upload(assessment_id: int) -> Response:
         db.session.commit()
     except EvidenceRejected as exc:
         db.session.rollback()
+        if upload_file and upload_file.filename:
+            if security_event(actor(), "upload_refused", assessment_id=assessment_id, detail={
+                    "reason": exc.code, "detail": exc.detail[:200], "file": upload_file.filename[:200],
+                    "indicator": indicator}):
+                db.session.commit()
         if exc.code == "too_large":
             abort(413)  # the friendly "file too large" page; nothing was stored
         return _refused(assessment_id, indicator, form, evidence_message(exc.code))

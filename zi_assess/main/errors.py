@@ -21,9 +21,9 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from zi_assess.assessments.operations import NotFound
-from zi_assess.audit import record
 from zi_assess.authz import PermissionDenied
 from zi_assess.extensions import db, login_manager
+from zi_assess.security_events import security_event
 from zi_assess.web import actor
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,12 @@ def register_error_pages(app: Flask) -> None:
         return error_page(exc.code or 500, error=exc)
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_exc: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
         # A form without its token (or from an expired session) is refused before the view runs.
+        db.session.rollback()
+        if security_event(actor(), "csrf_failed", detail={"reason": str(exc.description)[:200],
+                                                          "path": request.path[:300]}):
+            db.session.commit()
         message = _("Formulir ini kedaluwarsa atau tidak dikirim dari halaman zi-assess, sehingga tidak diproses. "
                     "Muat ulang halaman, lalu kirim kembali.")
         return error_page(400, message=message)
@@ -132,8 +136,8 @@ def register_error_pages(app: Flask) -> None:
         # The denial must be audited even though the request failed: its own changes are
         # dropped first, then the event alone is committed.
         db.session.rollback()
-        record(actor(), "permission.denied", detail={"action": exc.action, "reason": exc.reason})
-        db.session.commit()
+        if security_event(actor(), "permission_denied", detail={"action": exc.action, "reason": exc.reason}):
+            db.session.commit()
         return error_page(404 if exc.hide else 403)
 
     @app.errorhandler(NotFound)
