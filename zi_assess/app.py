@@ -62,6 +62,13 @@ def _derive_settings(app: Flask) -> None:
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    if cfg["SECURE_COOKIES"]:
+        # __Host-: browsers accept it only Secure, with Path=/ and no Domain (no subdomain can set it)
+        if cfg.get("SESSION_COOKIE_NAME", "session") == "session":
+            cfg["SESSION_COOKIE_NAME"] = "__Host-session"
+        cfg.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember_token")
+        cfg["SESSION_COOKIE_PATH"] = cfg["REMEMBER_COOKIE_PATH"] = "/"
+        cfg["SESSION_COOKIE_DOMAIN"] = cfg["REMEMBER_COOKIE_DOMAIN"] = None
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg.setdefault("BABEL_DEFAULT_LOCALE", cfg["DEFAULT_LOCALE"])
     cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
@@ -174,6 +181,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    from flask import request, session
+
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -182,6 +191,9 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         )
+        # pages of a signed-in user are never kept by a browser or proxy cache (shared computers)
+        if request.endpoint != "static" and session.get("_user_id"):
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -86,6 +86,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PORTALRB_API_PREFIX": "/api/portalrb",
         "PORTALRB_RATE_LIMIT_PER_MINUTE": 120,
         "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,  # a session ends this long after its login, however active
         # security events (CSRF failures, refused uploads, denials, refused steps) audited per address and kind
         "SECURITY_EVENTS_PER_MINUTE": 20,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
