@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from zi_assess.assessments.operations import NotFound
 from zi_assess.authz import PermissionDenied
+from zi_assess.domain.loader import CriteriaChanged
 from zi_assess.extensions import db, login_manager
 from zi_assess.security_events import security_event
 from zi_assess.web import actor
@@ -139,6 +140,14 @@ def register_error_pages(app: Flask) -> None:
         if security_event(actor(), "permission_denied", detail={"action": exc.action, "reason": exc.reason}):
             db.session.commit()
         return error_page(404 if exc.hide else 403)
+
+    @app.errorhandler(CriteriaChanged)
+    def _criteria_changed(exc: CriteriaChanged):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return error_page(409, message=_(
+            "Berkas kriteria %(version)s telah berubah sejak penilaian ini dibuka, sehingga penilaian ini tidak "
+            "dihitung ulang dengan kriteria yang berbeda. Hubungi admin: kembalikan berkas kriteria semula.",
+            version=exc.criteria_id))
 
     @app.errorhandler(NotFound)
     def _not_found(_exc: NotFound):  # type: ignore[no-untyped-def]
