@@ -9,7 +9,7 @@ BENCH_BULK_UNITS ?= 10
 # Debian packages: WeasyPrint needs Pango (HarfBuzz subsetting makes it ~20 % faster);
 # the tests also drive Chromium and read PDFs back as images.
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui
+APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui clamav-daemon
 
 .PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web bench-scale sysdeps sysdeps-test need-sysdeps \
 	need-sysdeps-test translations wheel clean

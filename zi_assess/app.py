@@ -37,6 +37,7 @@ def build_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     _init_observability(app)
     _init_extensions(app)
+    _register_converters(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_error_pages(app)
@@ -61,6 +62,13 @@ def _derive_settings(app: Flask) -> None:
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["SESSION_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
     cfg["REMEMBER_COOKIE_SECURE"] = bool(cfg["SECURE_COOKIES"])
+    if cfg["SECURE_COOKIES"]:
+        # __Host-: browsers accept it only Secure, with Path=/ and no Domain (no subdomain can set it)
+        if cfg.get("SESSION_COOKIE_NAME", "session") == "session":
+            cfg["SESSION_COOKIE_NAME"] = "__Host-session"
+        cfg.setdefault("REMEMBER_COOKIE_NAME", "__Host-remember_token")
+        cfg["SESSION_COOKIE_PATH"] = cfg["REMEMBER_COOKIE_PATH"] = "/"
+        cfg["SESSION_COOKIE_DOMAIN"] = cfg["REMEMBER_COOKIE_DOMAIN"] = None
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
     cfg.setdefault("BABEL_DEFAULT_LOCALE", cfg["DEFAULT_LOCALE"])
     cfg.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
@@ -151,6 +159,12 @@ BLUEPRINT_MODULES = (
 )
 
 
+def _register_converters(app: Flask) -> None:
+    from zi_assess.main.errors import register_converters
+
+    register_converters(app)
+
+
 def _register_blueprints(app: Flask) -> None:
     from importlib import import_module
 
@@ -174,6 +188,8 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    from flask import request, session
+
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -182,6 +198,9 @@ def _register_security_headers(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         )
+        # pages of a signed-in user are never kept by a browser or proxy cache (shared computers)
+        if request.endpoint != "static" and session.get("_user_id"):
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -21,12 +21,16 @@ def main(argv: list[str] | None = None) -> int:
         return pure_main(args)
     from zi_assess.commands import app_cli
     from zi_assess.config import EXIT_CONFIG, ConfigurationError
+    from zi_assess.domain.loader import CriteriaChanged
 
     try:
         return int(app_cli.main(args=args, prog_name="zi-assess", standalone_mode=True) or 0)
     except ConfigurationError as exc:  # one line naming the setting, no traceback
         sys.stderr.write(f"zi-assess: configuration error: {exc}\n")
         return EXIT_CONFIG
+    except CriteriaChanged as exc:  # an assessment is never scored with changed criteria files
+        sys.stderr.write(f"zi-assess: refused: {exc}\n")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -83,6 +83,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "STORAGE_GRACE_MINUTES": 1440,  # temporaries and files no row references are removed after this
         "EXPORT_RETENTION_DAYS": 7,  # finished bulk exports (ZIP and rows) are purged after this
         "EXPORT_JOB_TIMEOUT_MINUTES": 120,  # an unfinished bulk export older than this is failed
+        "CLAMAV_SOCKET": None,  # clamd's UNIX socket path or tcp://host:port: every evidence upload is scanned
+        "CLAMAV_TIMEOUT": 30,  # seconds to wait for clamd
+        "PDF_ACTIVE_CONTENT": "refuse",  # PDFs with JavaScript/launch/open actions/embedded files: refuse or flag
+        "IMAGE_MAX_MEGAPIXELS": 50,  # images declaring more pixels (header) are refused
         "REPORT_QUEUE": "zi-assess-reports",  # RQ queue of bulk-export jobs (when REDIS_URL is set)
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
         "REPORT_JOB_TIMEOUT": 60,  # seconds one report may take in a worker before it is failed (RQ job_timeout)
@@ -102,6 +106,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PORTALRB_API_PREFIX": "/api/portalrb",
         "PORTALRB_RATE_LIMIT_PER_MINUTE": 120,
         "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,  # a session ends this long after its login, however active
+        # security events (CSRF failures, refused uploads, denials, refused steps) audited per address and kind
+        "SECURITY_EVENTS_PER_MINUTE": 20,
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 50,
         "LOGIN_FAILURE_WINDOW_SECONDS": 900,
@@ -153,6 +160,10 @@ def check(cfg: MutableMapping[str, Any], database_uri: str) -> None:
     if storage == "s3" and not cfg.get("S3_BUCKET"):
         raise ConfigurationError("ZI_S3_BUCKET must be set when ZI_STORAGE=s3")
     cfg["STORAGE"] = storage
+    pdf_policy = str(cfg.get("PDF_ACTIVE_CONTENT") or "refuse").lower()
+    if pdf_policy not in ("refuse", "flag"):
+        raise ConfigurationError(f"ZI_PDF_ACTIVE_CONTENT must be refuse or flag, not {pdf_policy!r}")
+    cfg["PDF_ACTIVE_CONTENT"] = pdf_policy
     if env != "production":
         return
     if not cfg.get("SECRET_KEY"):

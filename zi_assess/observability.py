@@ -28,7 +28,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 #: (spaces, quotes, newlines that would split a log line, very long values) is replaced
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
 #: attributes of a log record written out as fields of their own
-FIELDS = ("request_id", "user_id", "ip", "method", "path", "status", "duration_ms")
+FIELDS = ("request_id", "user_id", "ip", "method", "path", "status", "duration_ms", "event", "detail")
 #: libraries that narrate routine work at INFO (every CSS parse, every Alembic plugin)
 QUIET_LOGGERS = ("weasyprint", "fontTools", "alembic.runtime.plugins")
 request_log = logging.getLogger("zi_assess.request")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,9 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from zi_assess.domain import Criteria, load_criteria
+from zi_assess.domain.loader import CriteriaChanged, criteria_hash
 from zi_assess.domain.workflow import LAYERS, Layer
 from zi_assess.extensions import db
 from zi_assess.models import Answer, Assessment, Evidence, Unit
+
+log = logging.getLogger(__name__)
 
 
 class AnswerRow(NamedTuple):
@@ -46,7 +50,7 @@ class AssessmentBundle:
 
     @cached_property
     def criteria(self) -> Criteria:
-        return load_criteria(self.assessment.criteria_id)
+        return checked_criteria(self.assessment)
 
     def layer_answers(self, layer: Layer) -> dict[str, AnswerRow]:
         return self.answers.get(layer, {})
@@ -81,6 +85,20 @@ class AssessmentBundle:
 
     def answered_layers(self) -> list[Layer]:
         return [layer for layer in LAYERS if self.layer_values(layer)]
+
+
+def checked_criteria(assessment: Assessment) -> Criteria:
+    """The assessment's criteria version, refused (:class:`CriteriaChanged`) when its files differ
+    from those the assessment recorded: scores are never silently recomputed with other weights."""
+    criteria = load_criteria(assessment.criteria_id)
+    recorded = assessment.criteria_hash
+    if recorded is not None:
+        current = criteria_hash(assessment.criteria_id)
+        if current != recorded:
+            exc = CriteriaChanged(assessment.criteria_id, recorded, current)
+            log.error("assessment %s refused: %s", assessment.id, exc)
+            raise exc
+    return criteria
 
 
 def load_bundle(assessment_id: int, assessment: Assessment | None = None) -> AssessmentBundle | None:

@@ -29,6 +29,7 @@ from zi_assess.authz import PermissionDenied, assessment_roles, authorize, edita
 from zi_assess.clock import local_date
 from zi_assess.domain import AnswerError, Criteria, load_criteria
 from zi_assess.domain.contract import ScoreResult, result_to_dict
+from zi_assess.domain.loader import criteria_hash
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
 from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
@@ -192,7 +193,8 @@ def create_assessment(
     if target not in criteria.predicates:
         raise WorkflowRefused("create", "predicate", target)
     assessment = Assessment(
-        unit=unit, year=year, target_predicate=target, criteria_id=criteria.id, status=Status.DRAFT,
+        unit=unit, year=year, target_predicate=target, criteria_id=criteria.id,
+        criteria_hash=criteria_hash(criteria.id), status=Status.DRAFT,
         created_by_id=actor.user_id,
     )
     try:

@@ -21,6 +21,7 @@ from zi_assess.domain.workflow import TRANSITIONS, Layer
 from zi_assess.extensions import db
 from zi_assess.messages import workflow_message
 from zi_assess.models import Unit
+from zi_assess.security_events import security_event
 from zi_assess.web import actor
 
 bp = Blueprint("workflow", __name__, url_prefix="/penilaian")
@@ -93,6 +94,9 @@ def step(assessment_id: int, name: str) -> Response | tuple[str, int]:
         db.session.commit()
     except ops.WorkflowRefused as exc:
         db.session.rollback()
+        if security_event(actor(), "step_refused", assessment_id=assessment_id,
+                          detail={"step": name, "code": exc.code, "detail": str(exc.detail)[:200]}):
+            db.session.commit()
         if name in ("submit", "resubmit"):
             flash(workflow_message(exc.code, exc.detail), "error")
             return redirect(url_for(".submit_page", assessment_id=assessment_id))

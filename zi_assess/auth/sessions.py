@@ -1,12 +1,14 @@
-"""Session rules: the login cookie carries the user's session token; idle sessions expire."""
+"""Session rules: the login cookie carries the user's session token; idle sessions expire, and
+every session ends ``ZI_SESSION_ABSOLUTE_HOURS`` after its login, however active."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, logout_user, user_logged_in
 from sqlalchemy.orm import joinedload
 
 from zi_assess.extensions import db, login_manager
@@ -35,6 +37,10 @@ def init_sessions(app: Flask) -> None:
     login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
     login_manager.login_message_category = "warning"
 
+    @user_logged_in.connect_via(app)
+    def _login_time(_sender: Any, **_extra: Any) -> None:
+        session["login_at"] = int(time.time())
+
     @app.before_request
     def _idle_timeout():  # type: ignore[no-untyped-def]
         if request.endpoint in NO_SESSION_ENDPOINTS or not current_user.is_authenticated:
@@ -42,12 +48,19 @@ def init_sessions(app: Flask) -> None:
         now = int(time.time())
         last = session.get("seen")
         limit = int(app.config["SESSION_IDLE_MINUTES"]) * 60
-        if last is not None and now - int(last) > limit:
-            logout_user()
-            session.pop("seen", None)
-            flash(_l("Sesi Anda berakhir karena tidak aktif. Silakan masuk kembali."), "warning")
-            if request.method == "GET":
-                return redirect(url_for("auth.login", next=request.full_path))
-            return redirect(url_for("auth.login"))
-        session["seen"] = now
-        return None
+        # a session from before this rule counts from its first request after it
+        started = int(session.setdefault("login_at", now))
+        if now - started > float(app.config["SESSION_ABSOLUTE_HOURS"]) * 3600:
+            message = _l("Sesi Anda berakhir karena sudah terlalu lama. Silakan masuk kembali.")
+        elif last is not None and now - int(last) > limit:
+            message = _l("Sesi Anda berakhir karena tidak aktif. Silakan masuk kembali.")
+        else:
+            session["seen"] = now
+            return None
+        logout_user()
+        session.pop("seen", None)
+        session.pop("login_at", None)
+        flash(message, "warning")
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path))
+        return redirect(url_for("auth.login"))

@@ -8,6 +8,8 @@ components → total).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -253,6 +255,7 @@ def use_instance_criteria(folder: Path | None) -> None:
     if wanted != _instance_root:
         _instance_root[:] = wanted
         load_criteria.cache_clear()
+        criteria_hash.cache_clear()
 
 
 def instance_criteria_root() -> Path | None:
@@ -288,6 +291,43 @@ def load_criteria(criteria: str | Path = DEFAULT_CRITERIA_ID) -> Criteria:
     if folder is None:
         raise CriteriaError(str(criteria), "", "no such criteria version")
     return _load_folder(folder)
+
+
+class CriteriaChanged(Exception):
+    """The files of a criteria version differ from those an assessment was opened with."""
+
+    def __init__(self, criteria_id: str, recorded: str, current: str) -> None:
+        super().__init__(
+            f"criteria version {criteria_id!r} changed since the assessment recorded it (recorded hash "
+            f"{recorded[:12]}…, files now {current[:12]}…): it is not scored with the changed files; restore "
+            "the original files, or ship the change under a new criteria id")
+        self.criteria_id = criteria_id
+        self.recorded = recorded
+        self.current = current
+
+
+@lru_cache(maxsize=16)
+def criteria_hash(criteria: str | Path = DEFAULT_CRITERIA_ID) -> str:
+    """SHA-256 (hex) over the files of a criteria version, canonical: every file by its path
+    relative to the folder, in path order; JSON parsed and written back with sorted keys and no
+    spacing (formatting changes nothing), other text with LF line ends. Cached like
+    :func:`load_criteria` (files are read at start)."""
+    folder = Path(criteria) if Path(criteria).is_dir() else find_criteria_folder(str(criteria))
+    if folder is None:
+        raise CriteriaError(str(criteria), "", "no such criteria version")
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not any(
+        part.startswith(".") or part == "__pycache__" for part in p.relative_to(folder).parts))
+    for path in files:
+        raw = path.read_bytes()
+        if path.suffix == ".json":
+            raw = json.dumps(json.loads(raw), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        else:
+            raw = raw.replace(b"\r\n", b"\n")
+        name = path.relative_to(folder).as_posix().encode()
+        digest.update(b"%d:%s%d:" % (len(name), name, len(raw)))
+        digest.update(raw)
+    return digest.hexdigest()
 
 
 def _load_folder(folder: Path) -> Criteria:

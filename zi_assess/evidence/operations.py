@@ -15,6 +15,8 @@ from zi_assess.evidence.storage import EvidenceRejected, clean_filename, store
 from zi_assess.extensions import db
 from zi_assess.models import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.base import utcnow
+from zi_assess.screening import screen_upload
+from zi_assess.sniffing import FileRejected
 from zi_assess.storage import evidence_key
 
 
@@ -36,6 +38,10 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
     authorize(actor.user, "evidence.add", bundle.assessment)
     chosen = _checked_indicators(bundle.criteria.indicators, indicator_ids)
     cfg = current_app.config
+    try:
+        flags = screen_upload(stream, filename, int(cfg["UPLOAD_MAX_BYTES"]))
+    except FileRejected as exc:
+        raise EvidenceRejected(exc.code, exc.detail) from None
     # The blob is written first; if this transaction does not commit, no row names it and the
     # sweep removes it after the grace period (never here: another request may share the content).
     stored = store(stream, filename, int(cfg["UPLOAD_MAX_BYTES"]))
@@ -50,7 +56,7 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
     db.session.flush()
     record(actor, "evidence.add", assessment_id=assessment_id, layer=evidence.layer.value,
            after={"evidence": evidence.id, "file": name, "sha256": stored.sha256, "size": stored.size,
-                  "indicators": chosen})
+                  "indicators": chosen, **({"flags": flags} if flags else {})})
     bump_revision(assessment_id)  # every area page lists the evidence that can be attached
     return evidence
 

@@ -20,6 +20,7 @@ from zi_assess.evidence import operations as ops
 from zi_assess.evidence.storage import EvidenceRejected
 from zi_assess.extensions import db
 from zi_assess.messages import evidence_message
+from zi_assess.security_events import security_event
 from zi_assess.storage import get_store
 from zi_assess.web import actor
 
@@ -64,6 +65,11 @@ def upload(assessment_id: int) -> Response:
         db.session.commit()
     except EvidenceRejected as exc:
         db.session.rollback()
+        if upload_file and upload_file.filename:
+            if security_event(actor(), "upload_refused", assessment_id=assessment_id, detail={
+                    "reason": exc.code, "detail": exc.detail[:200], "file": upload_file.filename[:200],
+                    "indicator": indicator}):
+                db.session.commit()
         if exc.code == "too_large":
             abort(413)  # the friendly "file too large" page; nothing was stored
         return _refused(assessment_id, indicator, form, evidence_message(exc.code))
@@ -111,4 +117,6 @@ def download(evidence_id: int) -> Response:
                                 "application/octet-stream", download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
+    # never rendered as a page of this site, whatever a browser makes of the bytes
+    response.headers["Content-Security-Policy"] = "sandbox"
     return response

@@ -31,6 +31,9 @@ class Assessment(Base):
     target_predicate: Mapped[str] = mapped_column(String(24))
     #: criteria version, frozen at creation: later criteria never re-score an old assessment
     criteria_id: Mapped[str] = mapped_column(String(80))
+    #: SHA-256 of the criteria version's files when the assessment was opened (domain.loader.criteria_hash):
+    #: an assessment is never scored with changed files under the same id
+    criteria_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
     #: bumped by every transition; a transition only applies to the version the actor saw
     status_version: Mapped[int] = mapped_column(Integer, default=1)

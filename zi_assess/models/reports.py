@@ -31,6 +31,8 @@ class StoredReport(Base):
     locale: Mapped[str] = mapped_column(String(8))
     lock_change_id: Mapped[int] = mapped_column(ForeignKey("status_change.id", ondelete="CASCADE"))
     criteria_id: Mapped[str] = mapped_column(String(80))
+    #: the criteria files' hash the report was computed with (the assessment's)
+    criteria_hash: Mapped[str | None] = mapped_column(String(64))
     #: version of the report templates that rendered it (reports are not re-rendered on upgrade)
     template_version: Mapped[str] = mapped_column(String(20))
     sha256: Mapped[str] = mapped_column(String(64))

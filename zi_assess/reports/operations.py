@@ -42,8 +42,8 @@ def store_report(
     """Index a rendered final report. None when a concurrent request stored the same report first."""
     row = StoredReport(
         assessment_id=assessment.id, kind=kind, layer=layer, locale=locale, lock_change_id=lock_change_id,
-        criteria_id=criteria_id, template_version=template_version, sha256=sha256, size=size,
-        created_by_id=actor.user_id,
+        criteria_id=criteria_id, criteria_hash=assessment.criteria_hash, template_version=template_version,
+        sha256=sha256, size=size, created_by_id=actor.user_id,
     )
     try:
         with savepoint():

@@ -1,4 +1,4 @@
-"""security hardening: audit hash chain (append-only trigger on PostgreSQL)
+"""security hardening: audit hash chain (append-only trigger on PostgreSQL), criteria hashes
 
 Revision ID: c3e6a2f40003
 Revises: a8c1e7d90008
@@ -8,6 +8,8 @@ Create Date: 2026-12-04 01:30:00
 from alembic import op
 import sqlalchemy as sa
 
+from zi_assess.domain.jsondata import CriteriaError
+from zi_assess.domain.loader import criteria_hash
 from zi_assess.models.audit import GENESIS_HASH, HASHED_COLUMNS, row_digest
 
 
@@ -60,6 +62,25 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(_APPEND_ONLY_FUNCTION)
         op.execute(_APPEND_ONLY_TRIGGER)
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('criteria_hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('stored_report', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('criteria_hash', sa.String(length=64), nullable=True))
+    _hash_existing_criteria()
+
+
+def _hash_existing_criteria():
+    """Assessments and stored reports record the hash of their criteria version's current files (a
+    version no longer found stays unrecorded, and so unchecked)."""
+    bind = op.get_bind()
+    for table_name in ('assessment', 'stored_report'):
+        table = sa.table(table_name, sa.column('criteria_id', sa.String()), sa.column('criteria_hash', sa.String()))
+        for (criteria_id,) in bind.execute(sa.select(table.c.criteria_id).distinct()).all():
+            try:
+                digest = criteria_hash(criteria_id)
+            except CriteriaError:
+                continue
+            bind.execute(table.update().where(table.c.criteria_id == criteria_id).values(criteria_hash=digest))
 
 
 def _chain_existing_rows():
@@ -75,6 +96,10 @@ def _chain_existing_rows():
 
 
 def downgrade():
+    with op.batch_alter_table('stored_report', schema=None) as batch_op:
+        batch_op.drop_column('criteria_hash')
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.drop_column('criteria_hash')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("DROP TRIGGER IF EXISTS zi_audit_event_append_only ON audit_event")
         op.execute("DROP FUNCTION IF EXISTS zi_audit_event_append_only()")
