@@ -143,6 +143,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.reports.views",
     "zi_assess.org.views",
     "zi_assess.org.invitations",
+    "zi_assess.years.views",
 )
 
 

@@ -41,6 +41,7 @@ ACTIONS = (
     "review.queue",
     "users.manage",
     "org.national",
+    "draft.open",
     "api_keys.manage",
     "profile.edit",
     *(f"transition.{name}" for name in TRANSITIONS),
@@ -118,11 +119,26 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
 
 
 def assessment_roles(user: Principal, assessment: Assessment) -> frozenset[str]:
-    """Scoped roles that count for this assessment now (TPN roles only once it is proposed)."""
+    """Scoped roles that count for this assessment now (TPN roles only once it is proposed; the
+    admin's role before that only with a logged reason, see :func:`opened_drafts`)."""
     roles = scoped_roles(user, assessment.unit)
     if assessment.status not in PROPOSED_OR_LATER:
         roles -= {Role.TPN_EVALUATOR.value, Role.NATIONAL_MANAGER.value}
+        if Role.ADMIN.value in roles and assessment.id not in opened_drafts(user):
+            roles -= {Role.ADMIN.value}
     return roles
+
+
+def opened_drafts(user: Principal) -> frozenset[int]:
+    """Assessments not yet proposed that this admin opened with a logged reason (still valid)."""
+    if isinstance(user, SystemPrincipal) or not user.has_role(Role.ADMIN) or user.id is None:
+        return frozenset()
+    from zi_assess.extensions import db
+    from zi_assess.models import DraftAccess
+    from zi_assess.models.base import utcnow
+
+    return frozenset(db.session.scalars(select(DraftAccess.assessment_id).where(
+        DraftAccess.user_id == user.id, DraftAccess.expires_at > utcnow())))
 
 
 def can_view(user: Principal, assessment: Assessment) -> bool:
@@ -352,6 +368,7 @@ def _authorize_review_queue(user: User, action: str, obj: object) -> None:
 _USER_RULES = {
     "users.manage": _authorize_org,
     "org.national": _authorize_admin,
+    "draft.open": _authorize_admin,
     "api_keys.manage": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
@@ -384,16 +401,19 @@ class Scope:
     proposed_only_everywhere: bool
     unit_ids: frozenset[int]
     instansi_ids: frozenset[int]
+    #: assessments opened with a logged reason (admins)
+    assessment_ids: frozenset[int] = frozenset()
 
 
 def scope_of(user: Principal) -> Scope:
     roles = {a.role for a in user.roles}
     return Scope(
-        everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
-        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
+        everything=isinstance(user, SystemPrincipal),
+        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER, Role.ADMIN}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
         instansi_ids=frozenset(a.instansi_id for a in user.roles
                                if a.role in ASSESSMENT_INSTANSI_ROLES and a.instansi_id),
+        assessment_ids=opened_drafts(user),
     )
 
 
@@ -411,6 +431,8 @@ def visible_assessments(user: Principal, query: Select[Any] | None = None) -> Se
         clauses.append(Unit.instansi_id.in_(scope.instansi_ids))
     if scope.proposed_only_everywhere:
         clauses.append(Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
+    if scope.assessment_ids:
+        clauses.append(Assessment.id.in_(scope.assessment_ids))
     return query.where(or_(*clauses) if clauses else false())
 
 

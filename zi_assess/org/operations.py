@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,8 @@ from zi_assess.authz import authorize
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.models import (
-    Deadline,
+    Assessment,
+    DraftAccess,
     Instansi,
     InstansiKind,
     PrerequisiteRecord,
@@ -25,6 +26,7 @@ from zi_assess.models import (
     UnitType,
     User,
 )
+from zi_assess.models.base import utcnow
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES, new_session_token
 
 
@@ -318,6 +320,28 @@ def set_unit_active(actor: Actor, unit: Unit, active: bool) -> None:
                                                                                 "instansi": unit.instansi.name})
 
 
+#: how long a logged reason opens an assessment before it is proposed
+DRAFT_ACCESS_HOURS = 4
+
+
+def open_draft(actor: Actor, assessment: Assessment, reason: str) -> DraftAccess:
+    """An admin reads an assessment before it is proposed only with a reason, logged (and audited)."""
+    authorize(actor.user, "draft.open")
+    clean = " ".join((reason or "").split())
+    if len(clean) < 10:
+        raise InvalidInput("reason_required")
+    if len(clean) > 500:
+        raise InvalidInput("too_long", clean[:40])
+    assert actor.user_id is not None
+    now = utcnow()
+    access = DraftAccess(user_id=actor.user_id, assessment_id=assessment.id, reason=clean, granted_at=now,
+                         expires_at=now + timedelta(hours=DRAFT_ACCESS_HOURS))
+    db.session.add(access)
+    record(actor, "assessment.draft_access", assessment_id=assessment.id,
+           detail={"reason": clean, "status": str(assessment.status), "hours": DRAFT_ACCESS_HOURS})
+    return access
+
+
 def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, unit: Unit | None = None,
                          instansi: Instansi | None = None, rules_id: str = "permenpanrb-5-2024") -> PrerequisiteRecord:
     """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused."""
@@ -339,23 +363,4 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
     row.values = {**before, **values}
     row.updated_by_id = actor.user_id
     record(actor, "prerequisite.change", before=before, after=row.values, detail={"scope": scope_key})
-    return row
-
-
-def set_deadline(actor: Actor, step: str, year: int, closes_on: date, *, opens_on: date | None = None,
-                 instansi: Instansi | None = None) -> Deadline:
-    if step not in ("submit", "propose"):
-        raise InvalidInput("deadline_step", step)
-    if opens_on and opens_on > closes_on:
-        raise InvalidInput("deadline_order")
-    authorize(actor.user, "org.national")
-    scope_key = Deadline.key(step, year, instansi.id if instansi else None)
-    row = db.session.scalar(select(Deadline).where(Deadline.scope_key == scope_key))
-    if row is None:
-        row = Deadline(scope_key=scope_key, step=step, year=year, instansi_id=instansi.id if instansi else None,
-                       closes_on=closes_on)
-        db.session.add(row)
-    row.opens_on, row.closes_on = opens_on, closes_on
-    record(actor, "deadline.set", detail={"scope": scope_key, "opens_on": str(opens_on) if opens_on else None,
-                                          "closes_on": str(closes_on)})
     return row
