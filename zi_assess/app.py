@@ -144,6 +144,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.org.views",
     "zi_assess.org.invitations",
     "zi_assess.years.views",
+    "zi_assess.onboarding.views",
 )
 
 

@@ -222,6 +222,11 @@ def _authorize_admin(user: User, action: str, _obj: object) -> None:
         raise PermissionDenied(action, "admin only")
 
 
+def is_admin(user: Principal) -> bool:
+    """Whether ``user`` holds the (national) admin role — e.g. to keep at least one active admin."""
+    return not isinstance(user, SystemPrincipal) and user.has_role(Role.ADMIN)
+
+
 def administered_instansi_ids(user: Principal) -> frozenset[int] | None:
     """The instansi whose units and accounts ``user`` manages: None for every instansi (admin,
     zi-assess itself), else the instansi of their instansi-admin roles (maybe none)."""

@@ -11,7 +11,7 @@ from zi_assess.audit import Actor, record
 from zi_assess.auth import tokens
 from zi_assess.auth.operations import find_user
 from zi_assess.auth.passwords import check_password_policy, hash_password, password_problem
-from zi_assess.authz import authorize
+from zi_assess.authz import authorize, is_admin
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.models import (
@@ -27,6 +27,7 @@ from zi_assess.models import (
     User,
 )
 from zi_assess.models.base import utcnow
+from zi_assess.models.org import KABKOTA_KINDS, KL_KINDS
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES, new_session_token
 
 
@@ -112,7 +113,7 @@ def _active_admin_ids() -> set[int]:
 
 def _keep_an_admin(user: User) -> None:
     """Refuse a change that would leave no active admin."""
-    if user.has_role(Role.ADMIN) and user.is_active and _active_admin_ids() <= {user.id}:
+    if is_admin(user) and user.is_active and _active_admin_ids() <= {user.id}:
         raise InvalidInput("last_admin", user.email)
 
 
@@ -187,19 +188,16 @@ def revoke_role(actor: Actor, assignment: RoleAssignment) -> None:
     db.session.flush()
 
 
-PEMDA_KINDS = frozenset({InstansiKind.PEMPROV, InstansiKind.PEMKAB, InstansiKind.PEMKOT})
-
-
 def place_problem(kind: InstansiKind, provinsi: str | None, kabkota: str | None, *,
                   complete: bool = True) -> str | None:
     """What is wrong with an instansi's place (a code), or None. A kabupaten/kota belongs only to a
     pemkab or pemkot; ``complete`` also asks a pemda for its province and a pemkab/pemkot for its
     kabupaten/kota (the pages do; older records and scripts may lack them)."""
-    if kind not in (InstansiKind.PEMKAB, InstansiKind.PEMKOT) and kabkota:
+    if kind not in KABKOTA_KINDS and kabkota:
         return "kabkota_not_allowed"
-    if complete and kind in PEMDA_KINDS and not provinsi:
+    if complete and kind not in KL_KINDS and not provinsi:
         return "provinsi_required"
-    if complete and kind in (InstansiKind.PEMKAB, InstansiKind.PEMKOT) and not kabkota:
+    if complete and kind in KABKOTA_KINDS and not kabkota:
         return "kabkota_required"
     return None
 
