@@ -145,6 +145,7 @@ BLUEPRINT_MODULES = (
     "zi_assess.org.invitations",
     "zi_assess.years.views",
     "zi_assess.onboarding.views",
+    "zi_assess.org.prerequisite_views",
 )
 
 

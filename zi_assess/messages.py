@@ -152,6 +152,8 @@ ORG_PROBLEMS = {
     "password_too_simple": _l("Kata sandi terlalu sederhana."),
     "reason_required": _l("Tulis alasan membuka penilaian ini (paling sedikit 10 karakter); alasan tercatat di "
                           "jejak audit."),
+    "bad_url": EVIDENCE_PROBLEMS["bad_url"],
+    "prerequisite_key": _l("Syarat ini tidak dikenal untuk tingkat ini."),
     "mail": _l("Surel undangan tidak dapat dikirim; tidak ada yang disimpan. Coba lagi nanti."),
 }
 

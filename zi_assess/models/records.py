@@ -24,6 +24,8 @@ class PrerequisiteRecord(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     rules_id: Mapped[str] = mapped_column(String(80))
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: per value: {"url": evidence link or None, "by": user id, "by_name": name, "at": ISO time (UTC)}
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

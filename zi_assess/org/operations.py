@@ -341,16 +341,24 @@ def open_draft(actor: Actor, assessment: Assessment, reason: str) -> DraftAccess
 
 
 def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, unit: Unit | None = None,
-                         instansi: Instansi | None = None, rules_id: str = "permenpanrb-5-2024") -> PrerequisiteRecord:
-    """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused."""
+                         instansi: Instansi | None = None, rules_id: str = "permenpanrb-5-2024",
+                         evidence: dict[str, str | None] | None = None) -> PrerequisiteRecord:
+    """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused.
+
+    Each value keeps who entered it and when, and its evidence link (``evidence``: rule id → URL).
+    A value of None removes the recorded value.
+    """
     target = unit if unit is not None else instansi
     assert target is not None
     authorize(actor.user, "prerequisite.edit", target)
     rules = {r.id: r for r in load_prerequisites(rules_id).rules}
     level = "unit" if unit is not None else "instansi"
-    for key in values:
+    for key in [*values, *(evidence or {})]:
         if key not in rules or rules[key].level != level:
             raise InvalidInput("prerequisite_key", key)
+    for url in (evidence or {}).values():
+        if url and (len(url) > 2000 or not url.lower().startswith(("http://", "https://"))):
+            raise InvalidInput("bad_url", url[:40])
     scope_key = f"{level}:{target.id}:{year}"
     row = db.session.scalar(select(PrerequisiteRecord).where(PrerequisiteRecord.scope_key == scope_key))
     before = dict(row.values) if row is not None else {}
@@ -358,7 +366,16 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
         row = PrerequisiteRecord(scope_key=scope_key, year=year, unit_id=unit.id if unit else None,
                                  instansi_id=instansi.id if instansi else None, rules_id=rules_id, values={})
         db.session.add(row)
-    row.values = {**before, **values}
+    merged = {**before, **values}
+    sources = dict(row.sources or {})
+    who = getattr(actor.user, "name", None) or getattr(actor.user, "audit_name", None)
+    for key in {*values, *(evidence or {})}:
+        old_url = (sources.get(key) or {}).get("url")
+        url = (evidence or {}).get(key, old_url) or None
+        if before.get(key) != merged.get(key) or url != old_url:
+            sources[key] = {"url": url, "by": actor.user_id, "by_name": who, "at": utcnow().isoformat()}
+    row.values = {k: v for k, v in merged.items() if v is not None and v != ""}
+    row.sources = sources
     row.updated_by_id = actor.user_id
     record(actor, "prerequisite.change", before=before, after=row.values, detail={"scope": scope_key})
     return row

@@ -1,5 +1,5 @@
 """organisation administration: instansi place and activation, unit head and activation, instansi admins,
-admins' logged reasons to read an assessment before it is proposed, proposal quotas per instansi and year
+admins' logged reasons to read an assessment before it is proposed, proposal quotas per instansi and year, evidence and author of each prerequisite value
 
 Revision ID: d4f7b3a50004
 Revises: 5f0a7c2e9b14
@@ -35,6 +35,8 @@ def upgrade():
     with op.batch_alter_table('role_assignment', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_role_assignment_scope_matches_role'), type_='check')
         batch_op.create_check_constraint(op.f('ck_role_assignment_scope_matches_role'), NEW_SCOPE)
+    with op.batch_alter_table('prerequisite_record', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sources', sa.JSON(), nullable=True))
     op.create_table('draft_access',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -61,6 +63,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('prerequisite_record', schema=None) as batch_op:
+        batch_op.drop_column('sources')
     op.drop_table('proposal_quota')
     with op.batch_alter_table('draft_access', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_draft_access_user_id'))
