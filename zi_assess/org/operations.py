@@ -11,7 +11,7 @@ from zi_assess.audit import Actor, record
 from zi_assess.auth import tokens
 from zi_assess.auth.operations import find_user
 from zi_assess.auth.passwords import check_password_policy, hash_password, password_problem
-from zi_assess.authz import authorize, is_admin
+from zi_assess.authz import SystemPrincipal, authorize, is_admin
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.models import (
@@ -368,7 +368,7 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
         db.session.add(row)
     merged = {**before, **values}
     sources = dict(row.sources or {})
-    who = getattr(actor.user, "name", None) or getattr(actor.user, "audit_name", None)
+    who = actor.user.audit_name if isinstance(actor.user, SystemPrincipal) else getattr(actor.user, "name", None)
     for key in {*values, *(evidence or {})}:
         old_url = (sources.get(key) or {}).get("url")
         url = (evidence or {}).get(key, old_url) or None
