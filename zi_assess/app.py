@@ -156,6 +156,9 @@ BLUEPRINT_MODULES = (
     "zi_assess.predicates.views",
     "zi_assess.org.views",
     "zi_assess.org.invitations",
+    "zi_assess.years.views",
+    "zi_assess.onboarding.views",
+    "zi_assess.org.prerequisite_views",
 )
 
 

@@ -42,6 +42,7 @@ ACTIONS = (
     "review.queue",
     "users.manage",
     "org.national",
+    "draft.open",
     "api_keys.manage",
     "profile.edit",
     "action_plan.view",
@@ -130,11 +131,26 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
 
 
 def assessment_roles(user: Principal, assessment: Assessment) -> frozenset[str]:
-    """Scoped roles that count for this assessment now (TPN roles only once it is proposed)."""
+    """Scoped roles that count for this assessment now (TPN roles only once it is proposed; the
+    admin's role before that only with a logged reason, see :func:`opened_drafts`)."""
     roles = scoped_roles(user, assessment.unit)
     if assessment.status not in PROPOSED_OR_LATER:
         roles -= {Role.TPN_EVALUATOR.value, Role.NATIONAL_MANAGER.value}
+        if Role.ADMIN.value in roles and assessment.id not in opened_drafts(user):
+            roles -= {Role.ADMIN.value}
     return roles
+
+
+def opened_drafts(user: Principal) -> frozenset[int]:
+    """Assessments not yet proposed that this admin opened with a logged reason (still valid)."""
+    if isinstance(user, SystemPrincipal) or not user.has_role(Role.ADMIN) or user.id is None:
+        return frozenset()
+    from zi_assess.extensions import db
+    from zi_assess.models import DraftAccess
+    from zi_assess.models.base import utcnow
+
+    return frozenset(db.session.scalars(select(DraftAccess.assessment_id).where(
+        DraftAccess.user_id == user.id, DraftAccess.expires_at > utcnow())))
 
 
 def can_view(user: Principal, assessment: Assessment) -> bool:
@@ -232,6 +248,11 @@ def obj_assessment(evidence: Evidence) -> Assessment:
 def _authorize_admin(user: User, action: str, _obj: object) -> None:
     if not user.has_role(Role.ADMIN):
         raise PermissionDenied(action, "admin only")
+
+
+def is_admin(user: Principal) -> bool:
+    """Whether ``user`` holds the (national) admin role — e.g. to keep at least one active admin."""
+    return not isinstance(user, SystemPrincipal) and user.has_role(Role.ADMIN)
 
 
 def administered_instansi_ids(user: Principal) -> frozenset[int] | None:
@@ -403,6 +424,7 @@ def _authorize_revoke(user: User, action: str, obj: object) -> None:
 _USER_RULES = {
     "users.manage": _authorize_org,
     "org.national": _authorize_admin,
+    "draft.open": _authorize_admin,
     "api_keys.manage": _authorize_admin,
     #: the network details of audit rows (IP address, user agent): admins only
     "audit.network": _authorize_admin,
@@ -439,16 +461,19 @@ class Scope:
     proposed_only_everywhere: bool
     unit_ids: frozenset[int]
     instansi_ids: frozenset[int]
+    #: assessments opened with a logged reason (admins)
+    assessment_ids: frozenset[int] = frozenset()
 
 
 def scope_of(user: Principal) -> Scope:
     roles = {a.role for a in user.roles}
     return Scope(
-        everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
-        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
+        everything=isinstance(user, SystemPrincipal),
+        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER, Role.ADMIN}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
         instansi_ids=frozenset(a.instansi_id for a in user.roles
                                if a.role in ASSESSMENT_INSTANSI_ROLES and a.instansi_id),
+        assessment_ids=opened_drafts(user),
     )
 
 
@@ -466,6 +491,8 @@ def visible_assessments(user: Principal, query: Select[Any] | None = None) -> Se
         clauses.append(Unit.instansi_id.in_(scope.instansi_ids))
     if scope.proposed_only_everywhere:
         clauses.append(Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
+    if scope.assessment_ids:
+        clauses.append(Assessment.id.in_(scope.assessment_ids))
     return query.where(or_(*clauses) if clauses else false())
 
 

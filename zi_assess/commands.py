@@ -111,7 +111,7 @@ def demo_command(if_empty: bool, scale: str | None, years: int, units: int) -> N
 
 #: modules that define ``commands``, a list of click commands added to ``zi-assess``
 COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli", "zi_assess.audit_chain",
-                                     "zi_assess.maint.cli")
+                                     "zi_assess.maint.cli", "zi_assess.onboarding.cli")
 
 
 def register_commands(app: Flask) -> None:

@@ -15,6 +15,7 @@ STEP_NAMES = {
     "start_desk": _l("Mulai evaluasi desk TPN"),
     "start_field": _l("Selesaikan desk, mulai evaluasi lapangan"),
     "decide": _l("Tetapkan keputusan"),
+    "sanggah": _l("Ajukan sanggah"),
 }
 
 STATUS_NAMES = {
@@ -109,6 +110,7 @@ def workflow_message(code: str, detail: str = "") -> str:
         "no_fix_requests": _("Tandai minimal satu indikator yang perlu diperbaiki sebelum mengembalikan ke unit."),
         "not_eligible": _("Hanya unit yang disimpulkan memenuhi kriteria oleh TPI yang dapat diusulkan."),
         "prerequisites": _("Syarat pengusulan (Tabel 5) belum terpenuhi atau belum dicatat."),
+        "quota": _("Kuota usulan instansi untuk tahun ini sudah penuh."),
         "missing_conclusion": _("Pilih kesimpulan TPI."),
         "missing_decision": _("Pilih keputusan predikat."),
         "stale": _("Status penilaian telah berubah oleh pengguna lain. Periksa kembali halaman ini."),
@@ -170,6 +172,10 @@ ORG_PROBLEMS = {
     "token": _l("Tautan undangan tidak berlaku: sudah dipakai, kedaluwarsa, atau diganti undangan yang lebih baru."),
     "password_too_short": _l("Kata sandi terlalu pendek."),
     "password_too_simple": _l("Kata sandi terlalu sederhana."),
+    "reason_required": _l("Tulis alasan membuka penilaian ini (paling sedikit 10 karakter); alasan tercatat di "
+                          "jejak audit."),
+    "bad_url": EVIDENCE_PROBLEMS["bad_url"],
+    "prerequisite_key": _l("Syarat ini tidak dikenal untuk tingkat ini."),
     "mail": _l("Surel undangan tidak dapat dikirim; tidak ada yang disimpan. Coba lagi nanti."),
 }
 

@@ -12,7 +12,7 @@ from zi_assess.audit import SYSTEM
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import Appeal, Assessment, AuditEvent, Unit
-from zi_assess.org import operations as org_ops
+from zi_assess.years import operations as year_ops
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def refused(team, flow, fill, best_answers, record_prerequisites):
 
 
 def _window(opens: date, closes: date) -> None:
-    org_ops.set_deadline(SYSTEM, "sanggah", 2026, closes, opens_on=opens)
+    year_ops.set_deadline(SYSTEM, "sanggah", 2026, closes, opens_on=opens)
     db.session.commit()
 
 

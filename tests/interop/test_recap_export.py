@@ -101,8 +101,8 @@ def test_recap_exports_are_scoped_to_the_users_rights(team, login, units, make_u
     for instansi_id in (team.other_instansi.id, 9999):
         refused = login(team.manager).get(f"/rekap.csv?instansi={instansi_id}")
         assert refused.status_code == 400 and "Instansi: Bukan pilihan yang sah." in refused.get_data(as_text=True)
-    admin_rows = read_csv(login(team.admin).get("/rekap.csv"))
-    assert {r[1] for r in admin_rows[1:]} == {"UJI-1", "UJI-2", "UJI-3", "LAIN-1"}
+    # the admin reads no unit's draft without a logged reason (tests/org): the national recap is empty yet
+    assert read_csv(login(team.admin).get("/rekap.csv"))[1:] == []
     assert "rekap-nasional.csv" in login(team.admin).get("/rekap.csv").headers["Content-Disposition"]
     assert read_csv(login(team.national).get("/rekap.csv"))[1:] == []  # nothing proposed yet
     other_manager = make_user("manager", team.other_instansi)

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from zi_assess.audit import SYSTEM
+from zi_assess.authz import visible_assessments
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent, Instansi, InstansiKind, Role, RoleAssignment, Unit, User
 from zi_assess.org import operations as ops
@@ -165,3 +166,29 @@ def test_deactivated_user_is_signed_out_at_the_next_request(admin_team, login, a
     assert client.post(f"/admin/pengguna/{victim.id}/aktif", data={"aktif": "0"}).status_code == 302
     assert victim_client.get("/dasbor/").status_code == 302
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deactivate"))
+
+
+def test_admin_reads_a_draft_only_with_a_logged_reason(admin_team, draft, login, make_user):
+    client = login(admin_team.admin)
+    assert client.get(f"/penilaian/{draft.id}").status_code == 404
+    assert draft.id not in {a.id for a in db.session.scalars(visible_assessments(admin_team.admin))}
+    unit_page = client.get(f"/admin/unit/{admin_team.unit.id}").get_data(as_text=True)
+    assert f"/admin/penilaian/{draft.id}/buka" in unit_page
+    short = client.post(f"/admin/penilaian/{draft.id}/buka", data={"reason": "lihat"})
+    assert short.status_code == 400 and 'lihat</textarea>' in short.get_data(as_text=True)
+    assert client.get(f"/penilaian/{draft.id}").status_code == 404
+    opened = client.post(f"/admin/penilaian/{draft.id}/buka",
+                         data={"reason": "Tiket dukungan #4411: unit minta bantuan membaca skor"})
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/penilaian/{draft.id}")
+    assert client.get(f"/penilaian/{draft.id}").status_code == 200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.draft_access"))
+    assert event.assessment_id == draft.id and event.actor_id == admin_team.admin.id
+    assert event.detail["reason"].startswith("Tiket dukungan #4411")
+    # still no scoring: the mandiri layer stays the unit's
+    from zi_assess.authz import allowed
+
+    assert not allowed(db.session.get(User, admin_team.admin.id), "answer.edit", draft)
+    # the reason opens it for this admin only; only admins give reasons
+    second = make_user("admin")
+    assert login(second).get(f"/penilaian/{draft.id}").status_code == 404
+    assert login(admin_team.operator).get(f"/admin/penilaian/{draft.id}/buka").status_code == 403

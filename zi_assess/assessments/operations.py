@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,7 +32,15 @@ from zi_assess.domain.contract import ScoreResult, result_to_dict
 from zi_assess.domain.loader import criteria_hash
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
 from zi_assess.domain.scoring import normalize_answer
-from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
+from zi_assess.domain.workflow import (
+    PROPOSED_OR_LATER,
+    TRANSITIONS,
+    Facts,
+    Layer,
+    Status,
+    check_transition,
+    previous_layer,
+)
 from zi_assess.extensions import db, savepoint
 from zi_assess.messages import note_max_chars
 from zi_assess.models import (
@@ -41,6 +49,7 @@ from zi_assess.models import (
     Assessment,
     Deadline,
     PrerequisiteRecord,
+    ProposalQuota,
     ReviewComment,
     ScoreSnapshot,
     StatusChange,
@@ -438,6 +447,7 @@ def transition(
         within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
         unconfirmed_carried=len(bundle.unconfirmed_carried()) if spec.needs_complete == Layer.MANDIRI else 0,
         monitoring=assessment.kind == "monitoring",
+        within_quota=within_quota(assessment) if "quota" in spec.requires else None,
     )
     if name == "conclude_tpi" and eligible is None:
         raise WorkflowRefused(name, "missing_conclusion")
@@ -517,6 +527,20 @@ def within_deadline(step: str, assessment: Assessment, today: date | None = None
         if window is not None:
             return (window.opens_on is None or window.opens_on <= today) and today <= window.closes_on
     return None
+
+
+def within_quota(assessment: Assessment) -> bool | None:
+    """Whether the instansi may propose one more unit this year (None: no quota set for the year)."""
+    quota = db.session.scalar(select(ProposalQuota).where(ProposalQuota.year == assessment.year,
+                                                          ProposalQuota.instansi_id == assessment.unit.instansi_id))
+    if quota is None:
+        return None
+    proposed = db.session.scalar(
+        select(func.count()).select_from(Assessment).join(Unit, Unit.id == Assessment.unit_id)
+        .where(Unit.instansi_id == quota.instansi_id, Assessment.year == quota.year, Assessment.id != assessment.id,
+               Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
+    ) or 0
+    return proposed < quota.max_units
 
 
 def prerequisite_values(assessment: Assessment) -> dict[str, Any]:

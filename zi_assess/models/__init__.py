@@ -16,17 +16,18 @@ from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.interop import ApiKey
 from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
 from zi_assess.models.predicates import PredicateRecord
-from zi_assess.models.records import Deadline, PrerequisiteRecord
+from zi_assess.models.records import Deadline, DraftAccess, PrerequisiteRecord, ProposalQuota
 from zi_assess.models.reports import ExportItem, ExportJob, RenderJob, StoredReport
 from zi_assess.models.tokens import AccountToken
 from zi_assess.models.users import Role, RoleAssignment, User
 
 __all__ = [
-    "Answer", "AreaRevision", "Assessment", "AuditEvent", "CurrentScore", "Deadline", "Evidence", "EvidenceBlob",
+    "Answer", "AreaRevision", "Assessment", "AuditEvent", "CurrentScore", "Deadline", "DraftAccess", "Evidence",
+    "EvidenceBlob",
     "EvidenceLink",
     "Instansi", "InstansiKind", "Predicate", "PrerequisiteRecord", "ReviewComment", "Role", "RoleAssignment",
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
-    "ExportItem", "ExportJob", "RenderJob", "StoredReport",
+    "ExportItem", "ExportJob", "RenderJob", "StoredReport", "ProposalQuota",
     "ApiKey", "AccountToken",
     "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem", "PredicateRecord",
 ]

@@ -19,8 +19,10 @@ class InstansiKind(StrEnum):
     PEMKOT = "pemkot"
 
 
-#: instansi kinds that are kementerian/lembaga (K/L); the others are pemerintah daerah
+#: instansi kinds that are kementerian/lembaga (K/L); the others are pemerintah daerah and lie in a province
 KL_KINDS = frozenset({InstansiKind.KEMENTERIAN, InstansiKind.LEMBAGA})
+#: instansi kinds that are a kabupaten or kota (their place names one)
+KABKOTA_KINDS = frozenset({InstansiKind.PEMKAB, InstansiKind.PEMKOT})
 
 
 class UnitType(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from zi_assess.assessments.forms import choices
@@ -76,6 +76,12 @@ class RoleForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """Only the CSRF token (activation, invitations, revoking a role)."""
+
+
+class DraftReasonForm(BaseForm):
+    reason = TextAreaField(_l("Alasan"), validators=[DataRequired(_l("Tulis alasannya.")), Length(min=10, max=500)],
+                           description=_l("Misalnya nomor tiket dukungan dan permintaan unit. Alasan, waktu dan nama "
+                                          "Anda tercatat di jejak audit."))
 
 
 class SetPasswordForm(BaseForm):

@@ -34,7 +34,11 @@ def send_invitation(actor: Actor, user: User) -> bool:
     False when the mail server refused or could not be reached: the caller rolls back, so no
     token exists that nobody received.
     """
-    token = ops.invite_user(actor, user)
+    return mail_invitation(user, ops.invite_user(actor, user))
+
+
+def mail_invitation(user: User, token: str) -> bool:
+    """E-mail the set-password link of ``token`` to ``user`` (False when the mail server failed)."""
     link = url_for("invite.accept", token=token, _external=True)
     with force_locale(user.locale or "id"):
         subject = _("Undangan ke zi-assess")

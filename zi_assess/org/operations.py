@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -11,11 +11,12 @@ from zi_assess.audit import Actor, record
 from zi_assess.auth import tokens
 from zi_assess.auth.operations import find_user
 from zi_assess.auth.passwords import check_password_policy, hash_password
-from zi_assess.authz import authorize
+from zi_assess.authz import SystemPrincipal, authorize, is_admin
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.models import (
-    Deadline,
+    Assessment,
+    DraftAccess,
     Instansi,
     InstansiKind,
     PrerequisiteRecord,
@@ -25,6 +26,8 @@ from zi_assess.models import (
     UnitType,
     User,
 )
+from zi_assess.models.base import utcnow
+from zi_assess.models.org import KABKOTA_KINDS, KL_KINDS
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES, new_session_token
 
 
@@ -113,7 +116,7 @@ def _active_admin_ids() -> set[int]:
 
 def _keep_an_admin(user: User) -> None:
     """Refuse a change that would leave no active admin."""
-    if user.has_role(Role.ADMIN) and user.is_active and _active_admin_ids() <= {user.id}:
+    if is_admin(user) and user.is_active and _active_admin_ids() <= {user.id}:
         raise InvalidInput("last_admin", user.email)
 
 
@@ -188,19 +191,16 @@ def revoke_role(actor: Actor, assignment: RoleAssignment) -> None:
     db.session.flush()
 
 
-PEMDA_KINDS = frozenset({InstansiKind.PEMPROV, InstansiKind.PEMKAB, InstansiKind.PEMKOT})
-
-
 def place_problem(kind: InstansiKind, provinsi: str | None, kabkota: str | None, *,
                   complete: bool = True) -> str | None:
     """What is wrong with an instansi's place (a code), or None. A kabupaten/kota belongs only to a
     pemkab or pemkot; ``complete`` also asks a pemda for its province and a pemkab/pemkot for its
     kabupaten/kota (the pages do; older records and scripts may lack them)."""
-    if kind not in (InstansiKind.PEMKAB, InstansiKind.PEMKOT) and kabkota:
+    if kind not in KABKOTA_KINDS and kabkota:
         return "kabkota_not_allowed"
-    if complete and kind in PEMDA_KINDS and not provinsi:
+    if complete and kind not in KL_KINDS and not provinsi:
         return "provinsi_required"
-    if complete and kind in (InstansiKind.PEMKAB, InstansiKind.PEMKOT) and not kabkota:
+    if complete and kind in KABKOTA_KINDS and not kabkota:
         return "kabkota_required"
     return None
 
@@ -321,17 +321,47 @@ def set_unit_active(actor: Actor, unit: Unit, active: bool) -> None:
                                                                                 "instansi": unit.instansi.name})
 
 
+#: how long a logged reason opens an assessment before it is proposed
+DRAFT_ACCESS_HOURS = 4
+
+
+def open_draft(actor: Actor, assessment: Assessment, reason: str) -> DraftAccess:
+    """An admin reads an assessment before it is proposed only with a reason, logged (and audited)."""
+    authorize(actor.user, "draft.open")
+    clean = " ".join((reason or "").split())
+    if len(clean) < 10:
+        raise InvalidInput("reason_required")
+    if len(clean) > 500:
+        raise InvalidInput("too_long", clean[:40])
+    assert actor.user_id is not None
+    now = utcnow()
+    access = DraftAccess(user_id=actor.user_id, assessment_id=assessment.id, reason=clean, granted_at=now,
+                         expires_at=now + timedelta(hours=DRAFT_ACCESS_HOURS))
+    db.session.add(access)
+    record(actor, "assessment.draft_access", assessment_id=assessment.id,
+           detail={"reason": clean, "status": str(assessment.status), "hours": DRAFT_ACCESS_HOURS})
+    return access
+
+
 def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, unit: Unit | None = None,
-                         instansi: Instansi | None = None, rules_id: str = "permenpanrb-5-2024") -> PrerequisiteRecord:
-    """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused."""
+                         instansi: Instansi | None = None, rules_id: str = "permenpanrb-5-2024",
+                         evidence: dict[str, str | None] | None = None) -> PrerequisiteRecord:
+    """Store (merge) recorded Tabel 5 values for a unit or an instansi; unknown keys are refused.
+
+    Each value keeps who entered it and when, and its evidence link (``evidence``: rule id → URL).
+    A value of None removes the recorded value.
+    """
     target = unit if unit is not None else instansi
     assert target is not None
     authorize(actor.user, "prerequisite.edit", target)
     rules = {r.id: r for r in load_prerequisites(rules_id).rules}
     level = "unit" if unit is not None else "instansi"
-    for key in values:
+    for key in [*values, *(evidence or {})]:
         if key not in rules or rules[key].level != level:
             raise InvalidInput("prerequisite_key", key)
+    for url in (evidence or {}).values():
+        if url and (len(url) > 2000 or not url.lower().startswith(("http://", "https://"))):
+            raise InvalidInput("bad_url", url[:40])
     scope_key = f"{level}:{target.id}:{year}"
     row = db.session.scalar(select(PrerequisiteRecord).where(PrerequisiteRecord.scope_key == scope_key))
     before = dict(row.values) if row is not None else {}
@@ -339,26 +369,16 @@ def record_prerequisites(actor: Actor, year: int, values: dict[str, Any], *, uni
         row = PrerequisiteRecord(scope_key=scope_key, year=year, unit_id=unit.id if unit else None,
                                  instansi_id=instansi.id if instansi else None, rules_id=rules_id, values={})
         db.session.add(row)
-    row.values = {**before, **values}
+    merged = {**before, **values}
+    sources = dict(row.sources or {})
+    who = actor.user.audit_name if isinstance(actor.user, SystemPrincipal) else getattr(actor.user, "name", None)
+    for key in {*values, *(evidence or {})}:
+        old_url = (sources.get(key) or {}).get("url")
+        url = (evidence or {}).get(key, old_url) or None
+        if before.get(key) != merged.get(key) or url != old_url:
+            sources[key] = {"url": url, "by": actor.user_id, "by_name": who, "at": utcnow().isoformat()}
+    row.values = {k: v for k, v in merged.items() if v is not None and v != ""}
+    row.sources = sources
     row.updated_by_id = actor.user_id
     record(actor, "prerequisite.change", before=before, after=row.values, detail={"scope": scope_key})
-    return row
-
-
-def set_deadline(actor: Actor, step: str, year: int, closes_on: date, *, opens_on: date | None = None,
-                 instansi: Instansi | None = None) -> Deadline:
-    if step not in ("submit", "propose", "sanggah"):
-        raise InvalidInput("deadline_step", step)
-    if opens_on and opens_on > closes_on:
-        raise InvalidInput("deadline_order")
-    authorize(actor.user, "org.national")
-    scope_key = Deadline.key(step, year, instansi.id if instansi else None)
-    row = db.session.scalar(select(Deadline).where(Deadline.scope_key == scope_key))
-    if row is None:
-        row = Deadline(scope_key=scope_key, step=step, year=year, instansi_id=instansi.id if instansi else None,
-                       closes_on=closes_on)
-        db.session.add(row)
-    row.opens_on, row.closes_on = opens_on, closes_on
-    record(actor, "deadline.set", detail={"scope": scope_key, "opens_on": str(opens_on) if opens_on else None,
-                                          "closes_on": str(closes_on)})
     return row

@@ -10,7 +10,7 @@ from sqlalchemy import Select, false, func, or_, select
 
 from zi_assess.authz import Principal, administered_instansi_ids
 from zi_assess.extensions import db
-from zi_assess.models import Instansi, RoleAssignment, Unit, User
+from zi_assess.models import Assessment, Instansi, RoleAssignment, Unit, User
 
 PER_PAGE = 25
 
@@ -82,3 +82,9 @@ def scope_choices(user: Principal) -> list[tuple[str, str]]:
         choices.append((f"i:{instansi.id}", instansi.name))
         choices.extend((f"u:{u.id}", f"— {u.code} {u.name}") for u in instansi.units)
     return choices
+
+
+def assessments_of(unit: Unit) -> list[Assessment]:
+    """A unit's assessments, newest year first (for the admin's unit page: year and status only)."""
+    return list(db.session.scalars(select(Assessment).where(Assessment.unit_id == unit.id)
+                                   .order_by(Assessment.year.desc(), Assessment.id.desc())))

@@ -13,11 +13,20 @@ from zi_assess.authz import allowed, authorize
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.messages import ROLE_NAMES, org_message
-from zi_assess.models import Instansi, InstansiKind, Role, RoleAssignment, Unit, UnitType, User
+from zi_assess.models import Assessment, Instansi, InstansiKind, Role, RoleAssignment, Unit, UnitType, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 from zi_assess.org import operations as ops
 from zi_assess.org import queries
-from zi_assess.org.forms import KIND_NAMES, UNIT_TYPE_NAMES, ConfirmForm, InstansiForm, RoleForm, UnitForm, UserForm
+from zi_assess.org.forms import (
+    KIND_NAMES,
+    UNIT_TYPE_NAMES,
+    ConfirmForm,
+    DraftReasonForm,
+    InstansiForm,
+    RoleForm,
+    UnitForm,
+    UserForm,
+)
 from zi_assess.org.invitations import send_invitation
 from zi_assess.web import actor
 
@@ -165,8 +174,9 @@ def _save_unit(instansi: Instansi, unit: Unit | None) -> str | Response | tuple[
             _refused(form, exc)
             unit = db.session.get(Unit, unit.id) if unit is not None and unit.id else None
     rules = load_prerequisites()
+    assessments = queries.assessments_of(unit) if unit is not None else []
     html = render_template("org/unit_form.html", instansi=instansi, unit=unit, form=form, rules=rules,
-                           UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, confirm=ConfirmForm())
+                           UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, confirm=ConfirmForm(), assessments=assessments)
     return (html, 400) if form.errors or form.form_errors else html
 
 
@@ -321,3 +331,26 @@ def role_revoke(assignment_id: int) -> Response:
             db.session.rollback()
             flash(org_message(exc.code), "error")
     return redirect(url_for("org.user_detail", user_id=user_id))
+
+
+@bp.route("/penilaian/<int:assessment_id>/buka", methods=["GET", "POST"])
+@login_required
+def draft_open(assessment_id: int) -> str | Response | tuple[str, int]:
+    """An admin opens an assessment not yet proposed: only with a reason, which is logged."""
+    who = actor()
+    authorize(who.user, "draft.open")
+    assessment = _get(Assessment, assessment_id)
+    assert isinstance(assessment, Assessment)
+    if allowed(who.user, "assessment.view", assessment):
+        return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+    form = DraftReasonForm()
+    if form.validate_on_submit():
+        try:
+            ops.open_draft(who, assessment, form.reason.data or "")
+            db.session.commit()
+            return redirect(url_for("assessments.overview", assessment_id=assessment.id))
+        except ops.InvalidInput as exc:
+            _refused(form, exc)
+            assessment = db.session.get(Assessment, assessment_id)
+    html = render_template("org/draft_open.html", assessment=assessment, form=form, hours=ops.DRAFT_ACCESS_HOURS)
+    return (html, 400) if form.errors or form.form_errors else html
