@@ -307,6 +307,21 @@ _USER_RULES = {
 }
 
 
+# -- accounts: who must sign in with a second factor --------------------------------------------
+
+#: roles that must use a second factor (TOTP): everyone who reads or judges many units' data
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.TPN_EVALUATOR,
+                                 Role.MANAGER, Role.NATIONAL_MANAGER})
+
+
+def second_factor_required(user: Principal, *, everyone: bool = False) -> bool:
+    """Whether ``user`` must sign in with a second factor: the roles above, or every account
+    when ``everyone`` (``ZI_MFA_REQUIRED_ALL``). Unit staff may choose it."""
+    if isinstance(user, SystemPrincipal):
+        return False
+    return everyone or user.has_role(*SECOND_FACTOR_ROLES)
+
+
 # -- the PortalRB API: a key reads its own instansi ----------------------------------------------
 
 

@@ -89,6 +89,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RESET_MAX_PER_ACCOUNT": 3,
         "RESET_MAX_PER_IP": 20,
         "RESET_WINDOW_SECONDS": 3600,
+        # every account needs a second factor (otherwise: admin, TPI, TPN and managers)
+        "MFA_REQUIRED_ALL": False,
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,

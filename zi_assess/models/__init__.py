@@ -15,7 +15,7 @@ from zi_assess.models.interop import ApiKey
 from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
 from zi_assess.models.records import Deadline, PrerequisiteRecord
 from zi_assess.models.reports import ExportItem, ExportJob, StoredReport
-from zi_assess.models.tokens import AccountToken
+from zi_assess.models.tokens import AccountToken, RecoveryCode
 from zi_assess.models.users import Role, RoleAssignment, User
 
 __all__ = [
@@ -24,5 +24,5 @@ __all__ = [
     "Instansi", "InstansiKind", "Predicate", "PrerequisiteRecord", "ReviewComment", "Role", "RoleAssignment",
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "StoredReport",
-    "ApiKey", "AccountToken",
+    "ApiKey", "AccountToken", "RecoveryCode",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from zi_assess.audit import Actor, record
 from zi_assess.auth.operations import find_user
-from zi_assess.auth.passwords import check_password_policy, hash_password
+from zi_assess.auth.passwords import check_password_policy, hash_password, password_problems
 from zi_assess.authz import authorize
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
@@ -46,9 +46,9 @@ def create_user(actor: Actor, email: str, name: str, password: str, *, locale: s
         raise InvalidInput("email", email)
     if find_user(email) is not None:
         raise InvalidInput("email_taken", email)
-    problems = check_password_policy(password, email=email, name=name) if policy else []
-    if problems:
-        raise InvalidInput("password", " ".join(problems))
+    codes = password_problems(password, email=email, name=name) if policy else []
+    if codes:
+        raise InvalidInput(f"password_{codes[0]}", " ".join(check_password_policy(password, email=email, name=name)))
     user = User(email=email, name=name.strip() or email, password_hash=hash_password(password), locale=locale)
     db.session.add(user)
     db.session.flush()
