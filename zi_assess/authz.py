@@ -287,8 +287,17 @@ def _authorize_export_follow(user: User, action: str, obj: object) -> None:
         raise PermissionDenied(action, "not your export", hide=True)
 
 
+#: roles with the managers' queue (every assessment they read)
+MANAGER_QUEUE_ROLES = frozenset({Role.MANAGER.value, Role.NATIONAL_MANAGER.value})
+
+
 def _authorize_review_queue(user: User, action: str, obj: object) -> None:
-    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
+    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer;
+    obj ``"manager"``: the managers' queue."""
+    if obj == "manager":
+        if not user.role_names & MANAGER_QUEUE_ROLES:
+            raise PermissionDenied(action, "managers only")
+        return
     if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
         raise PermissionDenied(action, "not a reviewer of this layer")
 

@@ -111,7 +111,7 @@ def demo_command(if_empty: bool) -> None:
 
 
 #: modules that define ``commands``, a list of click commands added to ``zi-assess``
-COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli")
+COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli", "zi_assess.notifications.cli")
 
 
 def register_commands(app: Flask) -> None:

@@ -15,3 +15,4 @@ def login(client):
         return client
 
     return do
+

@@ -12,6 +12,7 @@ from zi_assess.models.assessments import (
 from zi_assess.models.audit import AuditEvent
 from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.interop import ApiKey
+from zi_assess.models.notifications import Notification, NotificationPreference, QueueSeen, SentReminder
 from zi_assess.models.org import Instansi, InstansiKind, Predicate, Unit, UnitType
 from zi_assess.models.records import Deadline, PrerequisiteRecord
 from zi_assess.models.reports import ExportItem, ExportJob, StoredReport
@@ -24,5 +25,5 @@ __all__ = [
     "Instansi", "InstansiKind", "Predicate", "PrerequisiteRecord", "ReviewComment", "Role", "RoleAssignment",
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "StoredReport",
-    "ApiKey", "AccountToken", "RecoveryCode",
+    "ApiKey", "AccountToken", "RecoveryCode", "Notification", "NotificationPreference", "SentReminder", "QueueSeen",
 ]
