@@ -164,6 +164,44 @@ def runner(app: Any) -> Any:
 PASSWORD = "correct horse battery"
 
 
+def second_factor_code(user: Any) -> str:
+    """A valid code of ``user``'s second factor, computed from the secret as the phone app does:
+    the earliest time step the server still accepts (a code works once). Roles that need a second
+    factor are enrolled first (as their first sign-in would make them). Only a test signing the
+    same person in more than twice within 30 s has the used-step marker cleared."""
+    from zi_assess.auth import totp
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+    from zi_assess.models.base import utcnow
+
+    user = db.session.get(User, user.id)
+    if not user.has_second_factor:
+        user.totp_secret, user.totp_enabled_at, user.totp_last_step = totp.new_secret(), utcnow(), None
+    now = totp.current_step()  # this step's code stays good for 30 to 60 s
+    step = now if user.totp_last_step is None else max(now, user.totp_last_step + 1)
+    if step > now + totp.DRIFT_STEPS:
+        user.totp_last_step, step = None, now
+    db.session.commit()
+    return totp.code_at(user.totp_secret, step)
+
+
+def sign_in(client: Any, user: Any, password: str = PASSWORD, *, expect: int = 302) -> Any:
+    """Sign ``user`` in on ``client`` through the real pages: the password, then — for roles that
+    need it, or anyone enrolled — the second factor with a computed code. Returns the last response."""
+    from zi_assess.auth import mfa
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+
+    account = db.session.get(User, user.id)
+    if mfa.required(account) and not account.has_second_factor:
+        second_factor_code(account)  # enrols
+    response = client.post("/masuk", data={"email": user.email, "password": password})
+    if response.status_code == 302 and response.location.endswith("/masuk/kode"):
+        response = client.post("/masuk/kode", data={"code": second_factor_code(account)})
+    assert response.status_code == expect, response.get_data(as_text=True)[:500]
+    return response
+
+
 @pytest.fixture
 def make_instansi(app: Any) -> Callable[..., Any]:
     from zi_assess.audit import SYSTEM

@@ -143,6 +143,8 @@ BLUEPRINT_MODULES = (
     "zi_assess.main.views",
     "zi_assess.auth.views",
     "zi_assess.auth.account_views",
+    "zi_assess.notifications.views",
+    "zi_assess.queues.views",
     "zi_assess.dashboard.views",
     "zi_assess.assessments.views",
     "zi_assess.assessments.workflow_views",

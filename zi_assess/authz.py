@@ -409,8 +409,17 @@ def _authorize_render_follow(user: User, action: str, obj: object) -> None:
     authorize(user, "assessment.view", assessment)
 
 
+#: roles with the managers' queue (every assessment they read)
+MANAGER_QUEUE_ROLES = frozenset({Role.MANAGER.value, Role.NATIONAL_MANAGER.value})
+
+
 def _authorize_review_queue(user: User, action: str, obj: object) -> None:
-    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
+    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer;
+    obj ``"manager"``: the managers' queue."""
+    if obj == "manager":
+        if not user.role_names & MANAGER_QUEUE_ROLES:
+            raise PermissionDenied(action, "managers only")
+        return
     if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
         raise PermissionDenied(action, "not a reviewer of this layer")
 
@@ -439,6 +448,21 @@ _USER_RULES = {
     "review.queue": _authorize_review_queue,
     "predicate.revoke": _authorize_revoke,
 }
+
+
+# -- accounts: who must sign in with a second factor --------------------------------------------
+
+#: roles that must use a second factor (TOTP): everyone who reads or judges many units' data
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.TPN_EVALUATOR,
+                                 Role.MANAGER, Role.NATIONAL_MANAGER})
+
+
+def second_factor_required(user: Principal, *, everyone: bool = False) -> bool:
+    """Whether ``user`` must sign in with a second factor: the roles above, or every account
+    when ``everyone`` (``ZI_MFA_REQUIRED_ALL``). Unit staff may choose it."""
+    if isinstance(user, SystemPrincipal):
+        return False
+    return everyone or user.has_role(*SECOND_FACTOR_ROLES)
 
 
 # -- the PortalRB API: a key reads its own instansi ----------------------------------------------

@@ -80,6 +80,24 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
     click.echo(f"Created {user.email} ({', '.join(roles) or 'no roles'})")
 
 
+@users.command("reset-mfa")
+@click.argument("email")
+@with_appcontext
+def reset_mfa_command(email: str) -> None:
+    """Remove an account's second factor (lost phone and recovery codes): enrol again at next sign-in."""
+    from zi_assess.audit import system_actor
+    from zi_assess.auth.mfa import reset
+    from zi_assess.auth.operations import find_user
+    from zi_assess.extensions import db
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account {email!r}")
+    reset(system_actor("cli"), user)
+    db.session.commit()
+    click.echo(f"Second factor of {user.email} removed; they enrol again at their next sign-in.")
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="do nothing when the database already has data")
 @click.option("--scale", type=click.Choice(["national"]),
@@ -111,7 +129,7 @@ def demo_command(if_empty: bool, scale: str | None, years: int, units: int) -> N
 
 #: modules that define ``commands``, a list of click commands added to ``zi-assess``
 COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli", "zi_assess.audit_chain",
-                                     "zi_assess.maint.cli", "zi_assess.onboarding.cli")
+                                     "zi_assess.maint.cli", "zi_assess.onboarding.cli", "zi_assess.notifications.cli")
 
 
 def register_commands(app: Flask) -> None:

@@ -116,6 +116,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RESET_MAX_PER_ACCOUNT": 3,
         "RESET_MAX_PER_IP": 20,
         "RESET_WINDOW_SECONDS": 3600,
+        # every account needs a second factor (otherwise: admin, TPI, TPN and managers)
+        "MFA_REQUIRED_ALL": False,
+        # deadline reminders this many days before each step's deadline (``zi-assess notify due``)
+        "REMINDER_DAYS": [7, 1],
+        # the address users reach zi-assess at, for links in e-mails sent outside a request
+        "PUBLIC_URL": None,
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,

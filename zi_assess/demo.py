@@ -201,3 +201,5 @@ def _print_accounts(echo: Callable[[str], Any]) -> None:
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, scope in USERS:
         echo(f"  {email:<28} {role.value:<17} {scope or 'nasional'}")
+    echo("Admin, TPI, TPN and manager accounts enrol a second factor (an authenticator app) at their first")
+    echo("sign-in; `zi-assess users reset-mfa EMAIL` removes it again.")

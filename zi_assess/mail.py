@@ -97,6 +97,9 @@ def send_later(to: str, subject: str, text: str, *, to_name: str | None = None) 
     logged, never raised.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("MAIL_SERVER"):
+        send_mail(to, subject, text, to_name=to_name)  # only logged: nothing to wait for
+        return
     if app.config.get("REDIS_URL"):
         from rq import Queue
 
@@ -120,16 +123,20 @@ def send_later(to: str, subject: str, text: str, *, to_name: str | None = None) 
 
 #: the last background senders (tests wait for them)
 _THREADS: list[Any] = []
+_WORKER_APP: Any = None
 
 
 def deliver(to: str, subject: str, text: str, to_name: str | None = None) -> None:
     """Job body of :func:`send_later` (also the RQ entry point: it makes an app when there is none)."""
     from flask import has_app_context
 
-    if not has_app_context():
-        from zi_assess.reports.jobs import _app
+    if not has_app_context():  # an RQ worker: the app of this process, made once
+        global _WORKER_APP
+        if _WORKER_APP is None:
+            from zi_assess import create_app
 
-        with _app().app_context():
+            _WORKER_APP = create_app()
+        with _WORKER_APP.app_context():
             deliver(to, subject, text, to_name)
         return
     try:

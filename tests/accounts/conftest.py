@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 from tests.smtp import smtp_server  # noqa: F401  (fixture)
 
 
@@ -11,8 +11,8 @@ def login(client):
     def do(user, password: str = PASSWORD):
         client.delete_cookie("session")
         client.post("/bahasa/id")
-        response = client.post("/masuk", data={"email": user.email, "password": password})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        sign_in(client, user, password)
         return client
 
     return do
+

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale, format_date
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in as sign_in_with_code
 from tests.reports import pdfutil
 from zi_assess.assessments import operations as ops
 from zi_assess.audit import SYSTEM
@@ -33,7 +33,7 @@ def app_config(app_config, request):
 
 
 def sign_in(client, user):
-    assert client.post("/masuk", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    sign_in_with_code(client, user)
     return client
 
 

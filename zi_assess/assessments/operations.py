@@ -503,6 +503,10 @@ def transition(
     db.session.flush()
     if spec.opens is not None and prefill:
         refresh_current_scores(load_bundle(assessment_id) or bundle)
+    from zi_assess.notifications.recipients import on_transition
+
+    on_transition(actor.user, assessment, name, note=note.strip(),
+                  returned=open_fix_requests(assessment_id) if name == "return_to_unit" else None)
     return StepResult(assessment, True)
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from zi_assess.forms import BaseForm
@@ -42,3 +42,14 @@ class ResetRequestForm(BaseForm):
 
 class ResetPasswordForm(BaseForm):
     new_password, confirm = _new_password_fields()
+
+
+class SecondFactorForm(BaseForm):
+    code = StringField(_l("Kode"), validators=[DataRequired(_l("Isi kode.")), Length(max=40)],
+                       description=_l("6 angka dari aplikasi autentikator, atau salah satu kode pemulihan."),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True})
+
+
+class EnrolForm(BaseForm):
+    code = StringField(_l("Kode dari aplikasi"), validators=[DataRequired(_l("Isi kode.")), Length(max=12)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -33,6 +33,16 @@ def find_user(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
+    """Check the password and sign in (for accounts without a second factor)."""
+    result = check_password(email, password, ip)
+    if result.user is not None:
+        complete_login(result.user, ip)
+    return result
+
+
+def check_password(email: str, password: str, ip: str | None) -> LoginResult:
+    """The first step of signing in: the account when the password is right (nothing recorded as
+    a sign-in yet: with a second factor, :func:`complete_login` comes after the code)."""
     email = email.strip().lower()
     if throttle.is_blocked(email, ip):
         record(Actor(None, ip), "login.failed", actor_email=email, detail={"reason": "throttled"})
@@ -47,10 +57,29 @@ def authenticate(email: str, password: str, ip: str | None) -> LoginResult:
         reason = "inactive" if user is not None and not user.is_active else "invalid"
         record(Actor(None, ip), "login.failed", actor_email=email, detail={"reason": reason})
         return LoginResult(None, "invalid")
-    throttle.note_success(email)
+    return LoginResult(user, "")
+
+
+def complete_login(user: User, ip: str | None) -> None:
+    throttle.note_success(user.email)
     user.last_login_at = utcnow()
     record(Actor(user, ip), "login")
-    return LoginResult(user, "")
+
+
+def second_factor(user: User, code: str, ip: str | None) -> str:
+    """The code asked after the password: "" (signed in), "invalid" or "throttled". Wrong codes
+    count as failed sign-ins of the account (the same throttle as wrong passwords)."""
+    from zi_assess.auth import mfa
+
+    if throttle.is_blocked(user.email, ip):
+        record(Actor(None, ip), "login.failed", actor_email=user.email, detail={"reason": "throttled"})
+        return "throttled"
+    if not user.is_active or not mfa.verify(user, code, ip):
+        throttle.note_failure(user.email, ip)
+        record(Actor(None, ip), "login.failed", actor_email=user.email, detail={"reason": "second_factor"})
+        return "invalid"
+    complete_login(user, ip)
+    return ""
 
 
 def logout(actor: Actor) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -10,12 +12,17 @@ from werkzeug.wrappers import Response
 
 from zi_assess.audit import Actor
 from zi_assess.auth import operations as ops
-from zi_assess.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm
+from zi_assess.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SecondFactorForm
 from zi_assess.extensions import db
 from zi_assess.mail import send_later
+from zi_assess.models import User
 from zi_assess.web import client_ip, safe_next
 
 bp = Blueprint("auth", __name__)
+
+
+#: how long the code page waits after a right password
+SECOND_FACTOR_SECONDS = 300
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
@@ -25,16 +32,58 @@ def login() -> str | Response:
     form = LoginForm()
     problem = ""
     if form.validate_on_submit():
-        result = ops.authenticate(form.email.data or "", form.password.data or "", client_ip())
-        if result.user is not None:
+        result = ops.check_password(form.email.data or "", form.password.data or "", client_ip())
+        user = result.user
+        if user is not None:
+            target = safe_next(request.args.get("next"))
             session.clear()
-            login_user(result.user)
+            if user.has_second_factor:
+                session["second_factor"] = {"user": user.id, "token": user.session_token,
+                                            "at": int(time.time()), "next": target}
+                db.session.commit()
+                return redirect(url_for("auth.second_factor"))
+            ops.complete_login(user, client_ip())
+            login_user(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("dashboard.index"))
+            return redirect(target or url_for("dashboard.index"))
         problem = result.problem
         db.session.commit()
     status = 429 if problem == "throttled" else (401 if problem else 200)
     return render_template("auth/login.html", form=form, problem=problem), status
+
+
+def _pending_user() -> User | None:
+    """The account whose password was just given (for a few minutes, until the code)."""
+    pending = session.get("second_factor")
+    if not isinstance(pending, dict) or int(time.time()) - int(pending.get("at", 0)) > SECOND_FACTOR_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.is_active or user.session_token != pending.get("token"):
+        return None
+    return user
+
+
+@bp.route("/masuk/kode", methods=["GET", "POST"])
+def second_factor() -> str | Response:
+    """The second step of signing in: a code of the authenticator app, or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        session.pop("second_factor", None)
+        flash(_("Silakan masuk kembali."), "warning")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    problem = ""
+    if form.validate_on_submit():
+        problem = ops.second_factor(user, form.code.data or "", client_ip())
+        if not problem:
+            target = session["second_factor"].get("next")
+            session.clear()
+            login_user(user)
+            db.session.commit()
+            return redirect(target or url_for("dashboard.index"))
+        db.session.commit()
+    status = 429 if problem == "throttled" else (401 if problem else (400 if form.errors else 200))
+    return render_template("auth/second_factor.html", form=form, problem=problem), status
 
 
 @bp.post("/keluar")

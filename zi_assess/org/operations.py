@@ -10,7 +10,7 @@ from sqlalchemy import select
 from zi_assess.audit import Actor, record
 from zi_assess.auth import tokens
 from zi_assess.auth.operations import find_user
-from zi_assess.auth.passwords import check_password_policy, hash_password
+from zi_assess.auth.passwords import check_password_policy, hash_password, password_problems
 from zi_assess.authz import SystemPrincipal, authorize, is_admin
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
@@ -63,9 +63,10 @@ def create_user(actor: Actor, email: str, name: str, password: str | None, *, lo
     if find_user(email) is not None:
         raise InvalidInput("email_taken", email)
     if password is not None:
-        problems = check_password_policy(password, email=email, name=name) if policy else []
-        if problems:
-            raise InvalidInput("password_policy", " ".join(problems))
+        codes = password_problems(password, email=email, name=name) if policy else []
+        if codes:
+            messages = check_password_policy(password, email=email, name=name)
+            raise InvalidInput(f"password_{codes[0]}", " ".join(messages))
     user = User(email=email, name=(_clean(name, 160) or email), locale=locale if locale in ("id", "en") else "id",
                 password_hash=hash_password(password) if password is not None else NO_PASSWORD)
     db.session.add(user)

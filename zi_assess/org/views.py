@@ -48,7 +48,7 @@ def _get(model: type, object_id: int) -> object:
 def _refused(form: object, exc: ops.InvalidInput) -> None:
     """Put an operation's refusal on the form (typed values stay) and write nothing."""
     db.session.rollback()
-    message = exc.detail if exc.code == "password_policy" and exc.detail else org_message(exc.code)
+    message = exc.detail if exc.code.startswith("password_") and exc.detail else org_message(exc.code)
     form.form_errors.append(message)  # type: ignore[attr-defined]
 
 
