@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -180,6 +180,57 @@ def area(assessment_id: int, area: str) -> Any:
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
     return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
                       form), status
+
+
+@bp.post("/<int:assessment_id>/area/<area>/autosave")
+def autosave(assessment_id: int, area: str) -> Any:
+    """Autosave of the area form's answers and notes (never review comments), as JSON.
+
+    Posts the area form's fields (``a_``/``c_``/``n_``/``v_``/``o_`` and ``csrf_token``). Answers:
+    200 ``{"ok": true, "fields": {"v_<key>": …, "o_<key>": …}, "sync": {"<key>": {"a": …, "n": …}}}``
+    (``sync``: indicators whose stored answer differs from what was sent — a change saved elsewhere
+    on a field this page did not touch); 409 ``{"ok": false, "conflicts": [ids]}`` (nothing written);
+    422 ``{"ok": false, "errors": {field: message}}`` (nothing written); 401 ``{"ok": false,
+    "login": url}`` when the session has ended (the page keeps the typing and restores it after login).
+    """
+    if not current_user.is_authenticated:
+        return jsonify(ok=False, login=url_for("auth.login", next=url_for(".area", assessment_id=assessment_id,
+                                                                          area=area))), 401
+    assessment = ops.get_assessment(actor(), assessment_id)
+    criteria = load_criteria(assessment.criteria_id)
+    if area not in criteria.page_ids:
+        abort(404)
+    layer = editable_layer(current_user, assessment)
+    if layer is None:
+        return jsonify(ok=False, message=_("Lapis ini tidak dapat diubah lagi.")), 403
+    bundle = ops.load_bundle(assessment_id, assessment)
+    form = _area_form(bundle, area, layer, request.form)
+    if not form.validate():
+        return jsonify(ok=False, errors={name: " ".join(map(str, errs)) for name, errs in form.errors.items()}), 422
+    items = [ops.AnswerInput(ind.id, *form.indicator_data(ind), form.base_data(ind))
+             for ind in area_indicators(bundle.criteria, area)]
+    try:
+        ops.save_answers(actor(), assessment_id, layer, items, bundle=bundle)
+        db.session.commit()
+    except ops.StaleAnswer as exc:
+        db.session.rollback()
+        return jsonify(ok=False, conflicts=[c.indicator_id for c in exc.items]), 409
+    except AnswerError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, errors={f"n_{field_key(exc.indicator)}": answer_message(exc.indicator, exc.code)}), 422
+    stored = bundle.layer_answers(layer)
+    fields: dict[str, Any] = {}
+    sync: dict[str, Any] = {}
+    sent = {item.indicator_id: item for item in items}
+    for ind in area_indicators(bundle.criteria, area):
+        row, key = stored.get(ind.id), field_key(ind.id)
+        value, note = (row.value, row.note) if row is not None else (None, "")
+        fields[f"v_{key}"] = str(row.version) if row is not None else ""
+        fields[f"o_{key}"] = ops.answer_fingerprint(value, note)
+        mine = sent[ind.id]
+        if row is not None and (ops.answer_fingerprint(mine.value, mine.note) != fields[f"o_{key}"]):
+            sync[key] = {"a": value, "n": note}
+    return jsonify(ok=True, fields=fields, sync=sync, at=local_now().strftime("%H:%M"))
 
 
 def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
