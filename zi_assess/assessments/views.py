@@ -44,7 +44,7 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import AreaRevision, CurrentScore, StatusChange, User
+from zi_assess.models import Answer, AreaRevision, CurrentScore, StatusChange, User
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -280,11 +280,27 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
                for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
     effective = current.get(EFFECTIVE)
     passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
+    pages = list(criteria.page_ids)
+    following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
+                           answered=_answered_per_page(assessment.id, criteria, layer), next_page=following,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
                            fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
+
+
+def _answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None) -> dict[str, tuple[int, int]]:
+    """Per page of the criteria: (indicators answered in ``layer`` — in any layer when None —, indicators)."""
+    query = select(Answer.indicator_id, Answer.value).where(Answer.assessment_id == assessment_id)
+    if layer is not None:
+        query = query.where(Answer.layer == layer)
+    answered = {ind for ind, value in db.session.execute(query) if value is not None and value != {}}
+    out: dict[str, tuple[int, int]] = {}
+    for page in criteria.page_ids:
+        inds = criteria.page_indicators(page)
+        out[page] = (sum(1 for i in inds if i.id in answered), len(inds))
+    return out
 
 
 def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None:
