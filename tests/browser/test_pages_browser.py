@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from zi_assess.assessments import operations as ops
@@ -32,7 +30,7 @@ def test_the_return_loop_in_the_browser(team, flow, new_page):
     unit.goto(f"/penilaian/{a.id}")
     assert unit.locator(".fix-panel").bounding_box()["y"] < 700
     unit.locator(".fix-panel a", has_text="P3.ii.a").click()
-    unit.wait_for_url(f"**/area/3#ind-P3_ii_a")
+    unit.wait_for_url("**/area/3#ind-P3_ii_a")
     assert unit.locator(".area-tabs a[aria-current=page] .tab-fix").inner_text() == "1 perbaiki"
     assert "perlu diperbaiki" in unit.locator("#ind-P3_ii_a .indicator-head").inner_text()
     unit.fill("#n_P3_ii_a", "SK pola mutasi sudah diunggah.")
