@@ -37,3 +37,15 @@ def test_other_answers(app):
         assert answer_text(CRITERIA.indicators["H1.a"], 0, "id") == "0,00"  # a survey 0 is an answer
         assert answer_text(CRITERIA.indicators["P1.i.a"], "Ya", "id") == "Ya"
         assert answer_text(CRITERIA.indicators["P1.i.a"], None, "id") == "–"
+
+
+def test_the_lke_pdf_prints_percentage_answers_with_their_counts(app):
+    from zi_assess.domain import load_criteria, score
+    from zi_assess.reports.context import Fmt, answer_text
+
+    criteria = load_criteria()
+    value = {"pengaduan_harus_ditindaklanjuti": 40, "pengaduan_sedang_diproses": 4, "pengaduan_selesai": 36}
+    sheet = score(criteria, {"R5.ii.a": value})
+    with app.test_request_context():
+        printed = answer_text(criteria.indicators["R5.ii.a"], value, Fmt("id"), sheet)
+    assert "36 dari 40" in printed and "90,00 %" in printed and "pengaduan_" not in printed

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from zi_assess import labels
+from zi_assess.answer_text import answer_text as readable_answer
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule
 from zi_assess.clock import local_date
@@ -220,7 +221,7 @@ def answer_text(indicator: Indicator, value: Any, fmt: Fmt, sheet: ScoreSheet | 
     if indicator.kind == "survey":
         return fmt.num(float(value))
     if sheet is not None and indicator.id in sheet.values:
-        return fmt.pct(sheet.values[indicator.id] * 100)
+        return readable_answer(indicator, value, fmt.locale)  # "36 dari 40 → 90,00 %", as on the pages
     return _("(belum lengkap)")
 
 
