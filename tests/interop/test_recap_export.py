@@ -46,7 +46,9 @@ def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units
     assert rows[0][-2:] == ["Menuju WBK", "Menuju WBBM"]
     body = {r[1]: r for r in rows[1:]}
     assert set(body) == {"UJI-1", "UJI-2", "UJI-3"}  # not the other instansi's unit
-    assert body["UJI-1"][8] == "100.0" and body["UJI-1"][13:19] == ["8.0", "7.0", "10.0", "10.0", "15.0", "10.0"]
+    assert rows[0][9] == "Nilai total (presisi penuh)"
+    assert body["UJI-1"][8] == "100.00" and body["UJI-1"][9] == "100.0"  # as the app shows it, and raw
+    assert body["UJI-1"][14:20] == ["8.00", "7.00", "10.00", "10.00", "15.00", "10.00"]
     assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][7] == "ya" and body["UJI-1"][6] == ""
     assert body["UJI-2"][2] == "'=AA+HYPERLINK(\"http://evil.example\",\"x\")"  # never a live formula
     assert body["UJI-2"][8] == "" and body["UJI-2"][5] == "Penilaian mandiri"
@@ -107,3 +109,27 @@ def test_recap_exports_are_scoped_to_the_users_rights(team, login, units, make_u
     assert read_csv(login(team.national).get("/rekap.csv"))[1:] == []  # nothing proposed yet
     other_manager = make_user("manager", team.other_instansi)
     assert {r[1] for r in read_csv(login(other_manager).get("/rekap.csv"))[1:]} == {"LAIN-1"}
+
+
+def test_csv_numbers_rounded_as_shown_with_a_decimal_comma_option(team, login, units):
+    import math
+
+    client = login(team.manager)
+    dot = {r[1]: r for r in read_csv(client.get("/rekap.csv"))[1:]}
+    total = dot["UJI-1"][8]
+    assert re.fullmatch(r"\d+\.\d\d", total)  # never 28.120749999999997
+    comma = client.get("/rekap.csv?desimal=koma").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(comma), delimiter=";"))
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["UJI-1"][8] == total.replace(".", ",")
+    assert math.isclose(float(by_code["UJI-1"][9].replace(",", ".")), float(dot["UJI-1"][9]))
+    page = client.get("/rekap").get_data(as_text=True)
+    assert "desimal=koma" in page
+
+
+def test_rounding_is_half_up_on_the_decimal_value():
+    from zi_assess.interop.recap_export import _csv_number, _rounded
+
+    assert _csv_number(_rounded(28.120749999999997), False) == "28.12"
+    assert _csv_number(_rounded(1.335), True) == "1,34"
+    assert _csv_number(_rounded(4.194999999999999), False) == "4.20"

@@ -123,3 +123,20 @@ def test_outcome_in_the_recap_pdf(app, team, decided, login):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     printed = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
     assert "diberikan" in printed
+
+
+def test_dashboard_chart_names_the_year_when_a_unit_appears_twice(team, flow, login, best_answers):
+    for year in (2025, 2026):
+        a = flow.create(team.unit, team.head, year=year)
+        flow.fill(team.operator, a, flow.Layer.MANDIRI, {"P1.i.a": "Ya"})
+    chart = text(login(team.manager).get("/dasbor/"))
+    chart = chart[chart.index('<figure class="chart">'):chart.index("</figure>")]
+    assert f"{team.unit.name} (2025)" in chart and f"{team.unit.name} (2026)" in chart
+
+
+def test_gap_view_labels_external_surveys_and_ranks_them_last(team, flow, login, best_answers):
+    a = flow.create(team.unit, team.head)
+    flow.fill(team.operator, a, flow.Layer.MANDIRI, best_answers | {"H1.a": 1.0, "P1.i.a": "Tidak"})
+    page = text(login(team.operator).get(f"/penilaian/{a.id}/kesenjangan"))
+    top = page[page.index("Langkah dengan tambahan nilai total terbesar"):]
+    assert "survei eksternal" in top and top.index("P1.i.a") < top.index("H1.a")

@@ -103,3 +103,27 @@ def test_resubmitted_without_changes_says_so(team, flow, returned, login):
     flow.step(team.head, returned, "resubmit")
     client = login(team.tpi)
     assert "Unit tidak mengubah apa pun sejak dikembalikan." in text(client.get(f"/penilaian/{returned.id}"))
+
+
+def test_area_tabs_completion_apart_from_score_and_next_area(team, flow, login):
+    from zi_assess.domain import load_criteria
+    from zi_assess.domain.answers import best_answers
+
+    a = flow.create(team.unit, team.head)
+    area1 = [i.id for i in load_criteria().area_indicators("1")]
+    flow.fill(team.operator, a, flow.Layer.MANDIRI, {k: best_answers(load_criteria())[k] for k in area1[:3]})
+    client = login(team.operator)
+    page = text(client.get(f"/penilaian/{a.id}/area/1"))
+    tabs = page[page.index('class="area-tabs"'):page.index("</nav>", page.index('class="area-tabs"'))]
+    assert f">3/{len(area1)}</span>" in tabs and "nilai " in tabs
+    assert "Area berikutnya: Area 2" in page
+    last = text(client.get(f"/penilaian/{a.id}/area/H"))
+    assert "Area berikutnya" not in last and "Kembali ke ringkasan" in last
+    # the operator may not submit: no submit button anywhere, and the dashboard says "check" only
+    assert "Periksa & kirim" not in last
+    assert "Periksa kelengkapan" in text(client.get("/dasbor/"))
+    submit = text(client.get(f"/penilaian/{a.id}/kirim"))
+    assert "Pengiriman dilakukan oleh kepala unit." in submit and "Kirim ke TPI</button>" not in submit
+    head = login(team.head)
+    assert "Periksa & kirim" in text(head.get("/dasbor/"))
+    assert "Pengiriman dilakukan oleh kepala unit." not in text(head.get(f"/penilaian/{a.id}/kirim"))

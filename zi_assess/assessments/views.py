@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -60,7 +61,7 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import AreaRevision, CurrentScore, StatusChange, User
+from zi_assess.models import Answer, AreaRevision, CurrentScore, StatusChange, User
 from zi_assess.web import actor
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -209,6 +210,57 @@ def area(assessment_id: int, area: str) -> Any:
                       form), status
 
 
+@bp.post("/<int:assessment_id>/area/<area>/autosave")
+def autosave(assessment_id: int, area: str) -> Any:
+    """Autosave of the area form's answers and notes (never review comments), as JSON.
+
+    Posts the area form's fields (``a_``/``c_``/``n_``/``v_``/``o_`` and ``csrf_token``). Answers:
+    200 ``{"ok": true, "fields": {"v_<key>": …, "o_<key>": …}, "sync": {"<key>": {"a": …, "n": …}}}``
+    (``sync``: indicators whose stored answer differs from what was sent — a change saved elsewhere
+    on a field this page did not touch); 409 ``{"ok": false, "conflicts": [ids]}`` (nothing written);
+    422 ``{"ok": false, "errors": {field: message}}`` (nothing written); 401 ``{"ok": false,
+    "login": url}`` when the session has ended (the page keeps the typing and restores it after login).
+    """
+    if not current_user.is_authenticated:
+        return jsonify(ok=False, login=url_for("auth.login", next=url_for(".area", assessment_id=assessment_id,
+                                                                          area=area))), 401
+    assessment = ops.get_assessment(actor(), assessment_id)
+    criteria = load_criteria(assessment.criteria_id)
+    if area not in criteria.page_ids:
+        abort(404)
+    layer = editable_layer(current_user, assessment)
+    if layer is None:
+        return jsonify(ok=False, message=_("Lapis ini tidak dapat diubah lagi.")), 403
+    bundle = ops.load_bundle(assessment_id, assessment)
+    form = _area_form(bundle, area, layer, request.form)
+    if not form.validate():
+        return jsonify(ok=False, errors={name: " ".join(map(str, errs)) for name, errs in form.errors.items()}), 422
+    items = [ops.AnswerInput(ind.id, *form.indicator_data(ind), form.base_data(ind))
+             for ind in area_indicators(bundle.criteria, area)]
+    try:
+        ops.save_answers(actor(), assessment_id, layer, items, bundle=bundle)
+        db.session.commit()
+    except ops.StaleAnswer as exc:
+        db.session.rollback()
+        return jsonify(ok=False, conflicts=[c.indicator_id for c in exc.items]), 409
+    except AnswerError as exc:
+        db.session.rollback()
+        return jsonify(ok=False, errors={f"n_{field_key(exc.indicator)}": answer_message(exc.indicator, exc.code)}), 422
+    stored = bundle.layer_answers(layer)
+    fields: dict[str, Any] = {}
+    sync: dict[str, Any] = {}
+    sent = {item.indicator_id: item for item in items}
+    for ind in area_indicators(bundle.criteria, area):
+        row, key = stored.get(ind.id), field_key(ind.id)
+        value, note = (row.value, row.note) if row is not None else (None, "")
+        fields[f"v_{key}"] = str(row.version) if row is not None else ""
+        fields[f"o_{key}"] = ops.answer_fingerprint(value, note)
+        mine = sent[ind.id]
+        if row is not None and (ops.answer_fingerprint(mine.value, mine.note) != fields[f"o_{key}"]):
+            sync[key] = {"a": value, "n": note}
+    return jsonify(ok=True, fields=fields, sync=sync, at=local_now().strftime("%H:%M"))
+
+
 def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
     """Who saved the other side of each conflict: a name, or "you" for the user's own other tab."""
     ids = {c.theirs_author_id for c in items if c.theirs_author_id is not None}
@@ -317,12 +369,28 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
     effective = current.get(EFFECTIVE)
     passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
     needs_reason = can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer)
+    pages = list(criteria.page_ids)
+    following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
+                           answered=_answered_per_page(assessment.id, criteria, layer), next_page=following,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
                            needs_reason=needs_reason,
                            fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
+
+
+def _answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None) -> dict[str, tuple[int, int]]:
+    """Per page of the criteria: (indicators answered in ``layer`` — in any layer when None —, indicators)."""
+    query = select(Answer.indicator_id, Answer.value).where(Answer.assessment_id == assessment_id)
+    if layer is not None:
+        query = query.where(Answer.layer == layer)
+    answered = {ind for ind, value in db.session.execute(query) if value is not None and value != {}}
+    out: dict[str, tuple[int, int]] = {}
+    for page in criteria.page_ids:
+        inds = criteria.page_indicators(page)
+        out[page] = (sum(1 for i in inds if i.id in answered), len(inds))
+    return out
 
 
 def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None:

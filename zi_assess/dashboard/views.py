@@ -114,8 +114,11 @@ def index() -> str:
     context: dict[str, Any] = {}
     if unit_ids:
         context["unit_cards"] = _unit_cards(unit_ids)
-        context["deadlines"] = _submit_deadlines(list(db.session.scalars(
-            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids)))))
+        own = list(db.session.scalars(
+            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids))))
+        context["deadlines"] = _submit_deadlines(own)
+        context["can_submit"] = {a.id: allowed(current_user, "transition.submit", a)
+                                 or allowed(current_user, "transition.resubmit", a) for a in own}
     if allowed(current_user, "review.queue", Layer.TPI):
         context["tpi_queue"] = _queue(TPI_QUEUE)
     if allowed(current_user, "review.queue", Layer.TPN_DESK):

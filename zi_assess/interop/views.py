@@ -220,7 +220,8 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     db.session.commit()
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
     if kind == "csv":
-        return download(to_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
+        return download(to_csv(rows, decimal_comma=request.args.get("desimal") == "koma"), f"{name}.csv",
+                        "text/csv; charset=utf-8")
     return download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
 
 

@@ -202,8 +202,10 @@ def totals_chart(rows: Sequence[RecapRow], fmt: Fmt, criteria: Criteria | None =
     title = _("Nilai total per unit, dengan batas %(lines)s",
               lines=", ".join(f"{p.name} ({fmt.num(value, 0)})" for p, value in minimums))
     if len(rows) <= RECAP_BARS_MAX:
+        several_years = len({r.year for r in rows}) > 1  # a unit may then appear once per year: name the year
         return charts.bar_chart(
-            [charts.Bar(f"{r.unit_code} · {r.unit_name}", r.total, fmt.num(r.total)) for r in rows],
+            [charts.Bar(f"{r.unit_code} · {r.unit_name}" + (f" ({r.year})" if several_years else ""), r.total,
+                        fmt.num(r.total)) for r in rows],
             title=title, lines=lines_at, scale_max=criteria.total_bobot)
     return charts.histogram([r.total for r in rows if r.total is not None], title=title, lines=lines_at,
                             count_label=_("jumlah unit per rentang nilai total"), scale_max=criteria.total_bobot)
