@@ -184,3 +184,31 @@ def test_plan_exports_as_pdf_and_excel(weak_area2, team, login, tmp_path):
     assert sheet.cell(row=4, column=7).value == "Kegiatan"
     downloads = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "action_plan.download")).all()
     assert sorted(d["kind"] for d in downloads) == ["pdf", "xlsx"]
+
+
+def test_open_activities_are_reminded_once_before_their_due_date(weak_area2, team, login, app):
+    from datetime import date, timedelta
+
+    from zi_assess.models import Notification
+    from zi_assess.notifications.reminders import send_due
+
+    client = login(team.operator)
+    client.post(f"/penilaian/{weak_area2.id}/rencana-aksi/", data={"predikat": "WBK"})
+    plan, _ = _progress(weak_area2.id)
+    today = date(2027, 3, 1)
+    first = plan.items[0].activities[0]
+    first.due_date = today + timedelta(days=5)
+    first.pic = "Sari"
+    if len(plan.items) > 1:
+        plan.items[1].activities[0].due_quarter = "2027-Q1"  # due 31 March: not yet within 7 days
+        plan.items[1].activities[0].status = "planned"
+    db.session.commit()
+    with app.test_request_context():
+        assert send_due(today) == 1
+        db.session.commit()
+        assert send_due(today) == 0  # once
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "action_due")).all()
+    assert {n.user_id for n in notes} == {team.operator.id, team.head.id}
+    assert notes[0].params["indicator"] == plan.items[0].indicator_id and notes[0].params["days"] == 5
+    page = login(team.operator).get("/notifikasi/").get_data(as_text=True)
+    assert "5 hari lagi: kegiatan rencana aksi" in page

@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 #: every kind a user can choose a channel for
-KINDS = ("submitted", "returned", "resubmitted", "concluded", "proposed", "decided", "assigned", "deadline")
+KINDS = ("submitted", "returned", "resubmitted", "concluded", "proposed", "decided", "assigned", "deadline",
+         "action_due")
 
 
 def notify(kind: str, assessment: Any, recipients: Iterable[Any], **ctx: Any) -> int:

@@ -55,13 +55,19 @@ def send_due(today: date) -> int:
             notify("deadline", assessment, users_with(assessment, roles), step=deadline.step,
                    closes_on=deadline.closes_on.isoformat(), days=left)
             sent += 1
-    return sent
+    from zi_assess.action_plans.reminders import send_activity_reminders  # plans build on notifications
+
+    return sent + send_activity_reminders(today, days)
 
 
 def _claim(deadline: Deadline, assessment: Assessment, due: list[int]) -> bool:
     """Record the reminder (and the earlier ones it stands for) once; False when already sent."""
     base = f"{deadline.step}:{assessment.id}:{deadline.closes_on.isoformat()}"
-    keys = [f"{base}:{n}" for n in due]
+    return claim_once([f"{base}:{n}" for n in due])
+
+
+def claim_once(keys: list[str]) -> bool:
+    """Record reminder keys (the first is the one due now) once; False when it was already sent."""
     if db.session.scalar(select(SentReminder.id).where(SentReminder.key == keys[0])) is not None:
         return False
     try:

@@ -17,6 +17,7 @@ KIND_NAMES = {
     "decided": _l("Keputusan akhir"),
     "assigned": _l("Penilaian untuk Anda kerjakan"),
     "deadline": _l("Pengingat batas waktu"),
+    "action_due": _l("Tenggat kegiatan rencana aksi"),
 }
 
 
@@ -47,6 +48,9 @@ def title(kind: str, p: dict[str, Any]) -> str:
         step = _("pengiriman LKE") if p.get("step") == "submit" else _("pengusulan ke TPN")
         return _("%(days)d hari lagi: batas %(step)s %(unit)s pada %(date)s", days=p.get("days", 0), step=step,
                  unit=p.get("unit", ""), date=_date(p["closes_on"]))
+    if kind == "action_due":
+        return _("%(days)d hari lagi: kegiatan rencana aksi %(ind)s %(unit)s (tenggat %(date)s)", days=p.get("days", 0),
+                 ind=p.get("indicator", ""), unit=p.get("unit", ""), date=_date(p["due_on"]))
     return kind
 
 
@@ -59,4 +63,6 @@ def body(kind: str, p: dict[str, Any]) -> str:
         lines.append(f"- {item['indicator']}: {item['note']}")
     if p.get("note"):
         lines.append(_("Catatan: %(note)s", note=p["note"]))
+    if p.get("activity"):
+        lines.append(_("Kegiatan: %(what)s (PIC: %(pic)s)", what=p["activity"], pic=p.get("pic") or "–"))
     return "\n".join(lines)
