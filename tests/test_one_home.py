@@ -46,9 +46,10 @@ def ooxml(main_part: str, members: int = 0, big: int = 0, macro: bool = False) -
 
 def evidence_code(data: bytes, filename: str, tmp_path: Path) -> str:
     from zi_assess.evidence.storage import EvidenceRejected, store
+    from zi_assess.storage.fs import FsStore
 
     try:
-        return store(io.BytesIO(data), filename, tmp_path / "store", 50 * 1024 * 1024).kind
+        return store(io.BytesIO(data), filename, 50 * 1024 * 1024, FsStore(tmp_path / "store")).kind
     except EvidenceRejected as exc:
         return exc.code
 
