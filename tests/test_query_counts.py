@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.conftest import _empty_tables
+from tests.conftest import _empty_tables, sign_in
 from zi_assess.audit import Actor
 from zi_assess.demo import DEMO_PASSWORD, YEAR
 from zi_assess.demo_national import load_national
@@ -54,7 +54,7 @@ def _counts(app: Any, units: int) -> dict[str, int]:
             headers = {"Authorization": f"Bearer {plain}"}
         else:
             client.delete_cookie("session")
-            assert client.post("/masuk", data={"email": email, "password": DEMO_PASSWORD}).status_code == 302
+            sign_in(client, db.session.scalar(select(User).where(User.email == email)), DEMO_PASSWORD)
         client.get(path, headers=headers)  # warm (criteria, templates, caches of earlier revisions)
         event.listen(db.engine, "before_cursor_execute", count)
         try:

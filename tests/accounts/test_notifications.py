@@ -17,7 +17,7 @@ from zi_assess.extensions import db
 from zi_assess.mail import wait_for_background_mail
 from zi_assess.models import Notification, SentReminder
 from zi_assess.notifications import notify
-from zi_assess.org import operations as org
+from zi_assess.years import operations as years
 
 
 def inbox_of(user):
@@ -116,7 +116,7 @@ def test_inbox_unread_count_and_marking_read(app, team, flow, login):
 def test_deadline_reminders_go_once(app, team, flow, smtp_server, runner):
     app.config.update(smtp_server.config, REMINDER_DAYS=[7, 1])
     a = flow.create(team.unit, team.head)  # draft: the unit still has to submit
-    org.set_deadline(SYSTEM, "submit", 2026, date(2026, 3, 31))
+    years.set_deadline(SYSTEM, "submit", 2026, date(2026, 3, 31))
     db.session.commit()
     assert "0 reminders" in runner.invoke(args=["notify", "due", "--today", "2026-03-20"]).output  # 11 days
     for _ in range(2):  # a timer running twice a day sends it once

@@ -74,3 +74,17 @@ def test_the_shipped_list_is_what_the_generator_makes():
 
     shipped = Path(generator.__file__).with_name("common_passwords.txt").read_text().split()
     assert shipped == generator.generate()
+
+
+def test_an_invitation_refuses_the_invited_persons_e_mail(app, make_user):
+    from zi_assess.auth import tokens
+    from zi_assess.extensions import db
+    from zi_assess.org import operations as org
+
+    user = make_user(email="siti.aminah@unit.go.id")
+    token = tokens.issue(user, "invite")
+    db.session.commit()
+    with pytest.raises(org.InvalidInput) as refused:
+        org.accept_invitation(token, "sitiaminah-kopi-tubruk")
+    assert "nama atau alamat email" in str(refused.value)
+    assert org.accept_invitation(token, "lembayung senja di pantai").id == user.id

@@ -13,7 +13,7 @@ from zi_assess.audit import SYSTEM
 from zi_assess.clock import local_date
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
-from zi_assess.org import operations as org
+from zi_assess.years import operations as years
 
 
 def units_on(page: str) -> list[str]:
@@ -38,7 +38,7 @@ def submitted(team, flow, make_unit):
 
 
 def test_the_tpi_queue_with_filters_sort_and_scores(team, submitted, login):
-    org.set_deadline(SYSTEM, "propose", 2026, local_date() + timedelta(days=5), instansi=team.instansi)
+    years.set_deadline(SYSTEM, "propose", 2026, local_date() + timedelta(days=5), instansi=team.instansi)
     db.session.commit()
     client = login(team.tpi)
     page = client.get("/antrean/tpi")
@@ -102,7 +102,7 @@ def _statements(app, client, url):
 
 
 def test_the_query_count_does_not_grow_with_the_rows(app, team, flow, make_unit, login):
-    org.set_deadline(SYSTEM, "propose", 2026, date(2026, 12, 31))
+    years.set_deadline(SYSTEM, "propose", 2026, date(2026, 12, 31))
     client = login(team.tpi)
 
     def add(n):

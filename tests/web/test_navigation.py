@@ -124,7 +124,8 @@ def nav_of(client) -> set[str]:
 ])
 def test_the_navigation_offers_what_authz_allows(team, login, role, shown):
     """Before, every signed-in user was offered Rekap and Ekspor LHE and most then got a 403."""
-    assert nav_of(login(getattr(team, role))) == shown | {"/akun/", "/notifikasi/"}  # everyone: account, inbox
+    # everyone: account, inbox, predicate monitoring
+    assert nav_of(login(getattr(team, role))) == shown | {"/akun/", "/notifikasi/", "/pemantauan/"}
 
 
 def test_an_open_assessment_button_only_for_who_has_a_unit_to_open_it_for(team, login, make_instansi, make_user):

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 from sqlalchemy import MetaData, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from tests.workflow.test_migration_current_scores import migration_app  # noqa: F401  (fixture)
 from zi_assess.audit import SYSTEM, record
 from zi_assess.audit_chain import verify_chain
@@ -120,7 +120,7 @@ def test_concurrent_writers_keep_one_chain(app):
 
 def test_web_rows_carry_the_actors_roles_and_the_request_id(team, flow, client):
     a = flow.create(team.unit, team.head)
-    assert client.post("/masuk", data={"email": team.manager.email, "password": PASSWORD}).status_code == 302
+    sign_in(client, team.manager)  # with the second factor
     response = client.post(f"/penilaian/{a.id}/langkah/start_tpi_review", data={})
     assert response.status_code == 403
     denial = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "permission.denied")).one()

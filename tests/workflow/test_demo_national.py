@@ -112,12 +112,12 @@ def test_stored_scores_equal_a_fresh_rescore(national):
 
 
 def test_national_pages_show_the_set(national, client, make_user):
-    from tests.conftest import PASSWORD
+    from tests.conftest import sign_in
     from zi_assess.models import Role
 
     manager = make_user(Role.NATIONAL_MANAGER)
     client.post("/bahasa/id")
-    assert client.post("/masuk", data={"email": manager.email, "password": PASSWORD}).status_code == 302
+    sign_in(client, manager)  # with the second factor
     page = client.get("/dasbor/")
     assert page.status_code == 200
     assert "(Data Nasional)" in page.get_data(as_text=True)

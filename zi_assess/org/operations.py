@@ -96,7 +96,9 @@ def invite_user(actor: Actor, user: User) -> str:
 
 def accept_invitation(token: str, password: str, ip: str | None = None) -> User:
     """Set the password of an invited account with its single-use token (then the token is spent)."""
-    problems = check_password_policy(password)
+    invited = tokens.peek(token, "invite")  # the policy refuses the invited person's name or e-mail too
+    problems = check_password_policy(password, email=invited.email if invited else None,
+                                     name=invited.name if invited else None)
     if problems:
         raise InvalidInput("password_policy", " ".join(problems))
     user = tokens.consume(token, "invite")
