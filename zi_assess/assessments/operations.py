@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -56,6 +56,10 @@ from zi_assess.models import (
     Unit,
 )
 from zi_assess.models.base import utcnow
+
+#: called with the assessment id when a workflow step locks a layer (before the caller commits);
+#: the reports package adds itself (it builds on assessments, not the other way round)
+LAYER_LOCKED: list[Callable[[int], None]] = []
 
 
 class NotFound(Exception):
@@ -490,9 +494,8 @@ def transition(
             comment.resolved_at = utcnow()
     if spec.locks is not None:
         _snapshot(actor, bundle, scores, spec.locks, name)
-        from zi_assess.reports.renders import prerender_after_commit  # reports build on assessments
-
-        prerender_after_commit(assessment_id)  # the reports this step made final, once it commits
+        for listener in LAYER_LOCKED:  # reports: render what this step made final, once it commits
+            listener(assessment_id)
     if spec.opens is not None and prefill:
         prefill_layer(actor, bundle, spec.opens)
     db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,

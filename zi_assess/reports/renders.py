@@ -32,7 +32,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from zi_assess.assessments.operations import NotFound
+from zi_assess.assessments.operations import LAYER_LOCKED, NotFound
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.audit import Actor, system_actor
 from zi_assess.authz import PermissionDenied
@@ -277,6 +277,10 @@ def prerender(assessment_id: int) -> list[str]:
                 db.session.commit()
     db.session.rollback()
     return queued
+
+
+if prerender_after_commit not in LAYER_LOCKED:
+    LAYER_LOCKED.append(prerender_after_commit)
 
 
 def report_url(target: documents.ReportTarget) -> str:
