@@ -4,13 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+BENCH_BULK_UNITS ?= 10
 
 # Debian packages: WeasyPrint needs Pango (HarfBuzz subsetting makes it ~20 % faster);
 # the tests also drive Chromium and read PDFs back as images.
 APT_RUN  := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 APT_TEST := chromium chromium-driver poppler-utils libreoffice-calc-nogui clamav-daemon
 
-.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web sysdeps sysdeps-test need-sysdeps \
+.PHONY: run test lint typecheck bench bench-planner bench-pdf bench-web bench-scale sysdeps sysdeps-test need-sysdeps \
 	need-sysdeps-test translations wheel clean
 
 # System packages are installed by one explicit target, `make sysdeps` (`sysdeps-test` adds the
@@ -93,10 +94,15 @@ bench-planner: $(VENV)/.installed-test
 
 bench-pdf: need-sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py
+	$(BIN)/python benchmarks/bench_bulk.py --units $(BENCH_BULK_UNITS) --workers 1,2
 
 bench-web: need-sysdeps $(VENV)/.installed-test
 	@command -v wrk >/dev/null || $(MAKE) -s APT_TEST=wrk sysdeps-test
 	$(BIN)/python benchmarks/bench_web.py $(BENCH_WEB_DATABASE_URL)
+
+# The national data set (generated once into the database, then kept) under 20 concurrent clients.
+bench-scale: need-sysdeps $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_scale.py $(BENCH_SCALE_DATABASE_URL)
 
 # Update the English catalog after changing texts, then fill the new msgstr entries and compile.
 translations: $(VENV)/.installed-test

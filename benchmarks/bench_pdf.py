@@ -9,6 +9,13 @@ characters on every answer, four layers, review comments):
 * bulk export ≥ 80 reports per minute with 2 ``zi-assess worker`` processes, each ≤ 200 MB peak;
 * every PDF ≤ 300 KB.
 
+Whole processes, taking turns for ≥ 5 rounds (``--rounds``), on the demo's decided four-layer
+assessment: ``zi-assess report lhe ID -o f.pdf`` ≤ 0.6 × and ``zi-assess report lke ID -o f.pdf``
+≤ 0.7 × the reference (``benchmarks/pdf_reference.py``: a plain 113-row, 5-column WeasyPrint table,
+start-up included), each render process ≤ 200 MB at its peak (max RSS, ``os.wait4``); the bulk
+export with two workers ≥ 2 × the reports per minute of two processes rendering the reference.
+``--processes-only`` runs just that comparison (no Redis).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """
@@ -254,6 +261,126 @@ def bench_bulk(app: Any, ids: dict[str, Any], env: dict[str, str], workers: int)
             "worker_peak_mb": max(peaks), "largest_kb": max(sizes) / 1024, "zip_kb": (state.zip_size or 0) / 1024}
 
 
+# -- whole processes: `zi-assess report` against a plain WeasyPrint reference ----------------------
+
+REFERENCE = Path(__file__).resolve().parent / "pdf_reference.py"
+
+
+def run_process(argv: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run one process to its end: wall time, CPU time (user + system) and peak memory (max RSS),
+    read from the kernel's accounting of that child (``os.wait4``)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {err[-2000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def demo_instance(tmp: Path) -> tuple[dict[str, str], int]:
+    """A SQLite instance with the demo data; the id of its decided four-layer assessment."""
+    import sqlite3
+
+    exe = str(Path(sys.executable).with_name("zi-assess"))
+    env = {**os.environ, "ZI_DATABASE_URL": f"sqlite:///{tmp / 'demo.db'}", "ZI_INSTANCE_PATH": str(tmp / "instance"),
+           "ZI_SECRET_KEY": "bench-" + "x" * 32}
+    for argv in ([exe, "db", "upgrade"], [exe, "demo"]):
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with sqlite3.connect(tmp / "demo.db") as con:
+        row = con.execute(
+            "SELECT a.id FROM assessment a WHERE a.status = 'decided' AND "
+            "(SELECT COUNT(DISTINCT layer) FROM answer WHERE assessment_id = a.id) = 4 ORDER BY a.id").fetchone()
+    assert row, "the demo has no decided assessment answered by four layers"
+    return env, row[0]
+
+
+def forget_stored(tmp: Path) -> None:
+    """A decided assessment's reports are final and kept: forget them, so each run renders."""
+    import sqlite3
+
+    with sqlite3.connect(tmp / "demo.db") as con:
+        con.execute("DELETE FROM stored_report")
+
+
+def bench_processes(rounds: int) -> dict[str, Any]:
+    """LHE, LKE (``zi-assess report … -o f.pdf``) and the reference, each a whole process, taking
+    turns round by round (drift on a shared machine touches all three alike)."""
+    tmp = Path(tempfile.mkdtemp(prefix="zi-bench-proc-"))
+    try:
+        env, assessment_id = demo_instance(tmp)
+        exe = str(Path(sys.executable).with_name("zi-assess"))
+        commands = {
+            "lhe": [exe, "report", "lhe", str(assessment_id), "-o", str(tmp / "lhe.pdf")],
+            "lke": [exe, "report", "lke", str(assessment_id), "-o", str(tmp / "lke.pdf")],
+            "reference": [sys.executable, str(REFERENCE), str(tmp / "reference.pdf")],
+        }
+        for argv in commands.values():  # warm the page cache and the font cache once
+            forget_stored(tmp)
+            run_process(argv, env)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
+        order = list(commands)
+        for number in range(rounds):
+            for name in order[number % 3:] + order[: number % 3]:
+                forget_stored(tmp)
+                runs[name].append(run_process(commands[name], env))
+        out: dict[str, Any] = {"assessment": assessment_id}
+        for name, values in runs.items():
+            out[name] = {key: statistics.median(v[key] for v in values) for key in ("wall", "cpu", "rss_mb")}
+            out[name]["rss_max_mb"] = max(v["rss_mb"] for v in values)
+        out["pages"] = {name: _pages(tmp / f"{name}.pdf") for name in commands}
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def bench_reference_bulk(processes: int, reports: int) -> dict[str, Any]:
+    """``processes`` processes rendering the reference ``reports`` times in all: reports/min."""
+    tmp = Path(tempfile.mkdtemp(prefix="zi-bench-ref-"))
+    try:
+        share = max(1, reports // processes)
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, str(REFERENCE), str(tmp / f"r{n}.pdf"), "--repeat", str(share)])
+                 for n in range(processes)]
+        for proc in procs:
+            assert proc.wait() == 0
+        wall = time.perf_counter() - start
+        return {"reports": share * processes, "wall_s": wall, "per_minute": share * processes / wall * 60}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_processes(figures: dict[str, Any], bulk: dict[str, Any] | None, reference_bulk: dict[str, Any] | None,
+                    line: Any) -> None:
+    ref, lhe, lke = figures["reference"], figures["lhe"], figures["lke"]
+    pages = figures["pages"]
+    print(f"\nWhole processes, medians (demo assessment {figures['assessment']}, decided, four layers; "
+          f"pages: LHE {pages['lhe']}, LKE {pages['lke']}, reference {pages['reference']})")
+    for name, figure in (("reference (113 × 5 table, 9 pt)", ref), ("zi-assess report lhe", lhe),
+                         ("zi-assess report lke", lke)):
+        print(f"  {name:<34} wall {figure['wall']:6.2f} s   CPU {figure['cpu']:6.2f} s   "
+              f"peak {figure['rss_max_mb']:5.0f} MB")
+    for name, figure, goal in (("LHE", lhe, 0.6), ("LKE", lke, 0.7)):
+        line(f"{name} / reference, wall", f"{figure['wall'] / ref['wall']:.2f} ×", figure["wall"] / ref["wall"] <= goal,
+             f"≤ {goal} ×")
+        line(f"{name} / reference, CPU", f"{figure['cpu'] / ref['cpu']:.2f} ×", figure["cpu"] / ref["cpu"] <= goal,
+             f"≤ {goal} ×")
+    peak = max(lhe["rss_max_mb"], lke["rss_max_mb"])
+    line("render process peak memory (max RSS)", f"{peak:.0f} MB", peak <= 200, "≤ 200 MB")
+    if bulk and reference_bulk:
+        ratio = bulk["per_minute"] / reference_bulk["per_minute"]
+        line("bulk LHE vs reference, 2 processes each", f"{ratio:.2f} ×", ratio >= 2,
+             f"≥ 2 × ({bulk['per_minute']:.0f} vs {reference_bulk['per_minute']:.0f} /min)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="LHE renders to time")
@@ -261,7 +388,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database and PDFs")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the whole-process comparison (≥ 5)")
+    parser.add_argument("--processes-only", action="store_true",
+                        help="only the whole-process comparison with the reference (no Redis needed)")
     args = parser.parse_args()
+
+    def line(label: str, value: str, ok: bool, goal: str) -> None:
+        print(f"{label:<44} {value:>14}   {'ok  ' if ok else 'MISS'} (goal {goal})")
+
+    processes = bench_processes(max(5, args.rounds))
+    if args.processes_only:
+        print(f"load average: {os.getloadavg()[0]:.2f} (2 cores)")
+        print_processes(processes, None, None, line)
+        OUT.mkdir(exist_ok=True)
+        (OUT / "bench-pdf-processes.json").write_text(json.dumps(processes, indent=2))
+        return 0
 
     from flask_migrate import upgrade
 
@@ -270,9 +411,9 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="zi-bench-pdf-"))
     config = {"DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "SECRET_KEY": "bench",
-              "REPORT_DIR": str(tmp / "reports"), "EXPORT_DIR": str(tmp / "exports"), "REDIS_URL": args.redis_url,
+              "STORAGE_PATH": str(tmp / "store"), "REDIS_URL": args.redis_url,
               "REPORT_QUEUE": f"zi-bench-{uuid.uuid4().hex[:8]}", "WTF_CSRF_ENABLED": False,
-              "FAST_PASSWORD_HASHING": True}
+              "FAST_PASSWORD_HASHING": True, "REPORT_PRERENDER_LOCALES": []}
     env = {**os.environ, **{f"ZI_{k}": str(v) for k, v in config.items() if k != "WTF_CSRF_ENABLED"}}
     app = create_app(config)
     rng = random.Random(2026)
@@ -283,13 +424,11 @@ def main() -> int:
         print(f"seeded {args.units + 1} assessments in {time.perf_counter() - seed_start:.1f} s ({tmp})")
         lhe = bench_lhe(app, ids, args.runs)
         bulk = bench_bulk(app, ids, env, args.workers) if args.units else None
+        reference_bulk = bench_reference_bulk(args.workers, args.units) if args.units else None
         stored = bench_stored(app, ids, args.runs * 2)
         db.session.remove()
 
     print(f"load average before the figures below: {os.getloadavg()[0]:.2f} (2 cores)")
-
-    def line(label: str, value: str, ok: bool, goal: str) -> None:
-        print(f"{label:<44} {value:>14}   {'ok  ' if ok else 'MISS'} (goal {goal})")
 
     print(f"\nLHE: 113 indicators, 4 layers, notes 100–400 characters, {lhe['findings']} findings, "
           f"{lhe['pages']} pages")
@@ -312,8 +451,10 @@ def main() -> int:
         line("bulk: worker peak memory (VmHWM)", f"{bulk['worker_peak_mb']:.0f} MB", bulk["worker_peak_mb"] <= 200,
              "≤ 200 MB")
         line("bulk: largest PDF", f"{bulk['largest_kb']:.0f} KB", bulk["largest_kb"] <= 300, "≤ 300 KB")
+    print_processes(processes, bulk, reference_bulk, line)
     OUT.mkdir(exist_ok=True)
-    (OUT / "bench-pdf.json").write_text(json.dumps({"lhe": lhe, "stored": stored, "bulk": bulk}, indent=2))
+    (OUT / "bench-pdf.json").write_text(json.dumps({"lhe": lhe, "stored": stored, "bulk": bulk, "processes": processes,
+                                                    "reference_bulk": reference_bulk}, indent=2))
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

@@ -3,8 +3,10 @@
 1. Open loop: 100 requests/s offered for 30 s by 30 signed-in clients (area form pages, saves,
    dashboards) — goal p95 ≤ 50 ms and no errors.
 2. Closed loop: wrk on the area form page — goal ≥ 200 requests/s.
+3. Deadline day (bench_deadline.py): 30 clients each on its own area page, 70 % reads and 30 %
+   note saves — goal ≥ 90 requests/s, read p95 ≤ 150 ms, save p95 ≤ 250 ms, 0 errors, 0 lost writes.
 
-Usage: python benchmarks/bench_web.py [DATABASE_URL]
+Usage: python benchmarks/bench_web.py [DATABASE_URL] [--only=deadline]   (BENCH_WEB_PORT: 5077)
 (default postgresql://postgres@127.0.0.1:5432/bench_web, created if missing and emptied).
 """
 
@@ -285,12 +287,20 @@ def cpu_seconds(pid: int) -> float:
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else "postgresql://postgres@127.0.0.1:5432/bench_web"
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    only = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--only=")), None)
+    url = args[0] if args else "postgresql://postgres@127.0.0.1:5432/bench_web"
     users = prepare(url)
-    port = 5077
+    port = int(os.environ.get("BENCH_WEB_PORT", "5077"))
     server = start_gunicorn(url, port)
     try:
         base = f"http://127.0.0.1:{port}"
+        if only in (None, "deadline"):
+            from bench_deadline import deadline_mix
+
+            deadline_mix(base, url, users, lambda: cpu_seconds(server.pid))
+        if only == "deadline":
+            return
         server_before, client_before = cpu_seconds(server.pid), resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         asyncio.run(open_loop(base, users))

@@ -51,10 +51,11 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "FAST_PASSWORD_HASHING": True,
-        "EVIDENCE_DIR": str(instance / "evidence"),
-        "REPORT_DIR": str(instance / "reports"),
-        "EXPORT_DIR": str(instance / "exports"),
+        "STORAGE_PATH": str(instance / "store"),
         "REDIS_URL": None,
+        # a download waits for its rendering (tests that look at the progress page set 0)
+        "REPORT_WAIT_SECONDS": 120,
+        "REPORT_PRERENDER_LOCALES": [],  # no renderings ahead after workflow steps (tests that want them set it)
     }
 
 
@@ -161,6 +162,44 @@ def runner(app: Any) -> Any:
 # -- factories -------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
+
+
+def second_factor_code(user: Any) -> str:
+    """A valid code of ``user``'s second factor, computed from the secret as the phone app does:
+    the earliest time step the server still accepts (a code works once). Roles that need a second
+    factor are enrolled first (as their first sign-in would make them). Only a test signing the
+    same person in more than twice within 30 s has the used-step marker cleared."""
+    from zi_assess.auth import totp
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+    from zi_assess.models.base import utcnow
+
+    user = db.session.get(User, user.id)
+    if not user.has_second_factor:
+        user.totp_secret, user.totp_enabled_at, user.totp_last_step = totp.new_secret(), utcnow(), None
+    now = totp.current_step()  # this step's code stays good for 30 to 60 s
+    step = now if user.totp_last_step is None else max(now, user.totp_last_step + 1)
+    if step > now + totp.DRIFT_STEPS:
+        user.totp_last_step, step = None, now
+    db.session.commit()
+    return totp.code_at(user.totp_secret, step)
+
+
+def sign_in(client: Any, user: Any, password: str = PASSWORD, *, expect: int = 302) -> Any:
+    """Sign ``user`` in on ``client`` through the real pages: the password, then — for roles that
+    need it, or anyone enrolled — the second factor with a computed code. Returns the last response."""
+    from zi_assess.auth import mfa
+    from zi_assess.extensions import db
+    from zi_assess.models import User
+
+    account = db.session.get(User, user.id)
+    if mfa.required(account) and not account.has_second_factor:
+        second_factor_code(account)  # enrols
+    response = client.post("/masuk", data={"email": user.email, "password": password})
+    if response.status_code == 302 and response.location.endswith("/masuk/kode"):
+        response = client.post("/masuk/kode", data={"code": second_factor_code(account)})
+    assert response.status_code == expect, response.get_data(as_text=True)[:500]
+    return response
 
 
 @pytest.fixture

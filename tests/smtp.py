@@ -42,6 +42,9 @@ def smtp_server() -> Iterator[Any]:
                               config={"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port,
                                       "MAIL_FROM": "zi-assess <no-reply@zi.test>"})
     finally:
+        from zi_assess.mail import wait_for_background_mail
+
+        wait_for_background_mail()  # messages sent in the background reach the server before it stops
         controller.stop()
 
 

@@ -14,7 +14,7 @@ import zi_assess
 PACKAGE = Path(zi_assess.__file__).parent
 ROOT = PACKAGE.parent
 #: feature packages (one folder each) whose modules must import on their own
-FEATURES = ("assessments", "auth", "dashboard", "evidence", "interop", "main", "org", "reports")
+FEATURES = ("assessments", "auth", "dashboard", "evidence", "interop", "main", "maint", "org", "reports", "storage")
 
 
 def _modules() -> dict[str, Path]:

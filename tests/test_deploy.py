@@ -205,8 +205,8 @@ def test_the_compose_file_runs_app_worker_database_and_redis_with_volumes():
     yaml = pytest.importorskip("yaml")
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert set(services) == {"app", "worker", "db", "redis"}
-    for name in ("app", "worker"):
+    assert set(services) == {"app", "worker", "maint", "db", "redis"}
+    for name in ("app", "worker", "maint"):
         service = services[name]
         assert (DEPLOY / service["build"]["context"] / service["build"]["dockerfile"]).resolve() == \
             (DEPLOY / "Dockerfile").resolve()
@@ -215,6 +215,9 @@ def test_the_compose_file_runs_app_worker_database_and_redis_with_volumes():
         assert "@db:5432/" in service["environment"]["ZI_DATABASE_URL"]
         assert any(v.startswith("instance:") for v in service["volumes"])
     assert services["worker"]["entrypoint"] == ["zi-assess", "worker"]
+    maint = services["maint"]["entrypoint"]
+    assert maint[:2] == ["sh", "-c"] and "zi-assess maint sweep" in maint[2] and "sleep" in maint[2]
+    assert services["maint"]["depends_on"]["app"]["condition"] == "service_healthy"
     assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
     assert set(compose["volumes"]) == {"instance", "pgdata", "redisdata"}
     assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
@@ -278,7 +281,9 @@ def test_the_units_commands_run_by_hand(tmp_path):
             server.wait(timeout=30)
             reader.join(timeout=10)
     assert app["Service"]["RestartPreventExitStatus"] == str(EXIT_CONFIG)
-    assert _local(maint["Service"]["ExecStart"])[-2:] == ["maint", "sweep"]  # the command of a later round
+    swept = subprocess.run(_local(maint["Service"]["ExecStart"]), env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert swept.returncode == 0 and "sweep: 0 stuck exports failed" in swept.stdout, swept.stderr[-2000:]
 
     redis = pytest.importorskip("redis")
     try:

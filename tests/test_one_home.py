@@ -160,7 +160,8 @@ def test_afirmasi_is_prerequisite_data():
                               afirmasi_unit_types=frozenset({"umum"}))
     assert other.is_afirmasi("pemkab", "umum") and not other.is_afirmasi("pemkot", "rsud")
     assert sources_containing("afirmasi_unit_types") == {"zi_assess/domain/prerequisites.py"}
-    assert sources_containing("InstansiKind.PEMKOT") <= {"zi_assess/models/org.py", "zi_assess/demo.py"}
+    assert sources_containing("InstansiKind.PEMKOT") <= {"zi_assess/models/org.py", "zi_assess/demo.py",
+                                                            "zi_assess/demo_national.py"}
     from zi_assess.models import Unit
 
     assert not hasattr(Unit, "is_afirmasi")

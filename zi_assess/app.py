@@ -142,6 +142,9 @@ BLUEPRINT_MODULES = (
     "zi_assess.health",
     "zi_assess.main.views",
     "zi_assess.auth.views",
+    "zi_assess.auth.account_views",
+    "zi_assess.notifications.views",
+    "zi_assess.queues.views",
     "zi_assess.dashboard.views",
     "zi_assess.assessments.views",
     "zi_assess.assessments.workflow_views",
@@ -149,6 +152,15 @@ BLUEPRINT_MODULES = (
     "zi_assess.interop.views",
     "zi_assess.interop.api",
     "zi_assess.reports.views",
+    "zi_assess.action_plans.views",
+    "zi_assess.yearly.views",
+    "zi_assess.appeals.views",
+    "zi_assess.predicates.views",
+    "zi_assess.org.views",
+    "zi_assess.org.invitations",
+    "zi_assess.years.views",
+    "zi_assess.onboarding.views",
+    "zi_assess.org.prerequisite_views",
 )
 
 

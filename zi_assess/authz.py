@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Select, false, or_, select
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
-from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, Role, Unit, User
+from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, RenderJob, Role, RoleAssignment, Unit, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 
 if TYPE_CHECKING:
@@ -38,11 +38,21 @@ ACTIONS = (
     "recap.national",
     "export.lhe",
     "export.follow",
+    "render.follow",
     "review.queue",
     "users.manage",
+    "org.national",
+    "draft.open",
     "api_keys.manage",
     "profile.edit",
+    "action_plan.view",
+    "action_plan.edit",
+    "sanggah.file",
+    "sanggah.respond",
+    "sanggah.decide",
+    "predicate.revoke",
     "history.accesses",
+    "audit.network",
     *(f"transition.{name}" for name in TRANSITIONS),
 )
 REVIEWER_LAYERS = {Layer.TPI, Layer.TPN_DESK, Layer.TPN_LAPANGAN}
@@ -61,7 +71,11 @@ ACCESS_LOG_ROLES = frozenset({Role.UNIT_HEAD, Role.TPI_LEAD, Role.MANAGER, Role.
 SYSTEM_ACTIONS = frozenset({
     "assessment.view", "evidence.download", "prerequisite.edit", "recap.view", "recap.national", "users.manage",
     "history.accesses",
+    "org.national",
 })
+#: instansi roles that count on the instansi's assessments (an instansi admin manages units and
+#: accounts: like the national admin, it never scores and does not read the units' drafts)
+ASSESSMENT_INSTANSI_ROLES = INSTANSI_ROLES - {Role.INSTANSI_ADMIN}
 
 
 class PermissionDenied(Exception):
@@ -109,7 +123,7 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
             if assignment.unit_id == unit.id:
                 held.add(role.value)
         elif role in INSTANSI_ROLES:
-            if assignment.instansi_id == unit.instansi_id:
+            if role in ASSESSMENT_INSTANSI_ROLES and assignment.instansi_id == unit.instansi_id:
                 held.add(role.value)
         else:
             held.add(role.value)
@@ -117,11 +131,26 @@ def scoped_roles(user: Principal, unit: Unit) -> frozenset[str]:
 
 
 def assessment_roles(user: Principal, assessment: Assessment) -> frozenset[str]:
-    """Scoped roles that count for this assessment now (TPN roles only once it is proposed)."""
+    """Scoped roles that count for this assessment now (TPN roles only once it is proposed; the
+    admin's role before that only with a logged reason, see :func:`opened_drafts`)."""
     roles = scoped_roles(user, assessment.unit)
     if assessment.status not in PROPOSED_OR_LATER:
         roles -= {Role.TPN_EVALUATOR.value, Role.NATIONAL_MANAGER.value}
+        if Role.ADMIN.value in roles and assessment.id not in opened_drafts(user):
+            roles -= {Role.ADMIN.value}
     return roles
+
+
+def opened_drafts(user: Principal) -> frozenset[int]:
+    """Assessments not yet proposed that this admin opened with a logged reason (still valid)."""
+    if isinstance(user, SystemPrincipal) or not user.has_role(Role.ADMIN) or user.id is None:
+        return frozenset()
+    from zi_assess.extensions import db
+    from zi_assess.models import DraftAccess
+    from zi_assess.models.base import utcnow
+
+    return frozenset(db.session.scalars(select(DraftAccess.assessment_id).where(
+        DraftAccess.user_id == user.id, DraftAccess.expires_at > utcnow())))
 
 
 def can_view(user: Principal, assessment: Assessment) -> bool:
@@ -168,9 +197,21 @@ def _authorize_on_assessment(user: User, action: str, obj: object, layer: Layer 
     if not can_view(user, obj):
         # Another unit's (or a not yet proposed) assessment does not exist for this user.
         raise PermissionDenied(action, "outside your scope", hide=True)
-    if action in ("assessment.view", "evidence.download"):
+    if action in ("assessment.view", "evidence.download", "action_plan.view"):
         return
     roles = assessment_roles(user, obj)
+    if action.startswith("sanggah."):
+        # after the TPN decision: the unit head files, the TPN answers, the national manager decides
+        needed = {"sanggah.file": Role.UNIT_HEAD, "sanggah.respond": Role.TPN_EVALUATOR,
+                  "sanggah.decide": Role.NATIONAL_MANAGER}.get(action)
+        if needed is None or Status(obj.status) != Status.DECIDED or needed.value not in roles:
+            raise PermissionDenied(action, "not your step of the sanggah")
+        return
+    if action == "action_plan.edit":
+        # the unit's own plan between and during evaluations: its staff write it, everyone else reads
+        if not roles & {r.value for r in UNIT_ROLES}:
+            raise PermissionDenied(action, "only the unit's own staff plan its actions")
+        return
     if action in ("answer.edit", "evidence.add"):
         writable = editable_layer(user, obj)
         if writable is None or (layer is not None and layer != writable):
@@ -207,6 +248,62 @@ def obj_assessment(evidence: Evidence) -> Assessment:
 def _authorize_admin(user: User, action: str, _obj: object) -> None:
     if not user.has_role(Role.ADMIN):
         raise PermissionDenied(action, "admin only")
+
+
+def is_admin(user: Principal) -> bool:
+    """Whether ``user`` holds the (national) admin role — e.g. to keep at least one active admin."""
+    return not isinstance(user, SystemPrincipal) and user.has_role(Role.ADMIN)
+
+
+def administered_instansi_ids(user: Principal) -> frozenset[int] | None:
+    """The instansi whose units and accounts ``user`` manages: None for every instansi (admin,
+    zi-assess itself), else the instansi of their instansi-admin roles (maybe none)."""
+    if isinstance(user, SystemPrincipal) or user.has_role(Role.ADMIN):
+        return None
+    return frozenset(a.instansi_id for a in user.roles if a.role == Role.INSTANSI_ADMIN and a.instansi_id)
+
+
+def _org_instansi_ids(obj: object) -> frozenset[int] | None:
+    """The instansi an organisation target belongs to; None when it reaches beyond instansi
+    (a national role, an account holding one)."""
+    if isinstance(obj, Instansi):
+        return frozenset({obj.id})
+    if isinstance(obj, Unit):
+        return frozenset({obj.instansi_id})
+    if isinstance(obj, User):
+        ids: set[int] = set()
+        for assignment in obj.roles:
+            if assignment.role in INSTANSI_ROLES and assignment.instansi_id is not None:
+                ids.add(assignment.instansi_id)
+            elif assignment.role in UNIT_ROLES and assignment.unit is not None:
+                ids.add(assignment.unit.instansi_id)
+            else:
+                return None
+        return frozenset(ids)
+    if isinstance(obj, RoleAssignment):
+        if obj.role in INSTANSI_ROLES and obj.instansi_id is not None:
+            return frozenset({obj.instansi_id})
+        if obj.role in UNIT_ROLES and obj.unit is not None:
+            return frozenset({obj.unit.instansi_id})
+        return None
+    return None
+
+
+def _authorize_org(user: User, action: str, obj: object) -> None:
+    """``users.manage``: the admin everywhere; an instansi admin on their instansi, its units, the
+    accounts whose roles are all inside it (a new account without roles too) and role assignments
+    inside it. ``obj`` None: whether the user manages anything at all (the admin nav section)."""
+    ids = administered_instansi_ids(user)
+    if ids is None:
+        return
+    if obj is None:
+        if ids:
+            return
+        raise PermissionDenied(action, "admin only")
+    target = _org_instansi_ids(obj)
+    if target is not None and target <= ids and (target or isinstance(obj, User)):
+        return
+    raise PermissionDenied(action, "not your instansi", hide=isinstance(obj, Instansi | Unit | User))
 
 
 def _authorize_profile(user: User, action: str, obj: object) -> None:
@@ -295,15 +392,51 @@ def _authorize_export_follow(user: User, action: str, obj: object) -> None:
         raise PermissionDenied(action, "not your export", hide=True)
 
 
+def _authorize_render_follow(user: User, action: str, obj: object) -> None:
+    """A report's rendering is followed by whoever may read the report: a recap by the reader it
+    was rendered for, an assessment's report by those who see the assessment."""
+    if not isinstance(obj, RenderJob):
+        raise PermissionDenied(action, "not a rendering", hide=True)
+    if obj.assessment_id is None:
+        if obj.requested_by_id != user.id:
+            raise PermissionDenied(action, "not your recap", hide=True)
+        return
+    from zi_assess.extensions import db
+
+    assessment = db.session.get(Assessment, obj.assessment_id)
+    if assessment is None:
+        raise PermissionDenied(action, "no such assessment", hide=True)
+    authorize(user, "assessment.view", assessment)
+
+
+#: roles with the managers' queue (every assessment they read)
+MANAGER_QUEUE_ROLES = frozenset({Role.MANAGER.value, Role.NATIONAL_MANAGER.value})
+
+
 def _authorize_review_queue(user: User, action: str, obj: object) -> None:
-    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer."""
+    """The work queue of a review layer (obj: a :class:`Layer`) for the roles that write that layer;
+    obj ``"manager"``: the managers' queue."""
+    if obj == "manager":
+        if not user.role_names & MANAGER_QUEUE_ROLES:
+            raise PermissionDenied(action, "managers only")
+        return
     if not isinstance(obj, Layer) or obj not in REVIEWER_LAYERS or not user.role_names & LAYER_ROLES[obj]:
         raise PermissionDenied(action, "not a reviewer of this layer")
 
 
+def _authorize_revoke(user: User, action: str, obj: object) -> None:
+    """Revoking a predicate (obj: the unit) is the national manager's decision."""
+    if not isinstance(obj, Unit) or not user.has_role(Role.NATIONAL_MANAGER):
+        raise PermissionDenied(action, "only the national manager revokes a predicate")
+
+
 _USER_RULES = {
-    "users.manage": _authorize_admin,
+    "users.manage": _authorize_org,
+    "org.national": _authorize_admin,
+    "draft.open": _authorize_admin,
     "api_keys.manage": _authorize_admin,
+    #: the network details of audit rows (IP address, user agent): admins only
+    "audit.network": _authorize_admin,
     "profile.edit": _authorize_profile,
     "assessment.create": _authorize_unit_management,
     "prerequisite.edit": _authorize_unit_management,
@@ -311,8 +444,25 @@ _USER_RULES = {
     "export.lhe": _authorize_per_instansi,
     "recap.national": _authorize_national_recap,
     "export.follow": _authorize_export_follow,
+    "render.follow": _authorize_render_follow,
     "review.queue": _authorize_review_queue,
+    "predicate.revoke": _authorize_revoke,
 }
+
+
+# -- accounts: who must sign in with a second factor --------------------------------------------
+
+#: roles that must use a second factor (TOTP): everyone who reads or judges many units' data
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.TPN_EVALUATOR,
+                                 Role.MANAGER, Role.NATIONAL_MANAGER})
+
+
+def second_factor_required(user: Principal, *, everyone: bool = False) -> bool:
+    """Whether ``user`` must sign in with a second factor: the roles above, or every account
+    when ``everyone`` (``ZI_MFA_REQUIRED_ALL``). Unit staff may choose it."""
+    if isinstance(user, SystemPrincipal):
+        return False
+    return everyone or user.has_role(*SECOND_FACTOR_ROLES)
 
 
 # -- the PortalRB API: a key reads its own instansi ----------------------------------------------
@@ -335,15 +485,19 @@ class Scope:
     proposed_only_everywhere: bool
     unit_ids: frozenset[int]
     instansi_ids: frozenset[int]
+    #: assessments opened with a logged reason (admins)
+    assessment_ids: frozenset[int] = frozenset()
 
 
 def scope_of(user: Principal) -> Scope:
     roles = {a.role for a in user.roles}
     return Scope(
-        everything=Role.ADMIN in roles or isinstance(user, SystemPrincipal),
-        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER}),
+        everything=isinstance(user, SystemPrincipal),
+        proposed_only_everywhere=bool(roles & {Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER, Role.ADMIN}),
         unit_ids=frozenset(a.unit_id for a in user.roles if a.role in UNIT_ROLES and a.unit_id),
-        instansi_ids=frozenset(a.instansi_id for a in user.roles if a.role in INSTANSI_ROLES and a.instansi_id),
+        instansi_ids=frozenset(a.instansi_id for a in user.roles
+                               if a.role in ASSESSMENT_INSTANSI_ROLES and a.instansi_id),
+        assessment_ids=opened_drafts(user),
     )
 
 
@@ -361,6 +515,8 @@ def visible_assessments(user: Principal, query: Select[Any] | None = None) -> Se
         clauses.append(Unit.instansi_id.in_(scope.instansi_ids))
     if scope.proposed_only_everywhere:
         clauses.append(Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
+    if scope.assessment_ids:
+        clauses.append(Assessment.id.in_(scope.assessment_ids))
     return query.where(or_(*clauses) if clauses else false())
 
 

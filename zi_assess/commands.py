@@ -80,20 +80,56 @@ def create_user_command(email: str, name: str, password: str, roles: tuple[str, 
     click.echo(f"Created {user.email} ({', '.join(roles) or 'no roles'})")
 
 
+@users.command("reset-mfa")
+@click.argument("email")
+@with_appcontext
+def reset_mfa_command(email: str) -> None:
+    """Remove an account's second factor (lost phone and recovery codes): enrol again at next sign-in."""
+    from zi_assess.audit import system_actor
+    from zi_assess.auth.mfa import reset
+    from zi_assess.auth.operations import find_user
+    from zi_assess.extensions import db
+
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account {email!r}")
+    reset(system_actor("cli"), user)
+    db.session.commit()
+    click.echo(f"Second factor of {user.email} removed; they enrol again at their next sign-in.")
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="do nothing when the database already has data")
+@click.option("--scale", type=click.Choice(["national"]),
+              help="national: 172 instansi, 5,000 units, three years, every layer answered (bulk; minutes)")
+@click.option("--years", type=click.IntRange(1, 10), default=3, show_default=True, help="with --scale")
+@click.option("--units", type=click.IntRange(1, 100_000), default=5000, show_default=True, help="with --scale")
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
+def demo_command(if_empty: bool, scale: str | None, years: int, units: int) -> None:
     """Load demo data (idempotent) and print the demo accounts."""
     from zi_assess.demo import load_demo
     from zi_assess.extensions import db
 
+    if scale == "national":
+        import time
+
+        from zi_assess.demo_national import load_national
+
+        started = time.perf_counter()
+        counts = load_national(units=units, years=years, echo=click.echo)
+        db.session.commit()
+        if counts:
+            click.echo(f"National data set loaded in {time.perf_counter() - started:.0f} s: "
+                       + ", ".join(f"{table} {n:,}" for table, n in sorted(counts.items())))
+        load_demo(if_empty=True, echo=click.echo)
+        return
     load_demo(if_empty=if_empty, echo=click.echo)
     db.session.commit()
 
 
 #: modules that define ``commands``, a list of click commands added to ``zi-assess``
-COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli", "zi_assess.audit_chain")
+COMMAND_MODULES: tuple[str, ...] = ("zi_assess.reports.cli", "zi_assess.interop.cli", "zi_assess.audit_chain",
+                                     "zi_assess.maint.cli", "zi_assess.onboarding.cli", "zi_assess.notifications.cli")
 
 
 def register_commands(app: Flask) -> None:

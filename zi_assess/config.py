@@ -68,19 +68,39 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PREREQUISITES": "permenpanrb-5-2024",
         "AREA_RULE": None,  # None: the criteria's own default (area_total)
         "UPLOAD_MAX_MB": 20,
+        # Where files are kept (evidence, stored reports, export ZIPs, pending imports): "fs" or "s3"
+        "STORAGE": "fs",
+        "STORAGE_PATH": None,  # fs: the store's folder (None: the instance folder); may be shared by servers
+        "STORAGE_STAGING_PATH": None,  # s3: local folder for uploads being received (None: <instance>/tmp)
+        "S3_ENDPOINT_URL": None,  # None: AWS; e.g. http://minio:9000
+        "S3_BUCKET": None,
+        "S3_PREFIX": "",
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": None,  # None: boto3's own chain (environment, instance role)
+        "S3_SECRET_ACCESS_KEY": None,
+        "S3_TIMEOUT": 5,  # seconds to connect; an unreachable store is a quick 503, not a hung worker
+        # zi-assess maint sweep
+        "STORAGE_GRACE_MINUTES": 1440,  # temporaries and files no row references are removed after this
+        "EXPORT_RETENTION_DAYS": 7,  # finished bulk exports (ZIP and rows) are purged after this
+        "EXPORT_JOB_TIMEOUT_MINUTES": 120,  # an unfinished bulk export older than this is failed
         "CLAMAV_SOCKET": None,  # clamd's UNIX socket path or tcp://host:port: every evidence upload is scanned
         "CLAMAV_TIMEOUT": 30,  # seconds to wait for clamd
         "PDF_ACTIVE_CONTENT": "refuse",  # PDFs with JavaScript/launch/open actions/embedded files: refuse or flag
         "IMAGE_MAX_MEGAPIXELS": 50,  # images declaring more pixels (header) are refused
-        "EVIDENCE_DIR": str(instance / "evidence"),
-        "REPORT_DIR": str(instance / "reports"),
-        "EXPORT_DIR": str(instance / "exports"),
         "REPORT_QUEUE": "zi-assess-reports",  # RQ queue of bulk-export jobs (when REDIS_URL is set)
         "REPORT_WORKER_MAX_JOBS": 200,  # a worker process restarts after this many reports (memory)
-        "REPORT_JOB_TIMEOUT": 300,  # seconds one report may take in a worker before it is failed
+        "REPORT_JOB_TIMEOUT": 60,  # seconds one report may take in a worker before it is failed (RQ job_timeout)
         "REPORT_POOL_SIZE": 1,  # threads rendering bulk exports in-process when there is no Redis
+        # renders at once per host and queue (RQ: a Redis semaphore shared by the workers of the host;
+        # without Redis: the threads of the in-process pool)
+        "REPORT_RENDER_CONCURRENCY": 2,
+        # how long a download request waits for its report before it answers with the progress page
+        "REPORT_WAIT_SECONDS": 1.0,
+        "REPORT_RENDER_RATE_PER_MINUTE": 20,  # new renderings one user may ask for per minute (then 429)
+        # languages the final reports of a workflow step are rendered in ahead of any download
+        "REPORT_PRERENDER_LOCALES": ["id"],
+        "NOTE_MAX_CHARS": 4000,  # longest note of an answer (area form, API, Excel import)
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
-        "IMPORT_DIR": str(instance / "imports"),  # uploaded LKE workbooks awaiting confirmation
         "IMPORT_TTL_MINUTES": 60,
         "REDIS_URL": None,
         "PORTALRB_API_PREFIX": "/api/portalrb",
@@ -92,6 +112,16 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_IP": 50,
         "LOGIN_FAILURE_WINDOW_SECONDS": 900,
+        # password-reset mails per address, and reset requests per client address, per window
+        "RESET_MAX_PER_ACCOUNT": 3,
+        "RESET_MAX_PER_IP": 20,
+        "RESET_WINDOW_SECONDS": 3600,
+        # every account needs a second factor (otherwise: admin, TPI, TPN and managers)
+        "MFA_REQUIRED_ALL": False,
+        # deadline reminders this many days before each step's deadline (``zi-assess notify due``)
+        "REMINDER_DAYS": [7, 1],
+        # the address users reach zi-assess at, for links in e-mails sent outside a request
+        "PUBLIC_URL": None,
         "SECURE_COOKIES": False,
         "DEFAULT_LOCALE": "id",
         "SQL_ECHO": False,
@@ -130,6 +160,12 @@ def check(cfg: MutableMapping[str, Any], database_uri: str) -> None:
     if log_format not in LOG_FORMATS:
         raise ConfigurationError(f"ZI_LOG_FORMAT must be json or text, not {log_format!r}")
     cfg["LOG_FORMAT"] = log_format
+    storage = str(cfg.get("STORAGE") or "fs").lower()
+    if storage not in ("fs", "s3"):
+        raise ConfigurationError(f"ZI_STORAGE must be fs or s3, not {storage!r}")
+    if storage == "s3" and not cfg.get("S3_BUCKET"):
+        raise ConfigurationError("ZI_S3_BUCKET must be set when ZI_STORAGE=s3")
+    cfg["STORAGE"] = storage
     pdf_policy = str(cfg.get("PDF_ACTIVE_CONTENT") or "refuse").lower()
     if pdf_policy not in ("refuse", "flag"):
         raise ConfigurationError(f"ZI_PDF_ACTIVE_CONTENT must be refuse or flag, not {pdf_policy!r}")

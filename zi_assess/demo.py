@@ -62,6 +62,7 @@ USERS = [
     ("tpn@demo.zi", "Fajar Evaluator TPN (KemenPANRB)", Role.TPN_EVALUATOR, None),
     ("manajer.nasional@demo.zi", "Nia Manajer Nasional (KemenPANRB)", Role.NATIONAL_MANAGER, None),
     ("admin@demo.zi", "Admin zi-assess", Role.ADMIN, None),
+    ("admin.pemkot@demo.zi", "Lina Admin Instansi (Pemkot)", Role.INSTANSI_ADMIN, PEMKOT),
 ]
 
 EVIDENCE = [
@@ -92,13 +93,14 @@ def load_demo(*, if_empty: bool = False, echo: Callable[[str], Any] = print) -> 
     system = system_actor("demo")
     instansi = {
         KEMENTERIAN: ops.create_instansi(system, KEMENTERIAN, InstansiKind.KEMENTERIAN),
-        PEMKOT: ops.create_instansi(system, PEMKOT, InstansiKind.PEMKOT),
+        PEMKOT: ops.create_instansi(system, PEMKOT, InstansiKind.PEMKOT, provinsi="Jawa Tengah",
+                                    kabkota="Kota Semarang"),
     }
     units = {code: ops.create_unit(system, instansi[parent], name, code, unit_type=kind)
              for parent, code, name, kind in UNITS}
     users: dict[str, User] = {}
     for email, name, role, scope in USERS:
-        user = ops.create_user(system, email, name, DEMO_PASSWORD)
+        user = ops.create_user(system, email, name, DEMO_PASSWORD, policy=False)  # published demo password
         ops.assign_role(system, user, role, unit=units.get(scope or ""), instansi=instansi.get(scope or ""))
         users[email] = user
     for inst in instansi.values():
@@ -199,3 +201,5 @@ def _print_accounts(echo: Callable[[str], Any]) -> None:
     echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, _name, role, scope in USERS:
         echo(f"  {email:<28} {role.value:<17} {scope or 'nasional'}")
+    echo("Admin, TPI, TPN and manager accounts enrol a second factor (an authenticator app) at their first")
+    echo("sign-in; `zi-assess users reset-mfa EMAIL` removes it again.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -12,6 +13,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from zi_assess.models.base import Base
 
@@ -39,6 +42,37 @@ def savepoint() -> Iterator[None]:
             connection.exec_driver_sql("BEGIN")
     with db.session.begin_nested():
         yield
+
+
+_AFTER_COMMIT = "zi_after_commit"
+log = logging.getLogger(__name__)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the transaction in progress commits; forget it if it rolls back.
+
+    Operations never commit, yet some work must only start once what they wrote is visible to
+    other processes (a worker rendering the reports a workflow step made final). A failing
+    callback is logged; the commit stands.
+    """
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint was released: the transaction itself goes on
+        return
+    for callback in session.info.pop(_AFTER_COMMIT, []):
+        try:
+            callback()
+        except Exception:
+            log.exception("work scheduled after a commit failed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint inside it
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def redis_client(*, socket_timeout: float | None = None) -> Any:

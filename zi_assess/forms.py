@@ -12,6 +12,7 @@ from typing import Any
 from babel import support
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms import DecimalField
 from wtforms.i18n import messages_path
 
 from zi_assess.resources import TRANSLATIONS_DIR
@@ -51,3 +52,28 @@ class BaseForm(FlaskForm):
     class Meta:
         def get_translations(self, form: Any) -> Any:
             return TRANSLATIONS
+
+
+class DecimalCommaField(DecimalField):
+    """A decimal typed as people write it: ``3,72`` or ``3.72`` (a single separator, no grouping),
+    shown back in the reader's format (``3,72`` in the Indonesian UI). Render it as a text input
+    with ``inputmode="decimal"``: a browser's number input garbles a comma under some locales."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            raw = str(valuelist[0]).strip().replace(" ", "")
+            if raw.count(",") + raw.count(".") <= 1:
+                raw = raw.replace(",", ".")
+            valuelist = [raw]
+        super().process_formdata(valuelist)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        from zi_assess.domain.display import format_plain
+        from zi_assess.i18n import current_locale
+
+        text = format_plain(float(self.data), self.places if self.places is not None else 2)
+        return text.replace(".", ",") if current_locale() == "id" else text

@@ -10,11 +10,8 @@ and driver messages can carry addresses).
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -123,20 +120,10 @@ def check_redis() -> str:
 
 @health_check("storage")
 def check_storage() -> str:
-    """The folders the application writes (instance, evidence, reports, exports, imports) accept
-    a file. A folder not created yet counts through its nearest existing parent."""
-    cfg = current_app.config
-    folders = [current_app.instance_path, *(cfg[key] for key in ("EVIDENCE_DIR", "REPORT_DIR", "EXPORT_DIR",
-                                                                   "IMPORT_DIR") if cfg.get(key))]
-    for folder in folders:
-        _probe_writable(Path(folder))
-    return f"{len(folders)} folders writable"
+    """The store accepts an object (written and removed), and its local staging folder a file."""
+    from zi_assess.storage import get_store
 
-
-def _probe_writable(folder: Path) -> None:
-    target = folder
-    while not target.exists() and target != target.parent:
-        target = target.parent
-    fd, name = tempfile.mkstemp(prefix=".healthz-", dir=target)
-    os.close(fd)
-    os.unlink(name)
+    store = get_store()
+    with store.staging():
+        pass
+    return store.probe()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, request, session, url_for
+from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -14,7 +14,10 @@ LOCALES = ("id", "en")
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the session's choice, else the browser's, else id."""
+    """The signed-in user's language, else the session's choice, else the browser's, else id
+    (outside a request — a CLI command, a worker — the default language)."""
+    if not has_request_context():
+        return str(current_app.config.get("DEFAULT_LOCALE") or "id")
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in LOCALES:
         return str(user_locale)
@@ -81,7 +84,7 @@ def register_template_helpers(app: Flask) -> None:
         # the criteria's own names for what they define (areas, pages, rules, predicates)
         node_name=labels.node_name, node_label=labels.node_label, rule_label=labels.rule_label,
         predicate_name=labels.predicate_name, page_name=labels.page_name, page_label=labels.page_label,
-        page_tab=labels.page_tab,
+        page_tab=labels.page_tab, outcome_label=labels.outcome_label,
         report_links=report_links,
         has_endpoint=lambda name: name in current_app.view_functions,
     )

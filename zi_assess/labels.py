@@ -33,6 +33,12 @@ def localized(name: str, name_en: str) -> str:
     return name_en if name_en and _english() else name
 
 
+def criteria_title(criteria: Criteria | str) -> str:
+    """A criteria version as its readers name it: its title from the criteria's metadata (never the id)."""
+    criteria = _criteria(criteria)
+    return localized(criteria.title, criteria.title_en)
+
+
 def area_name(area: Area) -> str:
     """An area's name in the reader's language (the criteria carry both)."""
     return localized(area.name, area.name_en)
@@ -123,3 +129,17 @@ def page_label(criteria: Criteria | str, page: str) -> str:
 def page_tab(criteria: Criteria | str, page: str) -> str:
     """The short name of a page on its tab: the area's id, or "Hasil"."""
     return page_name(criteria, page) if page == HASIL_PAGE else page
+
+
+def outcome_label(criteria: Criteria | str, target: str, *, tpi_eligible: bool | None,
+                  decision_granted: bool | None) -> str:
+    """The outcome of an assessment so far, in words: the TPN decision naming the predicate
+    ("Predikat Menuju WBK diberikan"), else the TPI conclusion, else "" (nothing decided yet)."""
+    name = predicate_name(criteria, target)
+    if decision_granted is not None:
+        return (_("Predikat %(p)s diberikan", p=name) if decision_granted
+                else _("Predikat %(p)s tidak diberikan", p=name))
+    if tpi_eligible is not None:
+        return (_("TPI: layak diusulkan untuk %(p)s", p=name) if tpi_eligible
+                else _("TPI: belum memenuhi kriteria %(p)s (pembinaan)", p=name))
+    return ""

@@ -87,3 +87,65 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, *, to_n
     except (OSError, smtplib.SMTPException) as error:
         raise MailError(f"could not send mail to {to}: {error}") from error
     return True
+
+
+def send_later(to: str, subject: str, text: str, *, to_name: str | None = None) -> None:
+    """Send one message outside the request: an RQ job (``ZI_REDIS_URL`` set, run by ``zi-assess
+    worker``) or else a background thread. Call it after the commit: the message never speaks of
+    something that was rolled back, and the response does not wait for the SMTP server (a
+    password-reset answer takes as long for an unknown address as for a known one). A failure is
+    logged, never raised.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("MAIL_SERVER"):
+        send_mail(to, subject, text, to_name=to_name)  # only logged: nothing to wait for
+        return
+    if app.config.get("REDIS_URL"):
+        from rq import Queue
+
+        from zi_assess.extensions import redis_client
+
+        Queue(app.config["REPORT_QUEUE"], connection=redis_client()).enqueue_call(
+            deliver, args=(to, subject, text, to_name), result_ttl=0, failure_ttl=7 * 86400,
+            description=f"mail to {to}")
+        return
+    import threading
+
+    def run() -> None:
+        with app.app_context():
+            deliver(to, subject, text, to_name)
+
+    thread = threading.Thread(target=run, name="zi-mail", daemon=True)
+    thread.start()
+    _THREADS.append(thread)
+    del _THREADS[:-20]
+
+
+#: the last background senders (tests wait for them)
+_THREADS: list[Any] = []
+_WORKER_APP: Any = None
+
+
+def deliver(to: str, subject: str, text: str, to_name: str | None = None) -> None:
+    """Job body of :func:`send_later` (also the RQ entry point: it makes an app when there is none)."""
+    from flask import has_app_context
+
+    if not has_app_context():  # an RQ worker: the app of this process, made once
+        global _WORKER_APP
+        if _WORKER_APP is None:
+            from zi_assess import create_app
+
+            _WORKER_APP = create_app()
+        with _WORKER_APP.app_context():
+            deliver(to, subject, text, to_name)
+        return
+    try:
+        send_mail(to, subject, text, to_name=to_name)
+    except MailError:
+        log.exception("mail to %s not delivered", to)
+
+
+def wait_for_background_mail(timeout: float = 10) -> None:
+    """Wait until the background senders started so far are done (tests, CLI commands)."""
+    for thread in list(_THREADS):
+        thread.join(timeout)

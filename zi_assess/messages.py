@@ -15,6 +15,7 @@ STEP_NAMES = {
     "start_desk": _l("Mulai evaluasi desk TPN"),
     "start_field": _l("Selesaikan desk, mulai evaluasi lapangan"),
     "decide": _l("Tetapkan keputusan"),
+    "sanggah": _l("Ajukan sanggah"),
 }
 
 STATUS_NAMES = {
@@ -35,6 +36,7 @@ ROLE_NAMES = {
     "tpi_evaluator": _l("Evaluator TPI"),
     "tpi_lead": _l("Ketua TPI"),
     "manager": _l("Manajer instansi"),
+    "instansi_admin": _l("Admin instansi"),
     "tpn_evaluator": _l("Evaluator TPN"),
     "national_manager": _l("Manajer nasional"),
     "admin": _l("Administrator"),
@@ -101,10 +103,14 @@ def workflow_message(code: str, detail: str = "") -> str:
         "role": _("Peran Anda tidak dapat melakukan langkah ini."),
         "status": _("Langkah ini tidak dapat dilakukan pada status penilaian saat ini."),
         "incomplete": _("Belum semua indikator dijawab. Lengkapi jawaban terlebih dahulu."),
+        "monitoring": _("Penilaian pemantauan berakhir pada kesimpulan TPI dan tidak diusulkan ke TPN."),
+        "unconfirmed_carried": _("Masih ada jawaban yang disalin dari tahun lalu dan belum dikonfirmasi. Periksa "
+                                 "dan konfirmasi setiap jawaban itu terlebih dahulu."),
         "deadline": _("Batas waktu untuk langkah ini sudah lewat atau belum dibuka."),
         "no_fix_requests": _("Tandai minimal satu indikator yang perlu diperbaiki sebelum mengembalikan ke unit."),
         "not_eligible": _("Hanya unit yang disimpulkan memenuhi kriteria oleh TPI yang dapat diusulkan."),
         "prerequisites": _("Syarat pengusulan (Tabel 5) belum terpenuhi atau belum dicatat."),
+        "quota": _("Kuota usulan instansi untuk tahun ini sudah penuh."),
         "missing_conclusion": _("Pilih kesimpulan TPI."),
         "missing_decision": _("Pilih keputusan predikat."),
         "stale": _("Status penilaian telah berubah oleh pengguna lain. Periksa kembali halaman ini."),
@@ -128,7 +134,52 @@ ANSWER_PROBLEMS = {
 }
 
 
+def note_max_chars() -> int:
+    """The longest note an answer may have (``ZI_NOTE_MAX_CHARS``): area form, import and operations."""
+    from flask import current_app
+
+    return int(current_app.config["NOTE_MAX_CHARS"])
+
+
 def answer_message(indicator_id: str, code: str) -> str:
     """A sentence for an answer the domain refused (zi_assess.domain.answer_values.AnswerError)."""
+    if code == "note_too_long":
+        return _("%(indicator)s: catatan terlalu panjang; paling banyak %(max)s karakter.", indicator=indicator_id,
+                 max=note_max_chars())
     problem = ANSWER_PROBLEMS.get(code, ANSWER_PROBLEMS["invalid_type"])
     return _("%(indicator)s: %(problem)s", indicator=indicator_id, problem=problem)
+
+
+ORG_PROBLEMS = {
+    "email": _l("Alamat surel tidak sah."),
+    "email_taken": _l("Alamat surel ini sudah dipakai akun lain."),
+    "too_long": _l("Isian terlalu panjang."),
+    "name_required": _l("Isi nama."),
+    "code_required": _l("Isi kode unit."),
+    "code_taken": _l("Kode unit ini sudah dipakai unit lain di instansi yang sama."),
+    "instansi_taken": _l("Nama instansi ini sudah dipakai."),
+    "provinsi_required": _l("Isi provinsi untuk pemerintah daerah."),
+    "kabkota_required": _l("Isi kabupaten/kota untuk pemerintah kabupaten atau kota."),
+    "kabkota_not_allowed": _l("Kabupaten/kota hanya diisi untuk pemerintah kabupaten atau kota."),
+    "parent_instansi": _l("Unit induk harus dari instansi yang sama."),
+    "parent_cycle": _l("Unit induk tidak boleh unit ini sendiri atau salah satu unit di bawahnya."),
+    "scope": _l("Lingkup tidak sesuai peran: peran unit perlu unit, peran instansi perlu instansi, "
+                "peran nasional tanpa lingkup."),
+    "last_admin": _l("Ini administrator aktif terakhir; tetapkan administrator lain terlebih dahulu."),
+    "own_admin": _l("Anda tidak dapat mencabut peran administrator Anda sendiri."),
+    "self_deactivate": _l("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+    "user_inactive": _l("Akun ini nonaktif; aktifkan dulu sebelum mengirim undangan."),
+    "token": _l("Tautan undangan tidak berlaku: sudah dipakai, kedaluwarsa, atau diganti undangan yang lebih baru."),
+    "password_too_short": _l("Kata sandi terlalu pendek."),
+    "password_too_simple": _l("Kata sandi terlalu sederhana."),
+    "reason_required": _l("Tulis alasan membuka penilaian ini (paling sedikit 10 karakter); alasan tercatat di "
+                          "jejak audit."),
+    "bad_url": EVIDENCE_PROBLEMS["bad_url"],
+    "prerequisite_key": _l("Syarat ini tidak dikenal untuk tingkat ini."),
+    "mail": _l("Surel undangan tidak dapat dikirim; tidak ada yang disimpan. Coba lagi nanti."),
+}
+
+
+def org_message(code: str) -> str:
+    """A sentence for an organisation operation's refusal (zi_assess.org.operations.InvalidInput)."""
+    return str(ORG_PROBLEMS.get(code, _l("Isian tidak dapat disimpan.")))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.wrappers import Response
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -137,7 +138,7 @@ def init_observability(app: Flask) -> None:
         duration = round((time.perf_counter() - started) * 1000, 1) if started is not None else None
         # the user Flask-Login already loaded for this request (none is loaded just to log it)
         user = g.get("_login_user")
-        user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+        user_id = _user_id(user)
         request_log.info(
             "%s %s %s %s ms", request.method, request.path, response.status_code, duration,
             extra={"request_id": request_id, "user_id": user_id, "ip": request.remote_addr,
@@ -145,3 +146,13 @@ def init_observability(app: Flask) -> None:
                    "duration_ms": duration},
         )
         return response
+
+
+def _user_id(user: Any) -> int | None:
+    """The signed-in user's id, read from its identity: after a commit the row is expired, and
+    reading ``user.id`` would query the database again just to write this log line."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    state = sa_inspect(user, raiseerr=False)
+    identity = state.identity if state is not None else None
+    return identity[0] if identity else getattr(user, "id", None)

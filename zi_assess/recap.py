@@ -17,14 +17,14 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.authz import visible_assessments
 from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.scoring import NodeScore
 from zi_assess.extensions import db
-from zi_assess.labels import area_label, node_name, predicate_name
+from zi_assess.labels import area_label, node_name, outcome_label, predicate_name
 from zi_assess.models import Assessment, CurrentScore, Instansi, Unit, User
 
 #: sort keys every recap has; the criteria add one per component and per area ("area_<id>")
@@ -60,6 +60,15 @@ class RecapRow:
     #: predicate code → whether its score rules are met
     verdicts: Mapping[str, bool] | None
     criteria_id: str
+    #: the TPI conclusion and the TPN decision (None: not taken yet)
+    tpi_eligible: bool | None = None
+    decision_granted: bool | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The decision (or the TPI conclusion) in words; "" while nothing is decided."""
+        return outcome_label(self.criteria_id, self.target, tpi_eligible=self.tpi_eligible,
+                             decision_granted=self.decision_granted)
 
     def nilai(self, node_id: str) -> float | None:
         """A summary node's nilai ("pengungkit", an area id …); None when not scored or not in the criteria."""
@@ -213,45 +222,56 @@ def recap_rows(
     keys = keys or recap_keys(recap_criteria_ids())
     score = CurrentScore
     n_nodes = len(keys.nodes)
-    query = (
-        select(
-            Assessment.id, Assessment.year, Assessment.target_predicate, Assessment.status,
-            Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name,
-            score.complete, score.total, Assessment.criteria_id,
-            *(score.nodes[node].as_float() for node in keys.nodes),
-            *(score.verdicts[code].as_boolean() for code in keys.predicates),
-        )
-        .select_from(Assessment)
-    )
-    query = visible_assessments(user, query)
-    query = query.join(Instansi, Instansi.id == Unit.instansi_id).outerjoin(
-        score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE)
-    )
-    if instansi_id is not None:
-        query = query.where(Unit.instansi_id == instansi_id)
-    if year is not None:
-        query = query.where(Assessment.year == year)
-    if status:
-        query = query.where(Assessment.status == status)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern), Instansi.name.ilike(pattern)))
     column = _sort_column(sort)
     ordered = column.desc() if descending else column.asc()
-    query = query.order_by(ordered.nulls_last(), Unit.name)
+    order = (ordered.nulls_last(), Unit.name, Assessment.id)
+
+    def joined(query: Select[Any]) -> Select[Any]:
+        return query.select_from(Assessment).join(Unit, Unit.id == Assessment.unit_id).join(
+            Instansi, Instansi.id == Unit.instansi_id).outerjoin(
+            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE))
+
+    def filtered(query: Select[Any]) -> Select[Any]:
+        query = visible_assessments(user, query.select_from(Assessment))
+        query = query.join(Instansi, Instansi.id == Unit.instansi_id).outerjoin(
+            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE))
+        if instansi_id is not None:
+            query = query.where(Unit.instansi_id == instansi_id)
+        if year is not None:
+            query = query.where(Assessment.year == year)
+        if status:
+            query = query.where(Assessment.status == status)
+        if search:
+            pattern = f"%{search.strip().lower()}%"
+            query = query.where(or_(Unit.name.ilike(pattern), Unit.code.ilike(pattern),
+                                    Instansi.name.ilike(pattern)))
+        return query
+
+    figures_of = select(
+        Assessment.id, Assessment.year, Assessment.target_predicate, Assessment.status,
+        Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name,
+        score.complete, score.total, Assessment.criteria_id, Assessment.tpi_eligible, Assessment.decision_granted,
+        *(score.nodes[node].as_float() for node in keys.nodes),
+        *(score.verdicts[code].as_boolean() for code in keys.predicates),
+    )
     if limit:
-        query = query.limit(limit)
+        # Rank on the sort keys alone, then read the figures (JSON lookups) of the rows kept only:
+        # a national dashboard ranks 15,000 assessments to show 200.
+        top = filtered(select(Assessment.id)).order_by(*order).limit(limit).subquery()
+        query = joined(figures_of).where(Assessment.id.in_(select(top.c.id))).order_by(*order)
+    else:
+        query = filtered(figures_of).order_by(*order)
     rows = []
     for r in db.session.connection().execute(query):  # Core rows: no ORM loading step for plain columns
         scored = r[10] is not None
-        figures = r[12:12 + n_nodes]
-        passed = r[12 + n_nodes:]
+        figures = r[14:14 + n_nodes]
+        passed = r[14 + n_nodes:]
         rows.append(RecapRow(
             assessment_id=r[0], year=r[1], target=str(r[2]),
             status=r[3].value if hasattr(r[3], "value") else str(r[3]), unit_id=r[4], unit_code=r[5],
             unit_name=r[6], instansi_id=r[7], instansi_name=r[8], complete=r[9], total=r[10],
             nodes={k: v for k, v in zip(keys.nodes, figures, strict=True) if v is not None} if scored else None,
             verdicts={k: v for k, v in zip(keys.predicates, passed, strict=True) if v is not None} if scored else None,
-            criteria_id=r[11],
+            criteria_id=r[11], tpi_eligible=r[12], decision_granted=r[13],
         ))
     return rows

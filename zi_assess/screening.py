@@ -106,7 +106,8 @@ def configured_scanner() -> Scanner | None:
 @contextmanager
 def _spooled(stream: BinaryIO, max_bytes: int) -> Iterator[Path | None]:
     """The upload in a temporary file (None when larger than ``max_bytes``: storing refuses it)."""
-    folder = Path(current_app.config["EVIDENCE_DIR"]) / "tmp"  # where uploads are received too
+    # local scratch space (the store's own staging folder setting), never the shared store
+    folder = Path(current_app.config.get("STORAGE_STAGING_PATH") or Path(current_app.instance_path) / "tmp")
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(prefix="screen-", dir=folder) as tmp:
         size = 0

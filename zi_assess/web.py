@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
+import io
+
+from flask import request, send_file
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from zi_assess.audit import Actor
 from zi_assess.authz import allowed
@@ -31,3 +34,10 @@ def can(action: str, obj: object = None) -> bool:
     only when the page behind it would let the user in (the same :func:`zi_assess.authz.authorize`)."""
     user = current_user._get_current_object() if current_user.is_authenticated else None
     return allowed(user, action, obj)
+
+
+def download(data: bytes, name: str, mimetype: str) -> Response:
+    """Bytes made for this user (an export): an attachment the browser and proxies never cache."""
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -57,16 +57,23 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
     contexts = []
 
     def make(user: Any, width: int = 1366, height: int = 768) -> Any:
-        from tests.conftest import PASSWORD
+        from tests.conftest import PASSWORD, second_factor_code
+        from zi_assess.auth import mfa
 
         context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        # the second factor's code, computed from the secret (roles that need one are enrolled first)
+        code = second_factor_code(user) if mfa.required(user) or user.has_second_factor else None
         page.goto("/masuk")
         page.fill("#email", user.email)
         page.fill("#password", PASSWORD)
         page.click("main button[type=submit]")
+        if code is not None:
+            page.wait_for_url("**/masuk/kode")
+            page.fill("#code", code)
+            page.click("main button[type=submit]")
         page.wait_for_url("**/dasbor/")
         return page
 

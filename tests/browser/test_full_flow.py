@@ -127,6 +127,7 @@ def test_a_whole_evaluation_in_the_browser(team, flow, best_answers, new_page, l
     national.goto(f"/penilaian/{aid}")
     decide = national.locator("form[action$='/langkah/decide']")
     decide.locator("input[value=ya]").check()
+    decide.locator("input[name=confirm]").check()
     decide.locator("button").click()
     national.wait_for_selector("text=Langkah berhasil")
 

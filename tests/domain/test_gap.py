@@ -58,3 +58,14 @@ def test_rules_name_their_unanswered_indicators(criteria, best):
         | set(indicators_under(criteria, "H2")) == set(criteria.indicators)
     assert indicators_under(criteria, "R5") == tuple(
         i.id for i in criteria.area_indicators("5") if i.id.startswith("R"))
+
+
+def test_what_the_unit_can_act_on_ranks_before_external_surveys(criteria, best):
+    answers = best | {"H1.a": 1.0, "H2.a": 1.0, "P1.i.a": "Tidak"}
+    steps = improvement_steps(criteria, answers)
+    external = [n for n, s in enumerate(steps) if criteria.indicators[s.indicator].external]
+    assert external and min(external) > max(n for n, s in enumerate(steps) if n not in external)
+    # a survey gains the most here, yet comes last
+    assert max(steps, key=lambda s: s.gain).indicator in ("H1.a", "H2.a")
+    hasil = steps_for_rule(steps, "total", criteria)
+    assert not criteria.indicators[hasil[0].indicator].external

@@ -100,3 +100,14 @@ def test_available_transitions():
     assert [t.name for t in available_transitions(Status.TPI_REVIEW, {"tpi_evaluator"})] == ["return_to_unit"]
     assert available_transitions(Status.DRAFT, {"manager"}) == []
     assert check_transition("nope", Facts(Status.DRAFT, frozenset({"admin"}))).code == "unknown_transition"
+
+
+def test_unconfirmed_carried_answers_hold_back_the_unit_submission():
+    from zi_assess.domain.workflow import Facts, Layer, Status, check_transition
+
+    facts = Facts(status=Status.DRAFT, roles=frozenset({"unit_head"}), complete_layers=frozenset({Layer.MANDIRI}),
+                  unconfirmed_carried=3)
+    outcome = check_transition("submit", facts)
+    assert (outcome.allowed, outcome.code, outcome.detail) == (False, "unconfirmed_carried", "3")
+    assert check_transition("submit", Facts(status=Status.DRAFT, roles=frozenset({"unit_head"}),
+                                            complete_layers=frozenset({Layer.MANDIRI}))).allowed

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, _test_config
+from tests.conftest import _test_config, sign_in
 
 GOOD_INSTANSI = {"opini_bpk": "WTP", "sakip_instansi": "BB", "indeks_rb": "BB", "spip_level": 3}
 GOOD_UNIT = {"layanan_utama": True, "tl_apip_bpk_persen": 100, "lhkpn_persen": 100, "lhkasn_persen": 100,
@@ -22,20 +22,19 @@ LIBREOFFICE_PACKAGE = "libreoffice-calc-nogui"
 
 @pytest.fixture
 def app_config(_schema: str, tmp_path: Path) -> dict[str, Any]:
-    return _test_config(_schema, tmp_path) | {"IMPORT_DIR": str(tmp_path / "imports")}
+    return _test_config(_schema, tmp_path)
 
 
 @pytest.fixture
 def login(app: Any) -> Callable[[Any], Any]:
     """A test client signed in as ``user``."""
 
-    def sign_in(user: Any) -> Any:
+    def signed_in(user: Any) -> Any:
         client = app.test_client()
-        response = client.post("/masuk", data={"email": user.email, "password": PASSWORD})
-        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        sign_in(client, user)
         return client
 
-    return sign_in
+    return signed_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_code
 from zi_assess import create_app
 from zi_assess.extensions import db
 from zi_assess.models import ApiKey, AuditEvent
@@ -75,11 +75,16 @@ def csrf_app(app_config):
 
 def test_key_forms_need_the_csrf_token(team, csrf_app):
     db.session.commit()  # the second app reads through its own connections
+    code = second_factor_code(team.admin)  # the admin's second factor (enrolled here)
     client = csrf_app.test_client()
     page = client.get("/masuk").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     assert client.post("/masuk", data={"email": team.admin.email, "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
+    page = client.get("/masuk/kode").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert client.post("/masuk/kode", data={"code": code,
+                                            "csrf_token": token}).status_code == 302
     refused = client.post("/admin/kunci-api", data={"instansi": team.instansi.id, "name": "tanpa token"})
     assert refused.status_code == 400  # CSRFProtect refuses before the view runs
     assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 0

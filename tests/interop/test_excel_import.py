@@ -90,14 +90,14 @@ def test_round_trip_goes_through_save_answers_once_and_a_second_import_changes_n
     data = as_bytes(wb)
     response = upload(client, draft, data)
     assert response.status_code == 302 and "/impor/" in response.location
-    assert len(list((tmp_path / "imports").glob("*.xlsx"))) == 1
+    assert len(list((tmp_path / "store" / "imports").glob("*.xlsx"))) == 1
     page = client.get(response.location).get_data(as_text=True)
     assert "Konfirmasi impor" in page and "53 baru, 1 berubah, 0 catatan" in page
     before = audit_count("answer.change", "answer.note")
     last_event = db.session.scalar(select(func.max(AuditEvent.id)))
     done = client.post(response.location)
     assert done.status_code == 302
-    assert not list((tmp_path / "imports").glob("*"))  # the upload is gone once imported
+    assert not list((tmp_path / "store" / "imports").glob("*"))  # the upload is gone once imported
     values = layer_values(draft)
     assert len(values) == 113 and values["P1.i.b"] == "C" and values["P1.i.a"] == "Ya" and values["H1.a"] == 3.5
     assert values["R1.i.a"] == {"jumlah_agen_perubahan": 1, "jumlah_perubahan_dibuat": 1}  # unchanged
@@ -160,6 +160,7 @@ def _delete_soal_row(wb):
         (lambda wb: wb["LKE"].__setitem__("E6", 99.5), "Rumus LKE!E6 (total) ditimpa dengan 99.5"),
         (lambda wb: wb["Info"].__setitem__("C2", "LAIN-1"), "Berkas ini milik unit LAIN-1, bukan UJI-1."),
         (_delete_soal_row, "Baris soal 8 (P1.iii.c) tidak ditemukan"),
+        (lambda wb: wb["Jawaban"].__setitem__("L7", "catatan " * 501), ": catatan terlalu panjang; paling banyak 4000 karakter."),
     ],
 )
 def test_any_error_imports_nothing(team, login, draft, tmp_path, edit, message):
@@ -175,7 +176,7 @@ def test_any_error_imports_nothing(team, login, draft, tmp_path, edit, message):
     assert "Impor sekarang" not in page
     assert answer_state(draft) == state
     assert audit_count("answer.change", "answer.note", "answer.import") == audits
-    assert not list((tmp_path / "imports").glob("*.xlsx"))  # a refused file is not kept
+    assert not list((tmp_path / "store" / "imports").glob("*.xlsx"))  # a refused file is not kept
 
 
 def test_warnings_do_not_block_and_say_what_happened(team, login, draft):
@@ -248,7 +249,7 @@ def test_bad_files_get_a_clear_message_and_change_nothing(team, login, draft, tm
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert answer_state(draft) == state
-    assert not (tmp_path / "imports").exists() or not list((tmp_path / "imports").iterdir())
+    assert not (tmp_path / "store" / "imports").exists() or not list((tmp_path / "store" / "imports").iterdir())
 
 
 def test_a_body_over_the_upload_limit_is_refused_before_reading(team, login, draft):
@@ -295,7 +296,7 @@ def test_an_upload_belongs_to_its_user_expires_and_can_be_cancelled(app, team, l
     stranger = login(team.head).get(location, follow_redirects=True).get_data(as_text=True)
     assert "Unggahan tidak ditemukan atau sudah kedaluwarsa" in stranger
     assert client.post(location + "/batal").status_code == 302
-    assert not list(Path(tmp_path / "imports").glob("*"))
+    assert not list(Path(tmp_path / "store" / "imports").glob("*"))
     location = upload(client, draft, data).location
     app.config["IMPORT_TTL_MINUTES"] = 0
     assert "sudah kedaluwarsa" in client.get(location, follow_redirects=True).get_data(as_text=True)

@@ -79,7 +79,7 @@ def test_a_lampiran_file_with_an_error_imports_nothing_and_names_the_cell(team, 
     assert response.status_code == 422 and "Tidak ada yang diimpor" in page
     assert f"'LKE ZI'!K{row}" in page and "'F' bukan pilihan jawaban soal ini (A, B, C)." in page
     assert answer_state(draft) == state and links_of(draft) == []
-    assert not list((tmp_path / "imports").glob("*.xlsx"))
+    assert not list((tmp_path / "store" / "imports").glob("*.xlsx"))
 
 
 def test_the_report_speaks_english(team, login, draft, make_user):

@@ -41,15 +41,17 @@ def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "rekap-Kementerian-Uji.csv" in response.headers["Content-Disposition"]
     rows = read_csv(response)
-    assert rows[0][:8] == ["Instansi", "Kode unit", "Unit", "Tahun", "Predikat tujuan", "Status", "Lengkap",
-                           "Nilai total"]
+    assert rows[0][:9] == ["Instansi", "Kode unit", "Unit", "Tahun", "Predikat tujuan", "Status", "Keputusan",
+                           "Lengkap", "Nilai total"]
     assert rows[0][-2:] == ["Menuju WBK", "Menuju WBBM"]
     body = {r[1]: r for r in rows[1:]}
     assert set(body) == {"UJI-1", "UJI-2", "UJI-3"}  # not the other instansi's unit
-    assert body["UJI-1"][7] == "100.0" and body["UJI-1"][12:18] == ["8.0", "7.0", "10.0", "10.0", "15.0", "10.0"]
-    assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][6] == "ya"
+    assert rows[0][9] == "Nilai total (presisi penuh)"
+    assert body["UJI-1"][8] == "100.00" and body["UJI-1"][9] == "100.0"  # as the app shows it, and raw
+    assert body["UJI-1"][14:20] == ["8.00", "7.00", "10.00", "10.00", "15.00", "10.00"]
+    assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][7] == "ya" and body["UJI-1"][6] == ""
     assert body["UJI-2"][2] == "'=AA+HYPERLINK(\"http://evil.example\",\"x\")"  # never a live formula
-    assert body["UJI-2"][7] == "" and body["UJI-2"][5] == "Penilaian mandiri"
+    assert body["UJI-2"][8] == "" and body["UJI-2"][5] == "Penilaian mandiri"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export.recap_csv"))
     assert event.actor_id == team.manager.id and event.detail["rows"] == 3
 
@@ -87,12 +89,12 @@ def test_xlsx_matches_the_csv_and_keeps_text_as_text(team, login, units):
     ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["UJI-2", "UJI-3", "UJI-1"]
-    assert rows[3][7] == 100.0 and ws["H4"].number_format == "0.00"
+    assert rows[3][8] == 100.0 and ws["I4"].number_format == "0.00"
     assert ws["C2"].data_type == "s" and ws["C2"].value.startswith("=AA+HYPERLINK")
     csv_rows = read_csv(client.get("/rekap.csv?urut=unit&arah=naik"))
     unquoted = [[c[1:] if c.startswith("'=") else c for c in r] for r in csv_rows[1:]]  # the CSV's guard
-    assert [["" if v is None else v for v in r[:7]] for r in rows[1:]] == \
-           [[r[0], r[1], r[2], int(r[3]), *r[4:7]] for r in unquoted]
+    assert [["" if v is None else v for v in r[:8]] for r in rows[1:]] == \
+           [[r[0], r[1], r[2], int(r[3]), *r[4:8]] for r in unquoted]
 
 
 def test_recap_exports_are_scoped_to_the_users_rights(team, login, units, make_user):
@@ -101,9 +103,33 @@ def test_recap_exports_are_scoped_to_the_users_rights(team, login, units, make_u
     for instansi_id in (team.other_instansi.id, 9999):
         refused = login(team.manager).get(f"/rekap.csv?instansi={instansi_id}")
         assert refused.status_code == 400 and "Instansi: Bukan pilihan yang sah." in refused.get_data(as_text=True)
-    admin_rows = read_csv(login(team.admin).get("/rekap.csv"))
-    assert {r[1] for r in admin_rows[1:]} == {"UJI-1", "UJI-2", "UJI-3", "LAIN-1"}
+    # the admin reads no unit's draft without a logged reason (tests/org): the national recap is empty yet
+    assert read_csv(login(team.admin).get("/rekap.csv"))[1:] == []
     assert "rekap-nasional.csv" in login(team.admin).get("/rekap.csv").headers["Content-Disposition"]
     assert read_csv(login(team.national).get("/rekap.csv"))[1:] == []  # nothing proposed yet
     other_manager = make_user("manager", team.other_instansi)
     assert {r[1] for r in read_csv(login(other_manager).get("/rekap.csv"))[1:]} == {"LAIN-1"}
+
+
+def test_csv_numbers_rounded_as_shown_with_a_decimal_comma_option(team, login, units):
+    import math
+
+    client = login(team.manager)
+    dot = {r[1]: r for r in read_csv(client.get("/rekap.csv"))[1:]}
+    total = dot["UJI-1"][8]
+    assert re.fullmatch(r"\d+\.\d\d", total)  # never 28.120749999999997
+    comma = client.get("/rekap.csv?desimal=koma").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(comma), delimiter=";"))
+    by_code = {r[1]: r for r in rows[1:]}
+    assert by_code["UJI-1"][8] == total.replace(".", ",")
+    assert math.isclose(float(by_code["UJI-1"][9].replace(",", ".")), float(dot["UJI-1"][9]))
+    page = client.get("/rekap").get_data(as_text=True)
+    assert "desimal=koma" in page
+
+
+def test_rounding_is_half_up_on_the_decimal_value():
+    from zi_assess.interop.recap_export import _csv_number, _rounded
+
+    assert _csv_number(_rounded(28.120749999999997), False) == "28.12"
+    assert _csv_number(_rounded(1.335), True) == "1,34"
+    assert _csv_number(_rounded(4.194999999999999), False) == "4.20"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 
 #: what the unit answers differently from the best answers (WBK is met, WBBM is not)
 MANDIRI_CHANGES = {"H1.b": "C", "H2.a": 3.2, "P1.i.b": "B", "H1.a": 3.0}
@@ -21,12 +21,11 @@ DESK_CHANGES = {"H1.a": 3.6}
 
 @pytest.fixture
 def login(client: Any) -> Any:
-    def sign_in(user: Any) -> Any:
-        response = client.post("/masuk", data={"email": user.email, "password": PASSWORD})
-        assert response.status_code in (302, 303), response.status_code
+    def signed_in(user: Any) -> Any:
+        sign_in(client, user)
         return client
 
-    return sign_in
+    return signed_in
 
 
 @pytest.fixture

@@ -1,9 +1,15 @@
-"""Reading PDFs back in tests: text (pypdf), page count, and every decompressed stream."""
+"""Reading PDFs back in tests: text (pypdf), page count, every decompressed stream, and words with
+their positions (poppler's ``pdftotext -bbox``)."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject, StreamObject
@@ -38,3 +44,37 @@ def streams(pdf: bytes) -> bytes:
 
 def attachments(pdf: bytes) -> dict[str, list[bytes]]:
     return dict(reader(pdf).attachments)
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word on a page as poppler places it, in PDF points from the top left corner."""
+
+    text: str
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+    @property
+    def height(self) -> float:
+        return self.y_max - self.y_min
+
+
+def words(pdf: bytes, page: int) -> tuple[float, list[Word]]:
+    """The page's width and its words with their boxes (``pdftotext -bbox``; page counts from 1)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "report.pdf"
+        path.write_bytes(pdf)
+        out = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"],
+                             check=True, capture_output=True, text=True).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', out).group(1))
+    found = [Word(html.unescape(m[4]), float(m[0]), float(m[1]), float(m[2]), float(m[3]))
+             for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+                                 out)]
+    return width, found
+
+
+def watermark(pdf: bytes, page: int = 1) -> str:
+    """The big letters of the draft watermark on a page, left to right ("" when there is none)."""
+    return "".join(w.text for w in sorted((w for w in words(pdf, page)[1] if w.height > 40), key=lambda w: w.x_min))

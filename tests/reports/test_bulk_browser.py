@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_code
 from zi_assess.domain.workflow import Layer
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 
 
-def in_browser(base_url: str, email: str) -> dict[str, Any]:
+def in_browser(base_url: str, email: str, code: str) -> dict[str, Any]:
     """Start an export of every unit, reload its progress page, wait for the ZIP link.
 
     Runs in a thread of its own: the browser tests elsewhere keep a session-wide Playwright
@@ -34,6 +34,9 @@ def in_browser(base_url: str, email: str) -> dict[str, Any]:
         page.goto("/masuk")
         page.fill("#email", email)
         page.fill("#password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url("**/masuk/kode")  # a manager's second factor
+        page.fill("#code", code)
         page.click("main button[type=submit]")
         page.wait_for_url("**/dasbor/")
         page.goto("/ekspor/lhe")
@@ -65,10 +68,11 @@ def test_progress_bar_survives_a_reload_and_offers_the_zip(team, flow, fill, bes
     serving.start()
     outcome: dict[str, Any] = {}
     email = team.manager.email  # read here: the browser's thread has no app context
+    code = second_factor_code(team.manager)
 
     def drive() -> None:
         try:
-            outcome.update(in_browser(f"http://127.0.0.1:{server.server_port}", email))
+            outcome.update(in_browser(f"http://127.0.0.1:{server.server_port}", email, code))
         except BaseException as exc:  # re-raised in the test's thread
             outcome["exception"] = exc
 

@@ -88,8 +88,8 @@ def test_worker_process_restarts_after_max_jobs_and_stops_on_sigterm(team, flow,
     client = login(team.manager)
     progress = start_export(client, team.instansi.id, None)
     env = {**os.environ, "ZI_DATABASE_URL": database_url, "ZI_REDIS_URL": REDIS_URL,
-           "ZI_REPORT_QUEUE": app.config["REPORT_QUEUE"], "ZI_EXPORT_DIR": app.config["EXPORT_DIR"],
-           "ZI_REPORT_DIR": app.config["REPORT_DIR"], "ZI_SECRET_KEY": "test-secret"}
+           "ZI_REPORT_QUEUE": app.config["REPORT_QUEUE"], "ZI_STORAGE_PATH": app.config["STORAGE_PATH"],
+           "ZI_SECRET_KEY": "test-secret"}
     exe = str(Path(sys.executable).with_name("zi-assess"))
     log = tmp_path / "worker.log"
     with log.open("w") as out:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.reports import pdfutil
 from tests.reports.conftest import MANDIRI_NOTES, TPI_COMMENT, TPI_NOTES
@@ -52,7 +52,7 @@ def test_lhe_holds_the_figures_verdicts_failing_rules_and_findings(decided, team
     assert "Keputusan TPN: predikat diberikan. Memenuhi ambang batas Menuju WBK." in text
     assert "Nilai memenuhi seluruh ambang batas Menuju WBK" in text
     assert "Tim Penilai Nasional" in text
-    assert "DRAFT" not in text  # decided: final
+    assert "DRAF" not in text  # decided: final
     # header and footer on every page but the cover
     assert text.count("Halaman") >= pdfutil.pages(pdf) and f"dari {pdfutil.pages(pdf)}" in text
 
@@ -77,8 +77,9 @@ def test_english_locale_formats_numbers_the_english_way(decided, team, make_user
 def test_a_draft_carries_the_watermark_and_is_not_stored(team, flow, fill, best_answers, login):
     a = flow.create(team.unit, team.head)
     fill(team.operator, a, Layer.MANDIRI, dict(list(best_answers.items())[:60]))
-    text = pdfutil.text(login(team.operator).get(f"/penilaian/{a.id}/lhe.pdf").data)
-    assert "DRAFT" in text and "DRAF — penilaian masih dapat berubah" in text
+    pdf = login(team.operator).get(f"/penilaian/{a.id}/lhe.pdf").data
+    text = pdfutil.text(pdf)
+    assert "DRAF — penilaian masih dapat berubah" in text and pdfutil.watermark(pdf) == "DRAF"
     assert "53 indikator belum dijawab" in text
     assert db.session.scalar(select(StoredReport)) is None
 
@@ -101,18 +102,44 @@ def test_final_report_is_rendered_once_then_served_from_storage(decided, team, l
 
 
 def test_a_stored_file_that_was_altered_is_rendered_again(decided, team, login, app):
-    from zi_assess.reports import storage
+    from zi_assess.storage import get_store, report_key
 
     client = login(team.manager)
     client.get(f"/penilaian/{decided.id}/lhe.pdf")
     row = db.session.scalar(select(StoredReport))
-    storage.path_for(row.sha256).write_bytes(b"%PDF-1.7 tampered")
+    get_store().save(report_key(row.sha256), b"%PDF-1.7 tampered")
     again = client.get(f"/penilaian/{decided.id}/lhe.pdf").data
     assert again.startswith(b"%PDF") and b"tampered" not in again
     db.session.expire_all()
     repaired = db.session.scalar(select(StoredReport))
     assert repaired.id == row.id and repaired.sha256 == hashlib.sha256(again).hexdigest()
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.repair")) is not None
+
+
+def test_a_stored_file_missing_from_the_store_is_a_clear_error_not_a_new_rendering(decided, team, login, app,
+                                                                                   monkeypatch, caplog):
+    from zi_assess.storage import get_store, report_key
+
+    client = login(team.manager)
+    first = client.get(f"/penilaian/{decided.id}/lhe.pdf")
+    assert first.status_code == 200
+    row = db.session.scalar(select(StoredReport))
+    get_store().delete(report_key(row.sha256))
+    events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+    def no_rendering(*args, **kwargs):
+        raise AssertionError("a report whose stored file is missing must not be rendered again")
+
+    monkeypatch.setattr("zi_assess.reports.documents.render_pdf", no_rendering)
+    for _attempt in range(2):
+        response = client.get(f"/penilaian/{decided.id}/lhe.pdf")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503 and "tidak ditemukan di penyimpanan" in page
+        assert response.headers["X-Request-ID"] in page
+    assert f"stored report {row.id}" in caplog.text and report_key(row.sha256) in caplog.text
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
+    assert db.session.scalar(select(StoredReport)).sha256 == row.sha256
 
 
 def test_other_units_and_anonymous_users_get_nothing(decided, team, client, login):
@@ -142,8 +169,9 @@ def test_recommendations_prioritise_what_the_gap_view_ranks_first(team, flow, lo
     failing = verdict(score(criteria, answers), "WBK").failures
     assert failing, "the answers must fail Menuju WBK for this test to say anything"
     steps = improvement_steps(criteria, answers)
-    text = pdfutil.text(login(team.head).get(f"/penilaian/{a.id}/lhe.pdf").data)
-    assert "DRAFT" in text
+    pdf = login(team.head).get(f"/penilaian/{a.id}/lhe.pdf").data
+    text = pdfutil.text(pdf)
+    assert pdfutil.watermark(pdf) == "DRAF"
     checked = 0
     for check in failing:
         best = steps_for_rule(steps, check.node)[:3]

@@ -190,4 +190,29 @@ def test_a_survey_score_of_zero_is_an_answer(team, flow, login):
     assert page.count("belum dijawab") == 0
     for key in ("a_H1_a", "a_H2_a"):
         # shown back as typed: "0" (SQLite hands a whole JSON number back as an int) or "0.0"
-        assert re.search(rf'name="{key}"[^>]*value="0(\.0+)?"', page), key
+        assert re.search(rf'name="{key}"[^>]*value="0([.,]0+)?"', page), key
+
+
+def test_a_note_over_the_limit_is_refused_naming_the_indicator_and_kept(team, flow, login, app, actor_for):
+    import pytest
+
+    from zi_assess.assessments import operations as ops
+    from zi_assess.domain import AnswerError
+
+    app.config["NOTE_MAX_CHARS"] = 50
+    a = flow.create(team.unit, team.head)
+    client = login(team.operator)
+    long_note = "Bukti sosialisasi tersedia lengkap di folder bersama unit." * 2  # 116 characters
+    data = area_data("H", {"H1.a": 3.5}, notes={"H1.a": long_note, "H1.b": "pendek"})
+    response = client.post(f"/penilaian/{a.id}/area/H", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "H1.a: catatan terlalu panjang; paling banyak 50 karakter." in body
+    assert long_note in body and 'value="3.5"' in body  # what was typed is still there
+    assert stored(a.id) == {}
+    # the operation refuses it too (every writer goes through it: area form, Excel import, demo)
+    with pytest.raises(AnswerError) as refused:
+        ops.save_answers(actor_for(team.operator), a.id, Layer.MANDIRI, [ops.AnswerInput("H1.a", 3.5, long_note)])
+    assert (refused.value.indicator, refused.value.code) == ("H1.a", "note_too_long")
+    db.session.rollback()
+    assert stored(a.id) == {}

@@ -122,7 +122,7 @@ def test_every_page_is_a_form_and_the_stored_scores_follow_the_criteria(team, lo
 
     page = client.get(f"/penilaian/{a.id}/area/7").get_data(as_text=True)
     assert re.search(r"Menuju Zona Prima: <span class=\"badge ok\">", page)  # the running verdicts
-    assert ">100 %</span>" in page  # the tab's own figure, from the stored nodes
+    assert ">nilai 100 %</span>" in page  # the tab's own figure, from the stored nodes
 
     # one worse answer in area 7 fails the third predicate's area rule (90 %) and only that one
     ind = criteria.page_indicators("7")[0]
@@ -198,11 +198,11 @@ def test_recap_page_dashboard_and_exports_have_the_seventh_area_and_third_predic
 
     rows = csv_rows(client.get("/rekap.csv?urut=unit&arah=naik"))
     header = rows[0]
-    assert header[7:] == ["Nilai total", "Pengungkit", "Pemenuhan", "Reform", "Hasil",
+    assert header[8:] == ["Nilai total", "Nilai total (presisi penuh)", "Pengungkit", "Pemenuhan", "Reform", "Hasil",
                           *(f"Area {a.id} {a.name}" for a in load_criteria(CRITERIA_ID).areas),
                           "Menuju WBK", "Menuju WBBM", THIRD]
     body = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
-    assert body["UJI-1"][f"Area 7 {AREA_7}"] == "7.0" and body["UJI-1"][THIRD] == "memenuhi"
+    assert body["UJI-1"][f"Area 7 {AREA_7}"] == "7.00" and body["UJI-1"][THIRD] == "memenuhi"
     assert body["UJI-2"][THIRD] == "belum memenuhi" and body["UJI-2"]["Predikat tujuan"] == "WBK"
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/rekap.xlsx").data)).active
     values = list(sheet.iter_rows(values_only=True))
@@ -242,8 +242,8 @@ def test_a_recap_over_two_criteria_versions_has_the_columns_of_both(team, login,
     db.session.commit()
     rows = csv_rows(login(team.manager).get("/rekap.csv"))
     body = {r[1]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
-    assert body["UJI-90"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "10.0"  # its own bobot 10
-    assert body["UJI-1"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "8.0"
+    assert body["UJI-90"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "10.00"  # its own bobot 10
+    assert body["UJI-1"]["Area 6 Peningkatan Kualitas Pelayanan Publik"] == "8.00"
     assert body["UJI-90"][f"Area 7 {AREA_7}"] == "" and body["UJI-90"][THIRD] == ""  # not in its criteria
     assert body["UJI-90"]["Menuju WBBM"] == "memenuhi"
     page = login(team.manager).get("/rekap?urut=area_7&arah=naik").get_data(as_text=True)

@@ -36,7 +36,7 @@ def upload(client, assessment_id, filename, content, indicator="P1.i.a", **extra
 
 
 def stored_files(app) -> list[Path]:
-    root = Path(app.config["EVIDENCE_DIR"])
+    root = Path(app.config["STORAGE_PATH"]) / "evidence"
     return [p for p in root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(root).parts]
 
 
@@ -97,14 +97,25 @@ def app_config(app_config):
 # Werkzeug's test client spools large request bodies to temporary files and leaves a body the app
 # refused unread to the garbage collector: a test-client artifact, collected here.
 @pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
-def test_too_large_is_413_and_stores_nothing(app, team, draft, login):
+def test_too_large_is_shown_on_the_card_and_stores_nothing(app, team, draft, login):
+    """No 413 dead end: the refusal is shown on the indicator's card of the area page."""
     client = login(team.operator)
     big = b"%PDF-1.4\n" + b"0" * (3 * 1024 * 1024)
-    response = upload(client, draft.id, "besar.pdf", big)
-    assert response.status_code == 413 and "melebihi batas ukuran 1 MB" in response.get_data(as_text=True)
+    # the page's upload button names the card in the query string: the body is never read
+    response = client.post(f"/penilaian/{draft.id}/data-dukung?indicator=P1.i.a&area=1",
+                           data={"indicator": "P1.i.a", "area": "1", "P1_i_a-title": "SK besar",
+                                 "P1_i_a-file": (io.BytesIO(big), "besar.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/area/1#ind-P1_i_a")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = page[page.index('id="ind-P1_i_a"'):page.index('id="ind-P1_i_b"')]
+    assert "Berkas melebihi batas ukuran unggahan." in card and "<details class=\"add-evidence\" open" in card
     just_over = b"%PDF-1.4\n" + b"0" * (1024 * 1024)  # over the file limit, under the request limit
-    response = upload(client, draft.id, "besar.pdf", just_over)
-    assert response.status_code == 413
+    response = upload(client, draft.id, "besar.pdf", just_over, title="SK hampir")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    card = body[body.index('id="ind-P1_i_a"'):body.index('id="ind-P1_i_b"')]
+    assert "melebihi batas ukuran" in card and 'value="SK hampir"' in card  # the typed title is kept
     assert count(Evidence) == 0 and stored_files(app) == []
     del response
     gc.collect()

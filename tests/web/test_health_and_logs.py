@@ -43,7 +43,7 @@ def test_healthz_reports_every_check_without_login_or_cookie(client):
 
 
 def test_a_signed_in_probe_does_not_renew_the_session_either(client, make_user):
-    make_user("admin", email="probe@test.zi")
+    make_user(email="probe@test.zi")
     db.session.commit()
     client.post("/masuk", data={"email": "probe@test.zi", "password": PASSWORD})
     assert "Set-Cookie" not in client.get("/healthz").headers
@@ -52,7 +52,7 @@ def test_a_signed_in_probe_does_not_renew_the_session_either(client, make_user):
 def test_unwritable_storage_is_a_503(other_app, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the evidence folder should be")
-    response = other_app(EVIDENCE_DIR=str(blocker / "evidence")).test_client().get("/healthz")
+    response = other_app(STORAGE_PATH=str(blocker / "store")).test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
     assert body["status"] == "fail" and body["checks"]["storage"]["status"] == "fail"
@@ -92,7 +92,7 @@ def test_the_error_page_shows_the_request_id(client):
 
 
 def test_audit_rows_carry_the_request_id(client, make_user):
-    make_user("admin", email="rid@test.zi")
+    make_user(email="rid@test.zi")
     db.session.commit()
     client.post("/masuk", data={"email": "rid@test.zi", "password": "wrong wrong wrong"},
                 headers={"X-Request-ID": "req-failed-login-1"})
@@ -109,7 +109,7 @@ def _json_lines(text):
 
 
 def test_one_json_line_per_request_with_the_request_fields(other_app, make_user, capsys):
-    user = make_user("admin", email="logged@test.zi")
+    user = make_user(email="logged@test.zi")
     db.session.commit()
     client = other_app(LOG_FORMAT="json").test_client()
     capsys.readouterr()

@@ -66,9 +66,10 @@ def test_assessment_pages_render(team, draft, login):
     assert "Belum dijawab di bawah aturan ini: 15 indikator (P2.i.a, P2.i.b" in text(gap)
     assert client.get(f"/penilaian/{draft.id}/kesenjangan?predikat=WBBM").status_code == 200
     history = client.get(f"/penilaian/{draft.id}/riwayat/P1.i.a")
-    assert history.status_code == 200 and "answer.change" in text(history)
+    assert history.status_code == 200 and "mengisi jawaban P1.i.a" in text(history) and "answer.change" not in text(history)
     submit = client.get(f"/penilaian/{draft.id}/kirim")
-    assert submit.status_code == 200 and "belum dijawab" in text(submit) and "disabled" in text(submit)
+    assert submit.status_code == 200 and "belum dijawab" in text(submit) and "dilakukan oleh kepala unit" in text(submit)
+    assert "disabled" in text(login(team.head).get(f"/penilaian/{draft.id}/kirim"))  # incomplete: not yet
 
 
 def test_other_units_assessments_do_not_exist_for_you(team, draft, login, flow):

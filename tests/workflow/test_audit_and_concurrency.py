@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select, text
 
 import zi_assess
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.domain.workflow import Layer
@@ -58,7 +58,7 @@ def test_transitions_and_denials_are_recorded(team, flow, client):
     assert (transition.before, transition.after, transition.detail["transition"], transition.actor_id) == (
         {"status": "draft"}, {"status": "submitted"}, "submit", team.head.id)
     # a manager reads only: the attempt to start the TPI review is refused and recorded
-    assert client.post("/masuk", data={"email": team.manager.email, "password": PASSWORD}).status_code == 302
+    sign_in(client, team.manager)
     assert client.post(f"/penilaian/{a.id}/langkah/start_tpi_review", data={}).status_code == 403
     (denial,) = events("permission.denied")
     assert denial.actor_id == team.manager.id and denial.ip is not None

@@ -71,10 +71,10 @@ def test_demo_is_idempotent_and_covers_every_state(runner):
                      for m in (Instansi, Unit, User, Assessment, Answer, AuditEvent))
 
     before = counts()
-    assert before[:4] == (2, 5, 16, 5)
+    assert before[:4] == (2, 5, 17, 5)
     setup = db.session.scalars(select(AuditEvent.actor_email).where(AuditEvent.action.in_(
         ("instansi.create", "unit.create", "user.create", "role.assign", "prerequisite.change")))).all()
-    assert len(setup) == 2 + 5 + 16 + 16 + 7 and set(setup) == {"system:demo"}
+    assert len(setup) == 2 + 5 + 17 + 17 + 7 and set(setup) == {"system:demo"}
     steps = set(db.session.scalars(select(AuditEvent.actor_email).where(AuditEvent.action == "transition")))
     assert steps and not any(email.startswith("system:") for email in steps)  # people take the steps
     second = runner.invoke(args=["demo", "--if-empty"])

@@ -26,6 +26,7 @@ from zi_assess.models import (
     UnitType,
 )
 from zi_assess.org import operations as org
+from zi_assess.years import operations as years
 
 GOOD_INSTANSI = {"opini_bpk": "WTP", "sakip_instansi": "BB", "indeks_rb": "BB", "spip_level": 3}
 GOOD_UNIT = {"layanan_utama": True, "tl_apip_bpk_persen": 100, "lhkpn_persen": 100, "lhkasn_persen": 100,
@@ -194,13 +195,13 @@ def test_propose_needs_eligibility_and_prerequisites_unless_afirmasi(make_instan
 def test_not_eligible_cannot_be_proposed_and_deadlines_apply(team, flow):
     a = flow.create(team.unit, team.head)
     flow.fill(team.operator, a, Layer.MANDIRI)
-    org.set_deadline(SYSTEM, "submit", 2026, date(2026, 5, 31), opens_on=date(2026, 1, 1))
+    years.set_deadline(SYSTEM, "submit", 2026, date(2026, 5, 31), opens_on=date(2026, 1, 1))
     db.session.commit()
     with pytest.raises(ops.WorkflowRefused) as info:
         flow.step(team.head, a, "submit", today=date(2026, 6, 1))
     assert (info.value.code, info.value.detail) == ("deadline", "submit")
     db.session.rollback()
-    org.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30), instansi=team.instansi)  # instansi window wins
+    years.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30), instansi=team.instansi)  # instansi window wins
     db.session.commit()
     flow.step(team.head, a, "submit", today=date(2026, 6, 1))
     flow.step(team.tpi, a, "start_tpi_review")

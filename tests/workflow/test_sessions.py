@@ -23,7 +23,7 @@ def actions():
 
 
 def test_login_and_logout_are_audited(client, make_user):
-    user = make_user("admin", email="admin@test.zi")
+    user = make_user(email="admin@test.zi")
     db.session.commit()
     response = login(client, "ADMIN@test.zi")
     assert response.status_code == 302 and response.headers["Location"].endswith("/dasbor/")
@@ -37,7 +37,7 @@ def test_login_and_logout_are_audited(client, make_user):
 
 
 def test_a_copied_cookie_stops_working_after_logout_and_after_deactivation(app, make_user):
-    user = make_user("admin", email="a@test.zi")
+    user = make_user(email="a@test.zi")
     db.session.commit()
     first, second = app.test_client(), app.test_client()
     login(first, "a@test.zi")
@@ -61,7 +61,7 @@ def app_config(app_config):
 
 
 def test_throttled_per_account(client, make_user):
-    make_user("admin", email="target@test.zi")
+    make_user(email="target@test.zi")
     db.session.commit()
     for _ in range(3):
         assert login(client, "target@test.zi", "guess guess guess").status_code == 401
@@ -71,7 +71,7 @@ def test_throttled_per_account(client, make_user):
 
 
 def test_throttled_per_ip_without_locking_out_other_offices(client, make_user):
-    make_user("admin", email="someone@test.zi")
+    make_user(email="someone@test.zi")
     db.session.commit()
     for i in range(5):
         login(client, f"nobody{i}@test.zi", "guess guess guess", ip="203.0.113.50")
@@ -86,7 +86,7 @@ def test_throttle_counters_in_redis_are_shared(app, make_user):
     except Exception:
         pytest.skip("no Redis on 127.0.0.1:6379")
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
-    make_user("admin", email="r@test.zi")
+    make_user(email="r@test.zi")
     db.session.commit()
     worker_a, worker_b = app.test_client(), app.test_client()
     for client in (worker_a, worker_b, worker_a):
@@ -98,7 +98,7 @@ def test_throttle_counters_in_redis_are_shared(app, make_user):
 
 
 def test_idle_sessions_expire(app, client, make_user):
-    make_user("admin", email="idle@test.zi")
+    make_user(email="idle@test.zi")
     db.session.commit()
     login(client, "idle@test.zi")
     assert client.get("/dasbor/").status_code == 200

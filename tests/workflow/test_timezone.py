@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 from flask_babel import force_locale, format_date
 
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in as sign_in_with_code
 from tests.reports import pdfutil
 from zi_assess.assessments import operations as ops
 from zi_assess.audit import SYSTEM
 from zi_assess.clock import format_local, local_date, to_local
 from zi_assess.domain.workflow import Status
 from zi_assess.extensions import db
-from zi_assess.org import operations as org
+from zi_assess.years import operations as years
 
 AHEAD, BEHIND = "Pacific/Kiritimati", "Etc/GMT+12"  # UTC+14 and UTC−12
 
@@ -33,7 +33,7 @@ def app_config(app_config, request):
 
 
 def sign_in(client, user):
-    assert client.post("/masuk", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    sign_in_with_code(client, user)
     return client
 
 
@@ -49,7 +49,7 @@ def test_conversion_helpers(app):
 
 
 def test_a_deadline_closes_at_midnight_in_jakarta_not_in_utc(team, flow):
-    org.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30))
+    years.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30))
     db.session.commit()
     on_time, late = flow.create(team.unit, team.head), flow.create(team.other_unit, team.other_head)
     flow.fill(team.operator, on_time, flow.Layer.MANDIRI)
@@ -66,7 +66,7 @@ def test_a_deadline_closes_at_midnight_in_jakarta_not_in_utc(team, flow):
 @pytest.mark.timezone("UTC")
 def test_the_zone_is_a_setting(team, flow):
     """The same 17:30 UTC submission is on time where the deadline is read in UTC."""
-    org.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30))
+    years.set_deadline(SYSTEM, "submit", 2026, date(2026, 6, 30))
     db.session.commit()
     a = flow.create(team.unit, team.head)
     flow.fill(team.operator, a, flow.Layer.MANDIRI)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DecimalField,
+    DateField,
     Field,
     HiddenField,
     IntegerField,
@@ -23,12 +23,24 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from zi_assess.domain import Criteria, Indicator
-from zi_assess.forms import BaseForm
+from zi_assess.forms import BaseForm, DecimalCommaField
+from zi_assess.messages import answer_message, note_max_chars
 
 NOTE_MAX = 4000
+
+
+class NoteLength:
+    """An answer's note no longer than ``ZI_NOTE_MAX_CHARS``; the error names the indicator."""
+
+    def __init__(self, indicator_id: str) -> None:
+        self.indicator_id = indicator_id
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if len(field.data or "") > note_max_chars():
+            raise ValidationError(answer_message(self.indicator_id, "note_too_long"))
 
 
 def choices(pairs: Any) -> list[SelectChoice]:
@@ -48,7 +60,7 @@ def _choice(ind: Indicator) -> dict[str, Field]:
 
 def _survey(ind: Indicator) -> dict[str, Field]:
     top = ind.scale.maximum
-    return {"a_": DecimalField(ind.id, places=2, validators=[
+    return {"a_": DecimalCommaField(ind.id, places=2, validators=[
         Optional(), NumberRange(min=0, max=top, message=_l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))],
         render_kw={"inputmode": "decimal"})}
 
@@ -72,9 +84,9 @@ FIELD_BUILDERS: dict[str, Callable[[Indicator], dict[str, Field]]] = {
 
 class AreaFormBase(BaseForm):
     """Fields are added per indicator: ``a_<id>`` answer (or ``c_<input>__<id>`` counts),
-    ``n_<id>`` note, ``v_<id>`` the version seen, and for assessors ``k_<id>``/``f_<id>`` a
-    review comment and whether it needs a fix. ``alasan``: why answers change after the layer was
-    submitted once (asked for only then)."""
+    ``n_<id>`` note, ``v_<id>`` the version seen, ``o_<id>`` the fingerprint of the answer seen,
+    and for assessors ``k_<id>``/``f_<id>`` a review comment and whether it needs a fix.
+    ``alasan``: why answers change after the layer was submitted once (asked for only then)."""
 
     alasan = TextAreaField(_l("Alasan perubahan setelah diajukan"), validators=[Optional(), Length(max=1000)])
 
@@ -94,6 +106,10 @@ class AreaFormBase(BaseForm):
         version = getattr(self, f"v_{key}").data
         return value, note, int(version) if version and str(version).isdigit() else None
 
+    def base_data(self, indicator: Indicator) -> str | None:
+        """The fingerprint of the answer the form showed (None: an older page without one)."""
+        return getattr(self, f"o_{field_key(indicator.id)}").data or None
+
     def comment_data(self, indicator: Indicator) -> tuple[str, bool]:
         key = field_key(indicator.id)
         comment = getattr(self, f"k_{key}", None)
@@ -110,8 +126,9 @@ def area_form_class(criteria: Criteria, indicator_ids: tuple[str, ...], with_com
         key = field_key(ind_id)
         for prefix, field in FIELD_BUILDERS[ind.kind](ind).items():
             attrs[f"{prefix}{key}"] = field
-        attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=NOTE_MAX)])
+        attrs[f"n_{key}"] = TextAreaField(_l("Catatan"), validators=[Optional(), NoteLength(ind_id)])
         attrs[f"v_{key}"] = HiddenField()
+        attrs[f"o_{key}"] = HiddenField()  # fingerprint of the answer shown (operations.answer_fingerprint)
         if with_comments:
             attrs[f"k_{key}"] = TextAreaField(_l("Catatan penilai untuk unit"), validators=[Optional(),
                                                                                            Length(max=NOTE_MAX)])
@@ -164,6 +181,17 @@ class StepForm(BaseForm):
                                                            ("tidak", _l("Predikat tidak diberikan"))]),
                          validators=[Optional()])
     prefill = BooleanField(_l("Mulai dari jawaban lapis sebelumnya (ditandai sebagai salinan)"), default=True)
+    confirm = BooleanField(_l("Saya yakin: keputusan ini tercatat dan tidak dapat diubah lagi."))
+
+
+class HistoryFilterForm(BaseForm):
+    """Filters of the history page (GET parameters; choices set by the view)."""
+
+    siapa = SelectField(_l("Siapa"), validators=[Optional()], validate_choice=False)
+    apa = SelectField(_l("Apa"), validators=[Optional()], validate_choice=False)
+    indikator = SelectField(_l("Indikator"), validators=[Optional()], validate_choice=False)
+    dari = DateField(_l("Dari tanggal"), validators=[Optional()])
+    sampai = DateField(_l("Sampai tanggal"), validators=[Optional()])
 
 
 class NewAssessmentForm(BaseForm):

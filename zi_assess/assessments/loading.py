@@ -33,10 +33,12 @@ class AnswerRow(NamedTuple):
     author_id: int | None
     version: int
     updated_at: Any
+    #: copied from last year's assessment (its id) and not yet confirmed by the unit
+    carried_from_id: int | None = None
 
 
 ANSWER_COLUMNS = (Answer.id, Answer.indicator_id, Answer.layer, Answer.value, Answer.note, Answer.prefilled_from,
-                  Answer.author_id, Answer.version, Answer.updated_at)
+                  Answer.author_id, Answer.version, Answer.updated_at, Answer.carried_from_id)
 
 
 @dataclass
@@ -76,6 +78,10 @@ class AssessmentBundle:
 
     def effective_values(self) -> dict[str, Any]:
         return {ind: answer.value for ind, (_layer, answer) in self.effective.items()}
+
+    def unconfirmed_carried(self) -> list[str]:
+        """Indicators whose unit answer was copied from last year's and is not confirmed yet."""
+        return [ind for ind, a in self.layer_answers(Layer.MANDIRI).items() if a.carried_from_id is not None]
 
     def answered_layers(self) -> list[Layer]:
         return [layer for layer in LAYERS if self.layer_values(layer)]

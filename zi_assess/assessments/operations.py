@@ -9,13 +9,15 @@ owns the transaction and commits. Nothing typed is lost: a stale save raises
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,14 +32,24 @@ from zi_assess.domain.contract import ScoreResult, result_to_dict
 from zi_assess.domain.loader import criteria_hash
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
 from zi_assess.domain.scoring import normalize_answer
-from zi_assess.domain.workflow import TRANSITIONS, Facts, Layer, Status, check_transition, previous_layer
+from zi_assess.domain.workflow import (
+    PROPOSED_OR_LATER,
+    TRANSITIONS,
+    Facts,
+    Layer,
+    Status,
+    check_transition,
+    previous_layer,
+)
 from zi_assess.extensions import db, savepoint
+from zi_assess.messages import note_max_chars
 from zi_assess.models import (
     Answer,
     AreaRevision,
     Assessment,
     Deadline,
     PrerequisiteRecord,
+    ProposalQuota,
     ReviewComment,
     ScoreSnapshot,
     StatusChange,
@@ -87,6 +99,34 @@ class AnswerInput:
     note: str = ""
     #: version of the stored answer when the form was rendered (None: there was none)
     seen_version: int | None = None
+    #: :func:`answer_fingerprint` of the answer the form showed: with it, a stale save conflicts
+    #: only on a field (answer or note) both sides changed; without it, on any change
+    base: str | None = None
+
+
+def answer_fingerprint(value: Any, note: str | None) -> str:
+    """A short fingerprint of an answer's value and of its note ("<value>:<note>"), carried by the
+    area form so a save can tell which fields the user changed and which someone else did."""
+    def digest(data: Any) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+    return f"{digest(value)}:{digest((note or '').strip())}"
+
+
+def _merge(item: AnswerInput, value: Any, note: str, row: Any) -> tuple[Any, str] | None:
+    """Three-way merge of a stale save against the stored row; None when a field changed on both sides."""
+    assert item.base is not None
+    base_value, _sep, base_note = item.base.partition(":")
+    theirs_value, theirs_note = (row.value, row.note) if row is not None else (None, "")
+    mine = answer_fingerprint(value, note).split(":")
+    theirs = answer_fingerprint(theirs_value, theirs_note).split(":")
+    merged = []
+    for mine_fp, theirs_fp, base_fp, mine_v, theirs_v in ((mine[0], theirs[0], base_value, value, theirs_value),
+                                                          (mine[1], theirs[1], base_note, note, theirs_note)):
+        if mine_fp != base_fp and theirs_fp != base_fp and mine_fp != theirs_fp:
+            return None
+        merged.append(mine_v if mine_fp != base_fp else theirs_v)
+    return merged[0], merged[1]
 
 
 @dataclass(frozen=True)
@@ -203,18 +243,28 @@ def save_answers(
         indicator = criteria.indicators.get(item.indicator_id)
         if indicator is None:
             raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
-        normalized.append((item, normalize_answer(indicator, item.value), (item.note or "").strip()))
+        note = (item.note or "").strip()
+        if len(note) > note_max_chars():
+            raise AnswerError(item.indicator_id, "note_too_long", f"note longer than {note_max_chars()} characters")
+        normalized.append((item, normalize_answer(indicator, item.value), note))
 
     conflicts = []
+    merged_items = []
     for item, value, note in normalized:
         row = current.get(item.indicator_id)
         stale = (row is None and item.seen_version is not None) or (
             row is not None and row.version != item.seen_version
         )
         if stale and not (row is not None and row.value == value and row.note == note):
-            conflicts.append(_conflict(item, value, note, row))
+            merged = _merge(item, value, note, row) if item.base else None
+            if merged is None:
+                conflicts.append(_conflict(item, value, note, row))
+                continue
+            value, note = merged  # only fields one side changed: both sides' changes are kept
+        merged_items.append((item, value, note))
     if conflicts:
         raise StaleAnswer(conflicts)
+    normalized = merged_items
 
     # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
     # then refuses an UPDATE if someone saved between our check above and our write.
@@ -269,6 +319,7 @@ def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: 
         db.session.add(stored)
     else:
         stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
+        stored.carried_from_id = None  # the unit saved it: a carried-over answer is confirmed
     action = "answer.change" if before is None or before["value"] != value else "answer.note"
     record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
            before=before, after={"value": value, "note": note},
@@ -394,6 +445,9 @@ def transition(
         tpi_eligible=assessment.tpi_eligible,
         prerequisites_met=prerequisites_met(assessment) if name == "propose" else False,
         within_deadline=within_deadline(spec.deadline, assessment, today) if spec.deadline else None,
+        unconfirmed_carried=len(bundle.unconfirmed_carried()) if spec.needs_complete == Layer.MANDIRI else 0,
+        monitoring=assessment.kind == "monitoring",
+        within_quota=within_quota(assessment) if "quota" in spec.requires else None,
     )
     if name == "conclude_tpi" and eligible is None:
         raise WorkflowRefused(name, "missing_conclusion")
@@ -428,14 +482,17 @@ def transition(
         assessment.decision_granted = granted
         assessment.decision_note = note.strip()
         if granted:
-            unit = assessment.unit
-            unit.current_predicate = assessment.target_predicate
-            unit.predicate_granted_on = today
+            from zi_assess.predicates.operations import grant  # predicates build on assessments
+
+            grant(actor, assessment, today)
     if name == "resubmit":
         for comment in open_fix_requests(assessment_id):
             comment.resolved_at = utcnow()
     if spec.locks is not None:
         _snapshot(actor, bundle, scores, spec.locks, name)
+        from zi_assess.reports.renders import prerender_after_commit  # reports build on assessments
+
+        prerender_after_commit(assessment_id)  # the reports this step made final, once it commits
     if spec.opens is not None and prefill:
         prefill_layer(actor, bundle, spec.opens)
     db.session.add(StatusChange(assessment_id=assessment_id, transition=name, from_status=facts.status,
@@ -446,6 +503,10 @@ def transition(
     db.session.flush()
     if spec.opens is not None and prefill:
         refresh_current_scores(load_bundle(assessment_id) or bundle)
+    from zi_assess.notifications.recipients import on_transition
+
+    on_transition(actor.user, assessment, name, note=note.strip(),
+                  returned=open_fix_requests(assessment_id) if name == "return_to_unit" else None)
     return StepResult(assessment, True)
 
 
@@ -470,6 +531,20 @@ def within_deadline(step: str, assessment: Assessment, today: date | None = None
         if window is not None:
             return (window.opens_on is None or window.opens_on <= today) and today <= window.closes_on
     return None
+
+
+def within_quota(assessment: Assessment) -> bool | None:
+    """Whether the instansi may propose one more unit this year (None: no quota set for the year)."""
+    quota = db.session.scalar(select(ProposalQuota).where(ProposalQuota.year == assessment.year,
+                                                          ProposalQuota.instansi_id == assessment.unit.instansi_id))
+    if quota is None:
+        return None
+    proposed = db.session.scalar(
+        select(func.count()).select_from(Assessment).join(Unit, Unit.id == Assessment.unit_id)
+        .where(Unit.instansi_id == quota.instansi_id, Assessment.year == quota.year, Assessment.id != assessment.id,
+               Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]))
+    ) or 0
+    return proposed < quota.max_units
 
 
 def prerequisite_values(assessment: Assessment) -> dict[str, Any]:

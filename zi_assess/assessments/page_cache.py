@@ -56,3 +56,5 @@ class PageCache:
 
 
 area_parts_cache = PageCache()
+#: rendered indicator cards keyed by what each shows (see assessments.views._cards)
+card_cache = PageCache(size=4096)

@@ -83,6 +83,8 @@ class IndicatorView:
     note: str
     version: int | None
     prefilled_from: str | None
+    #: copied from last year's assessment and not yet confirmed by the unit
+    carried: bool
     #: value in [0, 1] and nilai in the layer shown, None when unanswered
     score_value: float | None
     nilai: float | None
@@ -90,6 +92,8 @@ class IndicatorView:
     earlier: list[LayerAnswer] = field(default_factory=list)
     evidence: list[EvidenceItem] = field(default_factory=list)
     comments: list[CommentItem] = field(default_factory=list)
+    #: what the unit changed since the last return ("answer", "note", "evidence"), shown to the reviewer
+    changed: list[str] = field(default_factory=list)
 
 
 def display_answer(indicator: Indicator, value: Any, locale: str = "id") -> str:
@@ -159,6 +163,7 @@ def indicator_views(
             value=value, display=display_answer(ind, value, locale), note=answer.note if answer else "",
             version=answer.version if answer is not None else None,
             prefilled_from=answer.prefilled_from.value if answer is not None and answer.prefilled_from else None,
+            carried=answer is not None and answer.carried_from_id is not None,
             score_value=sheet.values.get(ind.id) if sheet else None,
             nilai=sheet.indicator_nilai(ind.id) if sheet else None,
             warnings=warnings.get(ind.id, []), earlier=earlier,

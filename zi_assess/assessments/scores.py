@@ -101,15 +101,19 @@ def _upsert_statement(dialect: str) -> Any:
     )
 
 
-def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None = None) -> AssessmentScores:
-    """Recompute and store the current score of the given layers (default all) and the effective LKE."""
-    scores = compute_scores(bundle)
+def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None = None) -> None:
+    """Recompute and store the current score of the given layers (default all) and the effective LKE.
+
+    Only those sheets are computed: a save re-scores its own layer and the effective LKE, not
+    every layer of the assessment."""
+    rule = area_rule()
     assessment_id = bundle.assessment.id
-    targets: list[tuple[str, ScoreSheet]] = [(EFFECTIVE, scores.effective)]
+    targets: list[tuple[str, ScoreSheet]] = [
+        (EFFECTIVE, score(bundle.criteria, bundle.effective_values(), area_rule=rule))]
+    answered = set(bundle.answered_layers())
     for layer in layers if layers is not None else list(Layer):
-        sheet = scores.layers.get(layer)
-        if sheet is not None:
-            targets.append((layer.value, sheet))
+        if layer in answered:
+            targets.append((layer.value, score(bundle.criteria, bundle.layer_values(layer), area_rule=rule)))
     rows = [{"assessment_id": assessment_id, "layer": key, **current_score_values(sheet), "updated_at": utcnow()}
             for key, sheet in targets]
     db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), rows)
@@ -117,4 +121,3 @@ def refresh_current_scores(bundle: AssessmentBundle, layers: list[Layer] | None 
         held = db.session.identity_map.get(identity_key(CurrentScore, (assessment_id, key)))
         if held is not None:
             db.session.expire(held)
-    return scores

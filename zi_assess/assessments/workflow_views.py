@@ -13,6 +13,7 @@ from zi_assess.assessments import operations as ops
 from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
+from zi_assess.assessments.views import render_overview
 from zi_assess.authz import authorize, creatable_units
 from zi_assess.clock import local_date
 from zi_assess.domain import load_criteria
@@ -68,12 +69,12 @@ def submit_page(assessment_id: int) -> str:
     name = "resubmit" if bundle.assessment.status == "returned" else "submit"
     return render_template("assessments/submit.html", a=bundle.assessment, criteria=bundle.criteria,
                            missing=missing, without_evidence=without_evidence, step=name, form=StepForm(),
-                           open_fixes=ops.open_fix_requests(assessment_id))
+                           open_fixes=ops.open_fix_requests(assessment_id), carried=bundle.unconfirmed_carried())
 
 
 @bp.post("/<int:assessment_id>/langkah/<name>")
 @login_required
-def step(assessment_id: int, name: str) -> Response:
+def step(assessment_id: int, name: str) -> Response | tuple[str, int]:
     if name not in TRANSITIONS:
         abort(404)
     form = StepForm()
@@ -81,6 +82,9 @@ def step(assessment_id: int, name: str) -> Response:
         abort(400)
     seen = int(form.seen.data) if (form.seen.data or "").isdigit() else None
     choice = {"ya": True, "tidak": False}
+    if name == "decide" and form.granted.data in choice and not form.confirm.data:
+        form.confirm.errors = [_("Centang konfirmasi untuk mencatat keputusan.")]
+        return _refused(assessment_id, name, form, _("Keputusan belum dicatat: konfirmasi belum dicentang."))
     try:
         result = ops.transition(
             actor(), assessment_id, name, seen_status_version=seen, note=form.note.data or "",
@@ -93,12 +97,21 @@ def step(assessment_id: int, name: str) -> Response:
         if security_event(actor(), "step_refused", assessment_id=assessment_id,
                           detail={"step": name, "code": exc.code, "detail": str(exc.detail)[:200]}):
             db.session.commit()
-        flash(workflow_message(exc.code, exc.detail), "error")
         if name in ("submit", "resubmit"):
+            flash(workflow_message(exc.code, exc.detail), "error")
             return redirect(url_for(".submit_page", assessment_id=assessment_id))
-        return redirect(url_for("assessments.overview", assessment_id=assessment_id))
+        if exc.code == "missing_conclusion":
+            form.eligible.errors = [workflow_message(exc.code, exc.detail)]
+        elif exc.code == "missing_decision":
+            form.granted.errors = [workflow_message(exc.code, exc.detail)]
+        return _refused(assessment_id, name, form, workflow_message(exc.code, exc.detail))
     if result.changed:
         flash(workflow_message("done", name), "success")
     else:
         flash(_("Langkah ini sudah dilakukan sebelumnya; tidak ada yang berubah."), "info")
     return redirect(url_for("assessments.overview", assessment_id=assessment_id))
+
+
+def _refused(assessment_id: int, name: str, form: StepForm, message: str) -> Any:
+    """The overview again, the refused step's form keeping everything typed, with the reason (422)."""
+    return render_overview(assessment_id, form, (name, message)), 422

@@ -73,3 +73,16 @@ def note_success(email: str) -> None:
     redis = _redis()
     if redis is not None:
         redis.delete(f"zi:login:account:{email}")
+
+
+def reset_throttled(email: str, ip: str | None) -> bool:
+    """Password-reset requests: at most ``RESET_MAX_PER_ACCOUNT`` mails per address and
+    ``RESET_MAX_PER_IP`` requests per client within ``RESET_WINDOW_SECONDS`` (counted from the
+    audit trail, which every worker shares)."""
+    cfg = current_app.config
+    since = utcnow() - timedelta(seconds=int(cfg["RESET_WINDOW_SECONDS"]))
+    base = select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "password.reset_request", AuditEvent.at > since)
+    account = db.session.scalar(base.where(AuditEvent.actor_email == email)) or 0
+    by_ip = (db.session.scalar(base.where(AuditEvent.ip == ip)) or 0) if ip else 0
+    return account >= int(cfg["RESET_MAX_PER_ACCOUNT"]) or by_ip >= int(cfg["RESET_MAX_PER_IP"])

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.page_cache import PageCache
+from zi_assess.assessments.return_loop import FixItem, open_fixes
 from zi_assess.assessments.scores import effective_sheet, page_node
 from zi_assess.authz import allowed, own_unit_ids, visible_assessments
 from zi_assess.domain import verdicts
@@ -48,6 +49,11 @@ class UnitCard:
     areas: list[tuple[str, int, int, float]]
     verdicts: dict[str, Any]
     criteria_id: str = ""
+    #: when returned to the unit: the indicators to fix, with the assessors' notes
+    fixes: tuple[FixItem, ...] = ()
+    #: the TPI conclusion and the TPN decision (None: not taken yet), worded by labels.outcome_label
+    tpi_eligible: bool | None = None
+    decision_granted: bool | None = None
 
 
 def _unit_cards(unit_ids: set[int]) -> list[UnitCard]:
@@ -77,9 +83,10 @@ def _unit_card(assessment: Assessment) -> UnitCard:
         inds = criteria.page_indicators(page)
         node = sheet.upper_nodes[page_node(criteria, page)]
         areas.append((page, sum(1 for i in inds if i.id in mandiri), len(inds), node.persen))
+    fixes = tuple(open_fixes(assessment.id, criteria)) if assessment.status == Status.RETURNED else ()
     return UnitCard(assessment.id, assessment.unit.name, assessment.year, assessment.status.value,
                     assessment.target_predicate, sheet.total, sheet.complete, len(sheet.missing), areas,
-                    verdicts(sheet), criteria.id)
+                    verdicts(sheet), criteria.id, fixes, assessment.tpi_eligible, assessment.decision_granted)
 
 
 def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
@@ -107,8 +114,11 @@ def index() -> str:
     context: dict[str, Any] = {}
     if unit_ids:
         context["unit_cards"] = _unit_cards(unit_ids)
-        context["deadlines"] = _submit_deadlines(list(db.session.scalars(
-            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids)))))
+        own = list(db.session.scalars(
+            select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids))))
+        context["deadlines"] = _submit_deadlines(own)
+        context["can_submit"] = {a.id: allowed(current_user, "transition.submit", a)
+                                 or allowed(current_user, "transition.resubmit", a) for a in own}
     if allowed(current_user, "review.queue", Layer.TPI):
         context["tpi_queue"] = _queue(TPI_QUEUE)
     if allowed(current_user, "review.queue", Layer.TPN_DESK):

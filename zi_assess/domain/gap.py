@@ -75,14 +75,18 @@ def improvement_steps(
         }
         steps.append(Step(ind_id, current, better[0], better[1], gain, node_gains))
     order = {ind_id: position for position, ind_id in enumerate(criteria.indicators)}
-    steps.sort(key=lambda s: (-s.gain, order[s.indicator]))
+    # what the unit can act on first: an external survey (IPAK, IPKP) is measured by others
+    steps.sort(key=lambda s: (criteria.indicators[s.indicator].external, -s.gain, order[s.indicator]))
     return steps
 
 
-def steps_for_rule(steps: list[Step], node_id: str) -> list[Step]:
-    """The steps that raise ``node_id`` (a failing rule's node), largest gain for that node first."""
+def steps_for_rule(steps: list[Step], node_id: str, criteria: Criteria | None = None) -> list[Step]:
+    """The steps that raise ``node_id`` (a failing rule's node), largest gain for that node first;
+    with ``criteria``, the steps the unit can act on before external surveys."""
     relevant = [s for s in steps if node_id in s.node_gains]
-    return sorted(relevant, key=lambda s: -s.node_gains[node_id])
+    if criteria is None:
+        return sorted(relevant, key=lambda s: -s.node_gains[node_id])
+    return sorted(relevant, key=lambda s: (criteria.indicators[s.indicator].external, -s.node_gains[node_id]))
 
 
 def indicators_under(criteria: Criteria, node_id: str) -> tuple[str, ...]:
@@ -122,7 +126,7 @@ class GapReport:
         (they count nothing until answered, so no gain can be measured for them)."""
         missing = set(self.sheet.missing)
         return [
-            (check, steps_for_rule(self.steps, check.node)[:limit],
+            (check, steps_for_rule(self.steps, check.node, self.sheet.criteria)[:limit],
              tuple(i for i in indicators_under(self.sheet.criteria, check.node) if i in missing))
             for check in self.verdict.failures
         ]

@@ -90,7 +90,7 @@ class Transition:
     locks: Layer | None = None
     #: the yearly deadline window that applies ("submit", "propose"), if any
     deadline: str | None = None
-    #: other facts that must be true: "fix_requests", "tpi_eligible", "prerequisites"
+    #: other facts that must be true: "fix_requests", "tpi_eligible", "prerequisites", "quota"
     requires: frozenset[str] = field(default_factory=frozenset)
     #: the layer that opens for editing (pre-fill offered from the previous layer)
     opens: Layer | None = None
@@ -110,7 +110,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("conclude_tpi", frozenset({Status.TPI_REVIEW}), Status.TPI_DONE,
                    frozenset({"tpi_lead"}), needs_effective_complete=True, locks=Layer.TPI),
         Transition("propose", frozenset({Status.TPI_DONE}), Status.PROPOSED,
-                   frozenset({"tpi_lead"}), deadline="propose", requires=frozenset({"tpi_eligible", "prerequisites"})),
+                   frozenset({"tpi_lead"}), deadline="propose",
+                   requires=frozenset({"tpi_eligible", "prerequisites", "quota"})),
         Transition("start_desk", frozenset({Status.PROPOSED}), Status.TPN_DESK,
                    frozenset({"tpn_evaluator"}), opens=Layer.TPN_DESK),
         Transition("start_field", frozenset({Status.TPN_DESK}), Status.TPN_FIELD,
@@ -135,6 +136,12 @@ class Facts:
     prerequisites_met: bool = False
     #: None when no window is set for the step; else whether today is inside it
     within_deadline: bool | None = None
+    #: answers copied from last year's assessment that the unit has not confirmed yet
+    unconfirmed_carried: int = 0
+    #: a monitoring of a predicate held: it ends with the TPI's conclusion and is never proposed
+    monitoring: bool = False
+    #: None when the instansi has no proposal quota for the year; else whether one more fits
+    within_quota: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -158,8 +165,12 @@ def check_transition(name: str, facts: Facts) -> Outcome:
         return Outcome(False, repeat=True, code="repeat")
     if facts.status not in transition.sources:
         return Outcome(False, code="status", detail=facts.status.value)
+    if facts.monitoring and transition.target == Status.PROPOSED:
+        return Outcome(False, code="monitoring")
     if transition.needs_complete and transition.needs_complete not in facts.complete_layers:
         return Outcome(False, code="incomplete", detail=transition.needs_complete.value)
+    if transition.needs_complete == Layer.MANDIRI and facts.unconfirmed_carried:
+        return Outcome(False, code="unconfirmed_carried", detail=str(facts.unconfirmed_carried))
     if transition.needs_effective_complete and not facts.effective_complete:
         return Outcome(False, code="incomplete", detail="effective")
     if transition.deadline and facts.within_deadline is False:
@@ -170,6 +181,8 @@ def check_transition(name: str, facts: Facts) -> Outcome:
         return Outcome(False, code="not_eligible")
     if "prerequisites" in transition.requires and not facts.prerequisites_met:
         return Outcome(False, code="prerequisites")
+    if "quota" in transition.requires and facts.within_quota is False:
+        return Outcome(False, code="quota")
     return Outcome(True)
 
 

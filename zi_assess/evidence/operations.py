@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -12,12 +11,13 @@ from flask import current_app
 from zi_assess.assessments.operations import NotFound, bump_revision, get_bundle
 from zi_assess.audit import Actor, record
 from zi_assess.authz import authorize, editable_layer
-from zi_assess.evidence.storage import EvidenceRejected, blob_path, clean_filename, store
+from zi_assess.evidence.storage import EvidenceRejected, clean_filename, store
 from zi_assess.extensions import db
 from zi_assess.models import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.base import utcnow
 from zi_assess.screening import screen_upload
 from zi_assess.sniffing import FileRejected
+from zi_assess.storage import evidence_key
 
 
 def _checked_indicators(criteria_indicators: Iterable[str], indicator_ids: Iterable[str]) -> list[str]:
@@ -42,26 +42,29 @@ def add_file(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], str
         flags = screen_upload(stream, filename, int(cfg["UPLOAD_MAX_BYTES"]))
     except FileRejected as exc:
         raise EvidenceRejected(exc.code, exc.detail) from None
-    stored = store(stream, filename, cfg["EVIDENCE_DIR"], int(cfg["UPLOAD_MAX_BYTES"]))
-    try:
-        if db.session.get(EvidenceBlob, stored.sha256) is None:
-            db.session.add(EvidenceBlob(sha256=stored.sha256, size=stored.size, content_type=stored.content_type))
-        name = clean_filename(filename, stored.kind)
-        evidence = Evidence(assessment_id=assessment_id, layer=editable_layer(actor.user, bundle.assessment),
-                            blob_sha256=stored.sha256, filename=name, title=(title or "").strip()[:200] or name,
-                            uploaded_by_id=actor.user_id)
-        evidence.links = [EvidenceLink(indicator_id=i) for i in chosen]
-        db.session.add(evidence)
-        db.session.flush()
-    except Exception:
-        if stored.created:  # nothing of a failed upload may remain
-            blob_path(cfg["EVIDENCE_DIR"], stored.sha256).unlink(missing_ok=True)
-        raise
+    # The blob is written first; if this transaction does not commit, no row names it and the
+    # sweep removes it after the grace period (never here: another request may share the content).
+    stored = store(stream, filename, int(cfg["UPLOAD_MAX_BYTES"]))
+    if db.session.get(EvidenceBlob, stored.sha256) is None:
+        db.session.add(EvidenceBlob(sha256=stored.sha256, size=stored.size, content_type=stored.content_type))
+    name = clean_filename(filename, stored.kind)
+    evidence = Evidence(assessment_id=assessment_id, layer=editable_layer(actor.user, bundle.assessment),
+                        blob_sha256=stored.sha256, filename=name, title=(title or "").strip()[:200] or name,
+                        uploaded_by_id=actor.user_id)
+    evidence.links = [EvidenceLink(indicator_id=i) for i in chosen]
+    db.session.add(evidence)
+    db.session.flush()
     record(actor, "evidence.add", assessment_id=assessment_id, layer=evidence.layer.value,
            after={"evidence": evidence.id, "file": name, "sha256": stored.sha256, "size": stored.size,
                   "indicators": chosen, **({"flags": flags} if flags else {})})
     bump_revision(assessment_id)  # every area page lists the evidence that can be attached
     return evidence
+
+
+def is_web_link(url: str) -> bool:
+    """An http(s) address with a host and no credentials, at most 2,000 characters: what evidence links may be."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.username and len(url) <= 2000
 
 
 def add_link(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], url: str, title: str = "") -> Evidence:
@@ -70,9 +73,9 @@ def add_link(actor: Actor, assessment_id: int, indicator_ids: Iterable[str], url
     authorize(actor.user, "evidence.add", bundle.assessment)
     chosen = _checked_indicators(bundle.criteria.indicators, indicator_ids)
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or len(url) > 2000:
+    if not is_web_link(url):
         raise EvidenceRejected("bad_url")
+    parts = urlsplit(url)
     evidence = Evidence(assessment_id=assessment_id, layer=editable_layer(actor.user, bundle.assessment), url=url,
                         title=(title or "").strip()[:200] or parts.hostname, uploaded_by_id=actor.user_id)
     evidence.links = [EvidenceLink(indicator_id=i) for i in chosen]
@@ -118,16 +121,13 @@ def detach(actor: Actor, evidence_id: int, indicator_id: str) -> None:
     bump_revision(evidence.assessment_id)
 
 
-def evidence_for_download(actor: Actor, evidence_id: int) -> tuple[Evidence, Path]:
-    """The record and the stored file, if the actor may read the assessment it belongs to."""
+def evidence_for_download(actor: Actor, evidence_id: int) -> tuple[Evidence, str]:
+    """The record and its key in the store, if the actor may read the assessment it belongs to."""
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None or evidence.blob_sha256 is None:
         raise NotFound(evidence_id)
     get_bundle(actor, evidence.assessment_id, "evidence.download")
-    path = blob_path(current_app.config["EVIDENCE_DIR"], evidence.blob_sha256)
-    if not path.exists():
-        raise NotFound(evidence_id)
-    return evidence, path
+    return evidence, evidence_key(evidence.blob_sha256)
 
 
 def record_download(actor: Actor, evidence: Evidence) -> None:

@@ -1,9 +1,9 @@
 """Content-addressed evidence storage: check the real type, write atomically, one copy per content.
 
-An upload is streamed into a temporary file inside the evidence folder while it is hashed and
-measured; only when its size and content pass (:func:`zi_assess.sniffing.sniff_named`) does it
-get its final name (the SHA-256), by an atomic rename. A rejected or failed upload leaves
-nothing behind.
+An upload is streamed into a staging file of the store while it is hashed and measured; only
+when its size and content pass (:func:`zi_assess.sniffing.sniff_named`) does it get its final
+key (the SHA-256), atomically. A rejected or failed upload leaves nothing behind; a process killed
+midway leaves only a staging file, which ``zi-assess maint sweep`` removes.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from zi_assess.sniffing import KINDS, FileRejected, sniff_named
+from zi_assess.storage import Store, evidence_key, get_store
+from zi_assess.storage.base import translate_os_errors
 
 CHUNK = 256 * 1024
 _BIDI_AND_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -57,41 +57,38 @@ def clean_filename(name: str, kind: str | None = None) -> str:
     return stem + ext
 
 
-def blob_path(root: str | Path, sha256: str) -> Path:
-    return Path(root) / sha256[:2] / sha256[2:4] / sha256
+def store(stream: BinaryIO, filename: str, max_bytes: int, target: Store | None = None) -> StoredFile:
+    """Stream an upload into the store. Raises EvidenceRejected ("empty", "too_large", a type code),
+    or a :class:`~zi_assess.storage.StorageError` when the store refuses.
 
-
-def store(stream: BinaryIO, filename: str, root: str | Path, max_bytes: int) -> StoredFile:
-    """Stream an upload into the store. Raises EvidenceRejected ("empty", "too_large", a type code)."""
-    root = Path(root)
-    tmp_dir = root / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    The content-addressed object is written before its row (which the request commits later): a
+    failed transaction leaves an object no row names, which ``zi-assess maint sweep`` removes after
+    ``ZI_STORAGE_GRACE_MINUTES``. Content already stored is touched, so the sweep sees it young.
+    """
+    target = target or get_store()
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with target.staging() as staged:
+        with translate_os_errors(None):
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
                     raise EvidenceRejected("too_large")
                 digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+                staged.file.write(chunk)
+            staged.file.flush()
+            os.fsync(staged.file.fileno())
         if size == 0:
             raise EvidenceRejected("empty")
         try:
-            kind = sniff_named(tmp, filename)
+            kind = sniff_named(staged.path, filename)
         except FileRejected as exc:
             raise EvidenceRejected(exc.code, exc.detail) from None
         sha = digest.hexdigest()
-        final = blob_path(root, sha)
-        created = not final.exists()
+        key = evidence_key(sha)
+        created = not target.exists(key)
         if created:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, final)  # atomic on one filesystem
-        return StoredFile(sha, size, KINDS[kind].content_type, kind, created)
-    finally:
-        tmp.unlink(missing_ok=True)
+            target.commit_staged(staged, key)
+        else:
+            target.touch(key)
+    return StoredFile(sha, size, KINDS[kind].content_type, kind, created)

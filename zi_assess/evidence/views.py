@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from zi_assess.assessments.forms import (
@@ -21,9 +22,29 @@ from zi_assess.evidence.storage import EvidenceRejected
 from zi_assess.extensions import db
 from zi_assess.messages import evidence_message
 from zi_assess.security_events import security_event
+from zi_assess.storage import get_store
 from zi_assess.web import actor
 
 bp = Blueprint("evidence", __name__)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc: RequestEntityTooLarge) -> Response | RequestEntityTooLarge:
+    """An upload over the request limit: back to its card with the reason, not a 413 dead end.
+
+    The body was never read, so the card comes from the query string the upload button adds
+    (``?indicator=…&area=…``); the page's script keeps the typed title and puts it back."""
+    if request.endpoint != "evidence.upload" or not request.view_args:
+        return exc
+    indicator = request.args.get("indicator", "")[:16]
+    message = evidence_message("too_large")
+    session[EVIDENCE_TYPED_KEY] = {"indicator": indicator, "url": "", "title": "", "error": message}
+    flash(message, "error")
+    assessment_id = request.view_args["assessment_id"]
+    area = request.args.get("area", "")
+    target = (url_for("assessments.area", assessment_id=assessment_id, area=area) if area.isalnum() and len(area) < 4
+              else url_for("assessments.overview", assessment_id=assessment_id))
+    return redirect(f"{target}#ind-{indicator.replace('.', '_')}")
 
 
 def _refused(assessment_id: int, indicator: str, form: EvidenceForm, message: str) -> Response:
@@ -69,8 +90,6 @@ def upload(assessment_id: int) -> Response:
                     "reason": exc.code, "detail": exc.detail[:200], "file": upload_file.filename[:200],
                     "indicator": indicator}):
                 db.session.commit()
-        if exc.code == "too_large":
-            abort(413)  # the friendly "file too large" page; nothing was stored
         return _refused(assessment_id, indicator, form, evidence_message(exc.code))
     flash(_("Data dukung ditambahkan ke indikator %(id)s.", id=indicator), "success")
     return _back(assessment_id, indicator)
@@ -109,11 +128,11 @@ def detach(assessment_id: int) -> Response:
 @bp.get("/data-dukung/<int:evidence_id>/unduh")
 @login_required
 def download(evidence_id: int) -> Response:
-    evidence, path = ops.evidence_for_download(actor(), evidence_id)
+    evidence, key = ops.evidence_for_download(actor(), evidence_id)
     ops.record_download(actor(), evidence)
     db.session.commit()
-    response = send_file(path, mimetype=evidence.blob.content_type if evidence.blob else "application/octet-stream",
-                         as_attachment=True, download_name=evidence.filename or "data-dukung")
+    response = get_store().send(key, mimetype=evidence.blob.content_type if evidence.blob else
+                                "application/octet-stream", download_name=evidence.filename or "data-dukung")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     # never rendered as a page of this site, whatever a browser makes of the bytes

@@ -19,8 +19,8 @@ from zi_assess.domain import AnswerError
 from zi_assess.domain.criteria import Indicator
 from zi_assess.domain.scoring import count_value, normalize_answer, normalize_choice, percent_value, survey_value
 from zi_assess.domain.workflow import Layer
+from zi_assess.messages import answer_message, note_max_chars
 
-MAX_NOTE = 10_000
 MAX_URL = 2000
 _INTEGER = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^-?\d+(?:[.,]\d+)?$")
@@ -201,8 +201,8 @@ def read_note(raw: Any, slot: Slot, report: ImportReport, col: str | None = None
     if raw is None:
         return ""
     text = str(raw).strip()
-    if len(text) > MAX_NOTE:
-        report.add("error", "note_too_long", _("Catatan lebih dari %(n)d karakter.", n=MAX_NOTE), slot,
+    if len(text) > note_max_chars():
+        report.add("error", "note_too_long", answer_message(slot.indicator.id, "note_too_long"), slot,
                    col=col or slot.note_col)
         return ""
     return text

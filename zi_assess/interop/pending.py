@@ -1,23 +1,24 @@
-"""Uploaded workbooks waiting for the user's confirmation (files, not database rows).
+"""Uploaded workbooks waiting for the user's confirmation (objects in the store, not database rows).
 
-An upload that passed validation is kept under ``IMPORT_DIR`` with a random token, the user and
-assessment it belongs to, and the versions of the answers the user was shown. Confirming re-reads
-the same bytes; nothing is taken from the browser but the token. Files expire after
-``IMPORT_TTL_MINUTES`` and are removed when confirmed or cancelled.
+An upload that passed validation is kept in the store (``imports/<token>.xlsx`` and ``.json``)
+with a random token, the user and assessment it belongs to, and the versions of the answers the
+user was shown. Any server can confirm it: confirming re-reads the same bytes from the store;
+nothing is taken from the browser but the token. Uploads expire after ``IMPORT_TTL_MINUTES``,
+are removed when confirmed or cancelled, and ``zi-assess maint sweep`` purges expired ones.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import secrets
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from flask import current_app
+
+from zi_assess.storage import IMPORTS, BlobMissing, get_store, import_key
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
@@ -35,39 +36,24 @@ class Pending:
     seen_versions: dict[str, int | None] = field(default_factory=dict)
 
 
-def _folder() -> Path:
-    folder = Path(current_app.config["IMPORT_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _ttl() -> float:
     return float(current_app.config["IMPORT_TTL_MINUTES"]) * 60
 
 
-def purge_expired() -> None:
-    """Remove uploads nobody confirmed in time."""
-    limit = time.time() - _ttl()
-    for path in _folder().glob("*.*"):
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-        except OSError:
-            continue
+def expired(now: float | None = None) -> list[str]:
+    """Keys of uploads nobody confirmed in time (the sweep removes them)."""
+    limit = _ttl()
+    return [entry.key for entry in get_store().list(IMPORTS) if entry.age(now) > limit]
 
 
 def save(data: bytes, *, user_id: int, assessment_id: int, layer: str, filename: str,
          seen_versions: dict[str, int | None]) -> Pending:
-    purge_expired()
     pending = Pending(secrets.token_urlsafe(32), user_id, assessment_id, layer, filename[:200],
                       hashlib.sha256(data).hexdigest(), time.time(), seen_versions)
-    folder = _folder()
-    for suffix, payload in ((".xlsx", data), (".json", json.dumps(asdict(pending)).encode())):
-        tmp = folder / f".{pending.token}{suffix}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, folder / f"{pending.token}{suffix}")
+    store = get_store()
+    # the workbook first: metadata without its workbook would be an upload that cannot be confirmed
+    store.save(import_key(f"{pending.token}.xlsx"), data)
+    store.save(import_key(f"{pending.token}.json"), json.dumps(asdict(pending)).encode())
     return pending
 
 
@@ -75,11 +61,11 @@ def load(token: str, *, user_id: int, assessment_id: int) -> tuple[Pending, byte
     """The upload behind ``token`` if it is this user's, for this assessment, and not expired."""
     if not _TOKEN.match(token or ""):
         return None
-    folder = _folder()
+    store = get_store()
     try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-        data = (folder / f"{token}.xlsx").read_bytes()
-    except (OSError, ValueError):
+        meta = json.loads(store.read(import_key(f"{token}.json")))
+        data = store.read(import_key(f"{token}.xlsx"))
+    except (BlobMissing, ValueError):
         return None
     pending = Pending(**meta)
     if (pending.user_id, pending.assessment_id) != (user_id, assessment_id) or \
@@ -92,4 +78,4 @@ def discard(token: str) -> None:
     if not _TOKEN.match(token or ""):
         return
     for suffix in (".xlsx", ".json"):
-        (_folder() / f"{token}{suffix}").unlink(missing_ok=True)
+        get_store().delete(import_key(f"{token}{suffix}"))

@@ -1,7 +1,9 @@
 """The recap for managers as CSV and XLSX: one row per unit, from :func:`zi_assess.recap.recap_rows`.
 
-Numbers keep full precision with a dot (decision D6: CSV and JSON are for machines); the XLSX
-shows them with two decimals. Text cells that a spreadsheet would run as a formula (``=``, ``+``,
+Numbers are the app's: rounded half-up to two decimals as every page shows them (decision D6),
+with the total once more at full precision in a column of its own; the CSV writes a dot by
+default, or a decimal comma (and ``;`` between fields, as a spreadsheet set to Indonesian expects)
+when asked. Text cells that a spreadsheet would run as a formula (``=``, ``+``,
 ``-``, ``@``, tab, CR at the start) are neutralised in the CSV and written as text in the XLSX.
 """
 
@@ -17,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from zi_assess.domain.display import format_plain, round_half_up
 from zi_assess.interop.excel_export import set_text
 from zi_assess.messages import STATUS_NAMES
 from zi_assess.recap import RecapRow, RecapShape, shape_of
@@ -27,8 +30,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def headers(shape: RecapShape) -> list[str]:
     """Fixed columns, then the criteria's: components with their aspects, areas, predicates."""
     return [
-        _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Lengkap"),
-        _("Nilai total"), *(c.label for c in shape.nodes), *(c.label for c in shape.areas),
+        _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Keputusan"),
+        _("Lengkap"), _("Nilai total"), _("Nilai total (presisi penuh)"),
+        *(c.label for c in shape.nodes), *(c.label for c in shape.areas),
         *(c.label for c in shape.predicates),
     ]
 
@@ -43,10 +47,25 @@ def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
     complete = "" if row.complete is None else (_("ya") if row.complete else _("tidak"))
     return [
         row.instansi_name, row.unit_code, row.unit_name, row.year, row.target,
-        str(STATUS_NAMES.get(row.status, row.status)), complete,
-        row.total, *(row.nilai(c.key) for c in (*shape.nodes, *shape.areas)),
+        str(STATUS_NAMES.get(row.status, row.status)), row.outcome, complete,
+        _rounded(row.total), _Raw(row.total) if row.total is not None else None,
+        *(_rounded(row.nilai(c.key)) for c in (*shape.nodes, *shape.areas)),
         *(_verdict(row.passed(c.key)) for c in shape.predicates),
     ]
+
+
+class _Raw(float):
+    """A figure at full precision (the one column that is not rounded)."""
+
+
+def _rounded(value: float | None) -> float | None:
+    """As the app shows it: normalised to 15 significant digits, rounded half-up to two decimals."""
+    return None if value is None else float(round_half_up(value, 2))
+
+
+def _csv_number(value: float, decimal_comma: bool) -> str:
+    text = repr(float(value)) if isinstance(value, _Raw) else format_plain(value, 2)
+    return text.replace(".", ",") if decimal_comma else text
 
 
 def _safe(value: Any) -> Any:
@@ -55,15 +74,16 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None) -> bytes:
-    """UTF-8 with a byte-order mark (Excel then reads the accents right), comma-separated.
+def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None, *, decimal_comma: bool = False) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads the accents right), comma-separated; with
+    ``decimal_comma``, numbers as ``95,63`` and fields separated by ``;``.
     ``shape``: the criteria's columns (default: those of the rows' criteria versions)."""
     shape = shape or shape_of(rows)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if decimal_comma else ",")
     writer.writerow([_safe(name) for name in headers(shape)])
     for row in rows:
-        writer.writerow(["" if v is None else (repr(v) if isinstance(v, float) else _safe(v))
+        writer.writerow(["" if v is None else (_csv_number(v, decimal_comma) if isinstance(v, float) else _safe(v))
                          for v in _row(row, shape)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
@@ -86,10 +106,10 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
             if isinstance(value, str):
                 set_text(cell, value)
             else:
-                cell.value = value
+                cell.value = float(value) if isinstance(value, float) else value
                 if isinstance(value, float):
-                    cell.number_format = "0.00"
-    widths = [28, 12, 32, 7, 10, 22, 9, *([11] * (1 + len(shape.nodes) + len(shape.areas))),
+                    cell.number_format = "0.00" if not isinstance(value, _Raw) else "General"
+    widths = [28, 12, 32, 7, 10, 22, 30, 9, 11, 20, *([11] * (len(shape.nodes) + len(shape.areas))),
               *([15] * len(shape.predicates))]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -32,16 +31,10 @@ from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
 from zi_assess.reports.documents import recap_lines
 from zi_assess.reports.forms import filter_problem, recap_filter_form
-from zi_assess.web import actor
+from zi_assess.web import actor, download
 
 bp = Blueprint("interop", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _download(data: bytes, name: str, mimetype: str) -> Response:
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _overview(assessment_id: int) -> str:
@@ -66,7 +59,7 @@ def export_xlsx(assessment_id: int) -> Response:
     ops.record_export(actor(), "lke_xlsx", assessment_id=assessment_id, detail={"layers": "all"})
     db.session.commit()
     unit = bundle.assessment.unit
-    return _download(data, f"LKE-{slug(unit.code, fallback='unit')}-{bundle.assessment.year}.xlsx", XLSX)
+    return download(data, f"LKE-{slug(unit.code, fallback='unit')}-{bundle.assessment.year}.xlsx", XLSX)
 
 
 # -- Excel import ------------------------------------------------------------------------------
@@ -227,8 +220,9 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     db.session.commit()
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
     if kind == "csv":
-        return _download(to_csv(rows), f"{name}.csv", "text/csv; charset=utf-8")
-    return _download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
+        return download(to_csv(rows, decimal_comma=request.args.get("desimal") == "koma"), f"{name}.csv",
+                        "text/csv; charset=utf-8")
+    return download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
 
 
 @bp.get("/rekap.csv")

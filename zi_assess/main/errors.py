@@ -25,6 +25,7 @@ from zi_assess.authz import PermissionDenied
 from zi_assess.domain.loader import CriteriaChanged
 from zi_assess.extensions import db, login_manager
 from zi_assess.security_events import security_event
+from zi_assess.storage import BlobMissing, StorageError, StoreFull
 from zi_assess.web import actor
 
 log = logging.getLogger(__name__)
@@ -152,3 +153,19 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(_exc: NotFound):  # type: ignore[no-untyped-def]
         return error_page(404)
+
+    @app.errorhandler(StorageError)
+    def _storage_error(exc: StorageError):  # type: ignore[no-untyped-def]
+        # Nothing of the request is written: a row must never point at an object that is not stored.
+        db.session.rollback()
+        log.error("storage: %s: %s", type(exc).__name__, exc)
+        if isinstance(exc, StoreFull):
+            code, message = 507, _("Penyimpanan berkas penuh, sehingga tidak ada yang disimpan. Halaman lain tetap "
+                                   "dapat digunakan; coba lagi nanti dan beri tahu administrator.")
+        elif isinstance(exc, BlobMissing):
+            code, message = 503, _("Berkas ini tidak ditemukan di penyimpanan. Administrator perlu memeriksa "
+                                   "penyimpanan berkas; data lain tetap aman.")
+        else:
+            code, message = 503, _("Penyimpanan berkas sedang tidak dapat dijangkau, sehingga tidak ada yang "
+                                   "disimpan. Halaman lain tetap dapat digunakan; coba lagi sebentar lagi.")
+        return error_page(code, message=message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.domain.workflow import Layer, Status
@@ -18,10 +18,14 @@ class Assessment(Base):
     """One unit's evaluation for one year toward one predicate."""
 
     __tablename__ = "assessment"
-    __table_args__ = (UniqueConstraint("unit_id", "year", name="unit_year"),)
+    __table_args__ = (
+        UniqueConstraint("unit_id", "year", name="unit_year"),  # also the index on unit_id
+        # the review queues: assessments in some statuses, oldest change first
+        Index("ix_assessment_status_changed", "status", "status_changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     year: Mapped[int] = mapped_column(Integer)
     #: a predicate code of the assessment's criteria ("WBK", "WBBM"), checked when it is opened
     target_predicate: Mapped[str] = mapped_column(String(24))
@@ -30,7 +34,7 @@ class Assessment(Base):
     #: SHA-256 of the criteria version's files when the assessment was opened (domain.loader.criteria_hash):
     #: an assessment is never scored with changed files under the same id
     criteria_hash: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT, index=True)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"), default=Status.DRAFT)
     #: bumped by every transition; a transition only applies to the version the actor saw
     status_version: Mapped[int] = mapped_column(Integer, default=1)
     status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -41,6 +45,11 @@ class Assessment(Base):
     tpi_recommendation: Mapped[str | None] = mapped_column(Text)
     decision_granted: Mapped[bool | None] = mapped_column(Boolean)
     decision_note: Mapped[str | None] = mapped_column(Text)
+    #: "evaluation" toward a predicate, or "monitoring" of a predicate held (see models.predicates)
+    kind: Mapped[str] = mapped_column(String(16), default="evaluation", server_default="evaluation")
+    #: for a monitoring assessment: the id of the predicate record it monitors (no foreign key: the
+    #: record already refers to assessments, and a cycle of keys would make table order ambiguous)
+    monitors_record_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -67,10 +76,11 @@ class Answer(Base):
     detects a stale save, and every change is in the audit trail."""
 
     __tablename__ = "answer"
+    # also the index on assessment_id (its first column): a second one would only slow down saves
     __table_args__ = (UniqueConstraint("assessment_id", "indicator_id", "layer", name="one_per_layer"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
     indicator_id: Mapped[str] = mapped_column(String(16))
     layer: Mapped[Layer] = mapped_column(_enum(Layer, "layer"))
     #: as in the scoring contract: "A", "Ya", a survey score, or {input key: count}; None = unanswered
@@ -78,6 +88,8 @@ class Answer(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     #: copied from this earlier layer and not yet touched by this layer's author
     prefilled_from: Mapped[Layer | None] = mapped_column(_enum(Layer, "layer"))
+    #: copied from this earlier assessment of the unit (last year's) and not yet confirmed by the unit
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="SET NULL"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -155,6 +167,12 @@ class CurrentScore(Base):
     """
 
     __tablename__ = "current_score"
+    __table_args__ = (
+        # recaps rank every visible assessment by its effective total: a narrow index of those rows
+        # (total included on PostgreSQL) instead of a scan of every layer's row with its JSON
+        Index("ix_current_score_effective", "assessment_id", postgresql_include=["total"],
+              postgresql_where=text("layer = 'effective'"), sqlite_where=text("layer = 'effective'")),
+    )
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)
     layer: Mapped[str] = mapped_column(String(16), primary_key=True)  # a Layer, or "effective"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.models.base import Base, utcnow
@@ -17,6 +17,12 @@ class InstansiKind(StrEnum):
     PEMPROV = "pemprov"
     PEMKAB = "pemkab"
     PEMKOT = "pemkot"
+
+
+#: instansi kinds that are kementerian/lembaga (K/L); the others are pemerintah daerah and lie in a province
+KL_KINDS = frozenset({InstansiKind.KEMENTERIAN, InstansiKind.LEMBAGA})
+#: instansi kinds that are a kabupaten or kota (their place names one)
+KABKOTA_KINDS = frozenset({InstansiKind.PEMKAB, InstansiKind.PEMKOT})
 
 
 class UnitType(StrEnum):
@@ -54,6 +60,12 @@ class Instansi(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[InstansiKind] = mapped_column(_enum(InstansiKind, "instansi_kind"))
+    #: the province (pemprov, pemkab, pemkot; optional for K/L: where its seat is)
+    provinsi: Mapped[str | None] = mapped_column(String(100))
+    #: the kabupaten or kota (pemkab, pemkot)
+    kabkota: Mapped[str | None] = mapped_column(String(100))
+    #: an inactive instansi keeps its history; its units open no new assessment
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(back_populates="instansi", order_by="Unit.name")
@@ -79,6 +91,9 @@ class Unit(Base):
     current_predicate: Mapped[str | None] = mapped_column(String(24))
     predicate_granted_on: Mapped[date | None]
     predicate_decree: Mapped[str | None] = mapped_column(String(120))
+    #: the head of the unit (kepala unit kerja) as named on letters and reports
+    head_name: Mapped[str | None] = mapped_column(String(160))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     instansi: Mapped[Instansi] = relationship(back_populates="units")

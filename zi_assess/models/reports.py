@@ -1,13 +1,13 @@
-"""Rendered reports kept for good (locked layers) and bulk exports of reports (ZIP jobs)."""
+"""Rendered reports kept for good (locked layers), renderings in progress, and bulk exports (ZIP jobs)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from zi_assess.models.base import Base, utcnow
+from zi_assess.models.base import JSON_DOCUMENT, Base, utcnow
 
 
 class StoredReport(Base):
@@ -16,7 +16,7 @@ class StoredReport(Base):
     A report is final when what it shows is locked: a layer after the step that locked it, the
     effective LKE once decided. ``lock_change_id`` names that step, so a layer that is reopened
     (an LKE returned to the unit) and locked again gets a new report instead of the old one.
-    The bytes live in ``REPORT_DIR`` under their sha256; the row is the index and the proof.
+    The bytes live in the store (``reports/ab/<sha256>.pdf``); the row is the index and the proof.
     """
 
     __tablename__ = "stored_report"
@@ -86,7 +86,55 @@ class ExportItem(Base):
     error: Mapped[str | None] = mapped_column(Text)
     file_name: Mapped[str | None] = mapped_column(String(200))
     size: Mapped[int | None] = mapped_column(Integer)
+    #: deliveries begun (a worker killed mid-report leaves its item pending: it is retried once)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: a begun delivery's worker is presumed dead after this moment (report timeout + grace)
+    lease_until: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<ExportItem {self.id} job={self.job_id} {self.status}>"
+
+
+class RenderJob(Base):
+    """One report being rendered off the request path (or rendered lately), found by its ``key``.
+
+    The key names what the PDF shows — kind, assessment, layer, locale and the step that locked
+    it (or, for a draft, the assessment's revision; for a recap, the reader and the filters) —
+    so every request for the same report while it renders finds this row instead of starting a
+    second rendering. The bytes go to the store under their sha256, as stored reports do.
+    """
+
+    __tablename__ = "render_job"
+
+    #: random hex token: it appears in the URLs of the progress page
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "lhe", "lke" or "recap"
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    layer: Mapped[str | None] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8))
+    #: the recap's filters (a recap is rendered for the one who asked: it shows what they may see)
+    params: Mapped[dict[str, object] | None] = mapped_column(JSON_DOCUMENT)
+    #: who asked first (None: zi-assess itself, rendering ahead after a workflow step)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                        index=True)
+    #: queued → running → done, or failed (a new request or the retry button queues it again)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    filename: Mapped[str | None] = mapped_column(String(200))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    #: the request that queued it (the renderer's log lines carry it)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    #: where the progress page goes when the PDF is ready (the report's own URL)
+    url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: last time it was queued (the per-user rate limit counts these)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<RenderJob {self.id} {self.key} {self.status}>"

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.models.base import Base, utcnow
@@ -19,13 +19,14 @@ class Role(StrEnum):
     TPI_EVALUATOR = "tpi_evaluator"  # internal team of the instansi
     TPI_LEAD = "tpi_lead"  # concludes and proposes
     MANAGER = "manager"  # reads every unit of its instansi
+    INSTANSI_ADMIN = "instansi_admin"  # units and accounts of its instansi
     TPN_EVALUATOR = "tpn_evaluator"  # national team: desk and field
     NATIONAL_MANAGER = "national_manager"  # reads everything proposed; decides
     ADMIN = "admin"  # accounts, instansi and units
 
 
 UNIT_ROLES = frozenset({Role.UNIT_OPERATOR, Role.UNIT_HEAD})
-INSTANSI_ROLES = frozenset({Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.MANAGER})
+INSTANSI_ROLES = frozenset({Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.MANAGER, Role.INSTANSI_ADMIN})
 NATIONAL_ROLES = frozenset({Role.TPN_EVALUATOR, Role.NATIONAL_MANAGER, Role.ADMIN})
 
 
@@ -46,6 +47,12 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: second factor (TOTP, RFC 6238): the base32 secret once confirmed, the one being enrolled,
+    #: when it was confirmed, and the last time step used (a code works once)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     roles: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -62,6 +69,10 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_enabled_at is not None
 
     def has_role(self, *roles: str) -> bool:
         return any(a.role in roles for a in self.roles)
@@ -82,7 +93,8 @@ class RoleAssignment(Base):
         UniqueConstraint("user_id", "role", "unit_id", "instansi_id", name="user_role_scope"),
         CheckConstraint(
             "(role IN ('unit_operator', 'unit_head') AND unit_id IS NOT NULL AND instansi_id IS NULL)"
-            " OR (role IN ('tpi_evaluator', 'tpi_lead', 'manager') AND instansi_id IS NOT NULL AND unit_id IS NULL)"
+            " OR (role IN ('tpi_evaluator', 'tpi_lead', 'manager', 'instansi_admin')"
+            " AND instansi_id IS NOT NULL AND unit_id IS NULL)"
             " OR (role IN ('tpn_evaluator', 'national_manager', 'admin') AND unit_id IS NULL AND instansi_id IS NULL)",
             name="scope_matches_role",
         ),

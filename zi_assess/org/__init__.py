@@ -1,1 +1,1 @@
-"""Instansi, units, users and yearly records (prerequisites, deadlines)."""
+"""Instansi, units, accounts, roles and prerequisite records (administration)."""

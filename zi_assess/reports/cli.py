@@ -1,4 +1,4 @@
-"""``zi-assess report lhe|lke|recap`` and ``zi-assess worker`` (the RQ worker of bulk exports)."""
+"""``zi-assess report lhe|lke|recap`` and ``zi-assess worker`` (the RQ worker of PDF reports)."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def _worker_class() -> Any:
 @click.option("--max-jobs", type=int, default=None, help="restart after this many reports (default: setting)")
 @with_appcontext
 def worker_command(burst: bool, max_jobs: int | None) -> None:
-    """Run an RQ worker for bulk report exports (needs ZI_REDIS_URL). Start two on two cores.
+    """Run an RQ worker for PDF reports: single ones first, then bulk exports (needs ZI_REDIS_URL).
 
     After REPORT_WORKER_MAX_JOBS reports the process replaces itself with a fresh one, so the
     memory WeasyPrint accumulates is returned to the system.
@@ -133,8 +133,17 @@ def worker_command(burst: bool, max_jobs: int | None) -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("ZI_REDIS_URL is not set; without Redis, exports run inside the web process")
     connection = jobs.redis_connection()
+    reaped = jobs.reap()  # reports whose worker died (this one, restarted by systemd, or another)
+    if reaped:
+        click.echo(f"worker: {reaped} report(s) of stopped workers queued again or failed")
     limit = max_jobs or int(current_app.config["REPORT_WORKER_MAX_JOBS"])
-    worker = _worker_class()([jobs.queue(connection)], connection=connection)
+    from rq import Queue
+
+    from zi_assess.reports import renders
+
+    # single reports someone waits for first, then the bulk exports
+    worker = _worker_class()([Queue(renders.now_queue_name(), connection=connection), jobs.queue(connection)],
+                             connection=connection)
     worker.work(burst=burst, max_jobs=limit, with_scheduler=False)
     if burst or worker.stopping:
         return

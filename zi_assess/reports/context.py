@@ -208,20 +208,7 @@ def rule_label(criteria: Criteria, check: RuleCheck) -> str:
     return labels.rule_label(criteria, check.rule)
 
 
-# -- answers as printed -------------------------------------------------------------------------
-
-
-def answer_text(indicator: Indicator, value: Any, fmt: Fmt, sheet: ScoreSheet | None = None) -> str:
-    """An answer as the LKE prints it: the option key, the survey score, or the percentage."""
-    if value is None:
-        return "–"
-    if indicator.kind == "choice":
-        return str(value)
-    if indicator.kind == "survey":
-        return fmt.num(float(value))
-    if sheet is not None and indicator.id in sheet.values:
-        return fmt.pct(sheet.values[indicator.id] * 100)
-    return _("(belum lengkap)")
+# -- answers as printed (the answers themselves: zi_assess.answer_text) -------------------------
 
 
 def best_text(indicator: Indicator, fmt: Fmt) -> str:
@@ -275,5 +262,5 @@ def assessment_header(data: ReportData, kind: str, layer_key: str, *, draft: boo
         target=labels.predicate_name(data.criteria, target),
         status=status_label(str(getattr(assessment.status, "value", assessment.status))),
         layer=layer_label(layer_key), draft=draft, generated=local_today(), criteria_id=data.criteria.id,
-        criteria_title=data.criteria.title, locale=locale, page_label=_("Halaman"), of_label=_("dari"),
+        criteria_title=labels.criteria_title(data.criteria), locale=locale, page_label=_("Halaman"), of_label=_("dari"),
     )

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from zi_assess import labels
+from zi_assess.answer_text import answer_text
 from zi_assess.assessments.operations import prerequisite_results
 from zi_assess.assessments.scores import area_rule
 from zi_assess.domain import Criteria, ScoreSheet, Verdict, score, verdicts
@@ -27,7 +28,6 @@ from zi_assess.reports.context import (
     Fmt,
     Header,
     ReportData,
-    answer_text,
     area_name,
     assessment_header,
     best_text,
@@ -255,7 +255,7 @@ def _findings(data: ReportData, sheet: ScoreSheet, upto: Layer | None, fmt: Fmt)
         chosen = answers.get(ind_id)
         return Finding(
             ind_id, ind.question,
-            answer_text(ind, chosen[1].value, fmt, sheet) if chosen else _("belum dijawab"), best_text(ind, fmt),
+            answer_text(ind, chosen[1].value, fmt.locale) if chosen else _("belum dijawab"), best_text(ind, fmt),
             fmt.num(sheet.indicator_nilai(ind_id) or 0.0), fmt.num(ind.bobot),
             layer_short(origin(bundle, *chosen)[0].value) if chosen else "", tuple(notes),
         )
@@ -307,8 +307,7 @@ def _comparison(data: ReportData, upto: Layer | None, fmt: Fmt) -> Comparison | 
     diffs = []
     for _size, ind_id, delta in changes[:LARGEST_DIFFERENCES]:
         ind = criteria.indicators[ind_id]
-        cells = tuple(answer_text(ind, m[ind_id][1].value, fmt, s) if ind_id in m else "–"
-                      for m, s in zip(merged, sheets, strict=True))
+        cells = tuple(answer_text(ind, m[ind_id][1].value, fmt.locale) if ind_id in m else "–" for m in merged)
         diffs.append(DiffLine(ind_id, ind.question, cells, _signed(delta, fmt)))
     return Comparison(tuple(layer_short(layer.value) for layer in answered), tuple(rows), tuple(diffs))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, score, verdicts
@@ -20,7 +21,6 @@ from zi_assess.reports.context import (
     Fmt,
     Header,
     ReportData,
-    answer_text,
     assessment_header,
     local_today,
     origin,
@@ -80,7 +80,7 @@ def _indicator_rows(
             source = layer_short(first_layer.value)
     rows = [LkeRow(
         "indicator", indicator.id, indicator.question, fmt.num(indicator.bobot), indicator.explanation,
-        _options(indicator), answer_text(indicator, value, fmt, sheet), fmt.num(sheet.indicator_nilai(indicator.id)),
+        _options(indicator), answer_text(indicator, value, fmt.locale), fmt.num(sheet.indicator_nilai(indicator.id)),
         fmt.pct(fraction * 100 if fraction is not None else None), note, source,
     )]
     counts = value if isinstance(value, dict) else {}
@@ -168,6 +168,8 @@ class RecapLine:
     areas: tuple[str, ...]
     verdicts: tuple[VerdictCell, ...]
     complete: bool | None
+    #: the TPN decision or the TPI conclusion in words ("" while nothing is decided)
+    outcome: str = ""
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,10 @@ def totals_chart(rows: Sequence[RecapRow], fmt: Fmt, criteria: Criteria | None =
     title = _("Nilai total per unit, dengan batas %(lines)s",
               lines=", ".join(f"{p.name} ({fmt.num(value, 0)})" for p, value in minimums))
     if len(rows) <= RECAP_BARS_MAX:
+        several_years = len({r.year for r in rows}) > 1  # a unit may then appear once per year: name the year
         return charts.bar_chart(
-            [charts.Bar(f"{r.unit_code} · {r.unit_name}", r.total, fmt.num(r.total)) for r in rows],
+            [charts.Bar(f"{r.unit_code} · {r.unit_name}" + (f" ({r.year})" if several_years else ""), r.total,
+                        fmt.num(r.total)) for r in rows],
             title=title, lines=lines_at, scale_max=criteria.total_bobot)
     return charts.histogram([r.total for r in rows if r.total is not None], title=title, lines=lines_at,
                             count_label=_("jumlah unit per rentang nilai total"), scale_max=criteria.total_bobot)
@@ -218,7 +222,7 @@ def recap_context(
             status_label(r.status), fmt.num(r.total),
             tuple(fmt.num(r.nilai(c.key)) for c in shape.nodes), tuple(fmt.num(r.nilai(c.key)) for c in shape.areas),
             tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
-            r.complete,
+            r.complete, r.outcome,
         )
         for r in rows
     )

@@ -35,7 +35,6 @@ from zi_assess.reports.context import (
 )
 from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
-from zi_assess.reports.pdf import render_pdf
 from zi_assess.resources import TEMPLATES_DIR
 
 TEMPLATES = TEMPLATES_DIR / "reports"
@@ -53,6 +52,15 @@ class Rendered:
     draft: bool
     #: served from storage, not rendered now
     stored: bool
+
+
+def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
+    """:func:`zi_assess.reports.pdf.render_pdf`, imported on first use: WeasyPrint (its native
+    libraries, fonts, CSS machinery) loads only in a process that renders, not in every process
+    that builds the app (web workers serving stored reports, other CLI commands)."""
+    from zi_assess.reports.pdf import render_pdf as render
+
+    return render(html, stylesheets=stylesheets)
 
 
 def parse_layer(value: str | None) -> str:
@@ -86,20 +94,52 @@ def filename(kind: str, assessment: Assessment, layer_key: str) -> str:
     return f"{kind.upper()}-{code}-{assessment.year}{suffix}.pdf"
 
 
-def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: str, locale: str) -> Rendered:
-    """The LHE or LKE of one assessment: stored if final and already rendered, else rendered now."""
+@dataclass(frozen=True)
+class ReportTarget:
+    """One assessment report as asked for: who may read it was checked, and whether it is final."""
+
+    assessment: Assessment
+    kind: str
+    layer: str
+    #: the status change that locked what it shows (None: a draft)
+    lock: int | None
+    filename: str
+
+
+def report_target(actor: Actor, assessment_id: int, kind: str, layer_key: str) -> ReportTarget:
+    """Authorise reading an assessment's report and say whether it is final (NotFound otherwise)."""
     if kind not in KINDS:
         raise ValueError(kind)
     assessment = ops.get_assessment(actor, assessment_id)
     changes = load_changes(assessment_id)
     lock = lock_change_id(str(getattr(assessment.status, "value", assessment.status)), changes, layer_key)
-    name = filename(kind, assessment, layer_key)
+    return ReportTarget(assessment, kind, layer_key, lock, filename(kind, assessment, layer_key))
+
+
+def stored(actor: Actor, target: ReportTarget, locale: str, *, audit_download: bool = True) -> Rendered | None:
+    """The stored rendering of a final report, if it is there intact (its download is audited)."""
+    existing = (storage.find(target.assessment.id, target.kind, target.layer, locale, target.lock)
+                if target.lock is not None else None)
+    pdf = storage.read(existing) if existing is not None else None
+    if pdf is None:
+        return None
+    if audit_download:
+        ops.record_download(actor, target.assessment.id, kind=target.kind, layer=target.layer, draft=False,
+                            stored=True)
+    return Rendered(pdf, target.filename, draft=False, stored=True)
+
+
+def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: str, locale: str, *,
+                      audit_download: bool = True) -> Rendered:
+    """The LHE or LKE of one assessment: stored if final and already rendered, else rendered now
+    (and stored if final). ``audit_download`` False: a rendering for later downloads, audited then."""
+    target = report_target(actor, assessment_id, kind, layer_key)
+    found = stored(actor, target, locale, audit_download=audit_download)
+    if found is not None:
+        return found
+    lock, name = target.lock, target.filename
+    changes = load_changes(assessment_id)
     existing = storage.find(assessment_id, kind, layer_key, locale, lock) if lock is not None else None
-    if existing is not None:
-        pdf = storage.read(existing)
-        if pdf is not None:
-            ops.record_download(actor, assessment_id, kind=kind, layer=layer_key, draft=False, stored=True)
-            return Rendered(pdf, name, draft=False, stored=True)
     bundle = load_bundle(assessment_id)
     assert bundle is not None
     data = load_report_data(bundle, changes)
@@ -119,7 +159,8 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
             ops.store_report(actor, bundle.assessment, kind=kind, layer=layer_key, locale=locale,
                              lock_change_id=lock, criteria_id=bundle.criteria.id,
                              template_version=TEMPLATE_VERSION, sha256=sha256, size=len(pdf))
-    ops.record_download(actor, assessment_id, kind=kind, layer=layer_key, draft=draft, stored=False)
+    if audit_download:
+        ops.record_download(actor, assessment_id, kind=kind, layer=layer_key, draft=draft, stored=False)
     return Rendered(pdf, name, draft=draft, stored=False)
 
 

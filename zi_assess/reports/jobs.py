@@ -6,16 +6,19 @@ runs the same function. Everything the progress page shows lives in the database
 (:class:`~zi_assess.models.ExportJob` and its items), so the page survives a reload and any web
 process can answer it. A report that fails is recorded with its reason and the others go on;
 whichever task finishes last builds the ZIP (``claim_zip`` lets exactly one do it).
+
+Any number of workers on any number of machines may share Redis, the database and the report
+store. A worker takes an item with a lease (the report timeout plus a grace); an item still pending
+after its lease ran out lost its worker (killed mid-report) and :func:`reap` queues it once more,
+then lists it as failed.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -30,14 +33,17 @@ from zi_assess.authz import PermissionDenied
 from zi_assess.extensions import db, redis_client
 from zi_assess.filenames import slug
 from zi_assess.models import ExportItem, ExportJob, Instansi, User
-from zi_assess.reports import documents
+from zi_assess.reports import bounds, documents
 from zi_assess.reports import operations as ops
+from zi_assess.storage import BlobMissing, export_key, get_store
 
 log = logging.getLogger(__name__)
 
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 _WORKER_APP: Flask | None = None
+#: a leased item's worker is presumed dead this long after the report timeout
+LEASE_GRACE_SECONDS = 15
 
 
 def backend() -> str:
@@ -60,20 +66,54 @@ def start(job: ExportJob) -> None:
         select(ExportItem.id).where(ExportItem.job_id == job.id, ExportItem.status == "pending")
         .order_by(ExportItem.position)
     ))
-    if job.backend == "rq":
+    for item_id in item_ids:
+        _enqueue_item(job.id, job.backend, item_id)
+
+
+def _enqueue_item(job_id: str, backend_name: str, item_id: int) -> None:
+    if backend_name == "rq":
         from rq import Callback
 
-        q = queue()
-        timeout = int(current_app.config["REPORT_JOB_TIMEOUT"])
-        for item_id in item_ids:
-            q.enqueue_call(run_item, args=(job.id, item_id), timeout=timeout, result_ttl=0, failure_ttl=7 * 86400,
-                           description=f"LHE export {job.id} item {item_id}",
-                           on_failure=Callback(item_failed))
+        queue().enqueue_call(run_item, args=(job_id, item_id), timeout=int(current_app.config["REPORT_JOB_TIMEOUT"]),
+                             result_ttl=0, failure_ttl=7 * 86400, description=f"LHE export {job_id} item {item_id}",
+                             on_failure=Callback(item_failed))
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    pool = _pool(int(current_app.config["REPORT_POOL_SIZE"]))
-    for item_id in item_ids:
-        pool.submit(_pool_task, app, job.id, item_id)
+    _pool(int(current_app.config["REPORT_POOL_SIZE"])).submit(_pool_task, app, job_id, item_id)
+
+
+def lease_seconds() -> float:
+    """How long a worker holds an item: the hard report timeout, plus time to record the outcome."""
+    return float(current_app.config["REPORT_JOB_TIMEOUT"]) + LEASE_GRACE_SECONDS
+
+
+def reap(job_id: str | None = None) -> int:
+    """Items whose worker died mid-report (SIGKILL, a lost machine): each is queued once more, and
+    after its second attempt listed as failed. Run by ``zi-assess worker`` at start and by the
+    progress page; any number of processes may run it at once. Returns how many items it handled."""
+    handled = 0
+    for item_id, item_job, attempts in ops.abandoned_items(job_id):
+        job = db.session.get(ExportJob, item_job)
+        assert job is not None
+        if attempts >= ops.ITEM_ATTEMPTS:
+            with force_locale(job.locale):
+                failed = ops.finish_item(item_id, error=_("PDF tidak dapat dibuat: proses pembuatnya berhenti di "
+                                                          "tengah jalan %(n)s kali.", n=attempts))
+            db.session.commit()
+            if failed:
+                log.warning("export %s item %s abandoned %s times: failed", item_job, item_id, attempts)
+                _maybe_finish(item_job)
+                handled += 1
+        elif ops.release_item(item_id):
+            backend_name = job.backend
+            db.session.commit()
+            log.warning("export %s item %s: its worker stopped mid-report; queued again", item_job, item_id)
+            _enqueue_item(item_job, backend_name, item_id)
+            handled += 1
+        else:
+            db.session.commit()
+    db.session.rollback()
+    return handled
 
 
 def _pool(size: int) -> ThreadPoolExecutor:
@@ -92,7 +132,7 @@ def _pool_task(app: Flask, job_id: str, item_id: int) -> None:
         log.exception("export %s item %s failed in the in-process pool", job_id, item_id)
 
 
-def _app() -> Flask:
+def worker_app() -> Flask:
     """The app of the current context, or (an RQ worker started elsewhere) a new one."""
     global _WORKER_APP
     if has_app_context():
@@ -106,14 +146,17 @@ def _app() -> Flask:
 
 def run_item(job_id: str, item_id: int) -> None:
     """RQ entry point: render one report of a bulk export into the job's folder."""
-    with _app().app_context():
+    with worker_app().app_context():
         _render_item(job_id, item_id)
 
 
 def item_failed(rq_job: Any, connection: Any, *exc_info: Any) -> None:
-    """RQ failure callback (a timeout or crash outside our own error handling): record and go on."""
+    """RQ failure callback (a timeout or crash outside our own error handling): record and go on.
+    A job RQ found abandoned (its worker died) is left to :func:`reap`, which retries it once."""
+    if exc_info and getattr(exc_info[0], "__name__", "") == "AbandonedJobError":
+        return
     job_id, item_id = rq_job.args
-    with _app().app_context():
+    with worker_app().app_context():
         job = db.session.get(ExportJob, job_id)
         with force_locale(job.locale if job else "id"):
             ops.finish_item(item_id, error=_("PDF tidak dapat dibuat (pekerjaan dihentikan)."))
@@ -121,12 +164,12 @@ def item_failed(rq_job: Any, connection: Any, *exc_info: Any) -> None:
         _maybe_finish(job_id)
 
 
-def job_dir(job_id: str) -> Path:
-    return Path(current_app.config["EXPORT_DIR"]) / job_id
+def item_key(job_id: str, file_name: str) -> str:
+    return export_key(f"{job_id}/{file_name}")
 
 
 def _render_item(job_id: str, item_id: int) -> None:
-    item = ops.begin_item(item_id)
+    item = ops.begin_item(item_id, lease_seconds=lease_seconds())
     if item is None:  # delivered twice, or already failed by a callback
         db.session.commit()
         _maybe_finish(job_id)
@@ -143,12 +186,11 @@ def _render_item(job_id: str, item_id: int) -> None:
             if assessment_id is None:
                 error = _("Unit ini belum memiliki penilaian untuk tahun %(year)s.", year=year)
             else:
-                rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe", EFFECTIVE,
-                                                       locale)
+                with bounds.render_slot():
+                    rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe",
+                                                           EFFECTIVE, locale)
                 file_name = f"{position:03d}-{rendered.filename}"
-                folder = job_dir(job_id)
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / file_name).write_bytes(rendered.pdf)
+                get_store().save(item_key(job_id, file_name), rendered.pdf)
                 size = len(rendered.pdf)
                 db.session.commit()  # the stored report and the audit event of this rendering
         except (NotFound, PermissionDenied):
@@ -194,31 +236,39 @@ def _build_zip(job: ExportJob) -> tuple[str, int, int]:
     instansi = db.session.get(Instansi, job.instansi_id) if job.instansi_id else None
     scope = slug(instansi.name, fallback="instansi", max_length=50) if instansi else "instansi"
     name = f"LHE-{scope}-{job.year}-{job.id[:8]}.zip"
-    folder = job_dir(job.id)
-    target = Path(current_app.config["EXPORT_DIR"]) / name
-    tmp = target.with_suffix(".zip.part")
+    store = get_store()
     made = 0
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-        for item in items:
-            if item.status == "done" and item.file_name and (folder / item.file_name).is_file():
-                archive.write(folder / item.file_name, item.file_name)
+    with store.staging() as staged:
+        with zipfile.ZipFile(staged.file, "w", compression=zipfile.ZIP_STORED) as archive:
+            for item in items:
+                if item.status != "done" or not item.file_name:
+                    continue
+                try:
+                    pdf = store.read(item_key(job.id, item.file_name))
+                except BlobMissing:
+                    log.error("export %s: %s is missing from the store", job.id, item.file_name)
+                    continue
+                archive.writestr(item.file_name, pdf)
                 made += 1
-        failures = [item for item in items if item.status != "done"]
-        if failures:
-            with force_locale(job.locale):
-                lines = [_("Laporan yang tidak dapat dibuat:"), ""]
-                lines += [f"{item.position:03d} {item.label}: {item.error or '-'}" for item in failures]
-            archive.writestr("GAGAL.txt", "\n".join(lines) + "\n")
-    tmp.replace(target)
-    shutil.rmtree(folder, ignore_errors=True)
-    return name, target.stat().st_size, made
+            failures = [item for item in items if item.status != "done"]
+            if failures:
+                with force_locale(job.locale):
+                    lines = [_("Laporan yang tidak dapat dibuat:"), ""]
+                    lines += [f"{item.position:03d} {item.label}: {item.error or '-'}" for item in failures]
+                archive.writestr("GAGAL.txt", "\n".join(lines) + "\n")
+        size = staged.file.tell()
+        store.commit_staged(staged, export_key(name))
+    for entry in list(store.list(export_key(f"{job.id}/"))):
+        store.delete(entry.key)
+    return name, size, made
 
 
-def zip_path(job: ExportJob) -> Path | None:
+def zip_key(job: ExportJob) -> str | None:
+    """The finished ZIP's key in the store, if it is there."""
     if job.status != "done" or not job.zip_name:
         return None
-    path = Path(current_app.config["EXPORT_DIR"]) / job.zip_name
-    return path if path.is_file() else None
+    key = export_key(job.zip_name)
+    return key if get_store().exists(key) else None
 
 
 def progress(job: ExportJob) -> dict[str, Any]:

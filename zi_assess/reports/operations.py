@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from zi_assess.assessments.operations import NotFound, get_assessment  # noqa: F401  (re-exported for documents)
 from zi_assess.audit import Actor, record
 from zi_assess.authz import allowed, authorize
 from zi_assess.extensions import db, savepoint
-from zi_assess.models import Assessment, ExportItem, ExportJob, Instansi, StoredReport, Unit, User
+from zi_assess.models import Assessment, ExportItem, ExportJob, Instansi, RenderJob, StoredReport, Unit, User
 from zi_assess.models.base import utcnow
 
 
@@ -58,6 +60,61 @@ def record_download(actor: Actor, assessment_id: int, *, kind: str, layer: str, 
     """Reading an assessment's report is access to sensitive data: it goes to the audit trail."""
     record(actor, "report.download", assessment_id=assessment_id, layer=layer,
            detail={"kind": kind, "draft": draft, "stored": stored})
+
+
+# -- renderings off the request path -------------------------------------------------------------
+
+
+def create_render_job(
+    actor: Actor, key: str, *, kind: str, locale: str, url: str, assessment_id: int | None = None,
+    layer: str | None = None, params: dict[str, Any] | None = None, request_id: str | None = None,
+) -> tuple[RenderJob, bool]:
+    """The rendering of ``key``: a new queued one (True), or the one a concurrent request made first."""
+    job = RenderJob(id=secrets.token_hex(16), key=key, kind=kind, assessment_id=assessment_id, layer=layer,
+                    locale=locale, params=params, requested_by_id=actor.user_id, status="queued", attempts=0,
+                    draft=False, url=url[:1000], request_id=request_id)
+    try:
+        with savepoint():
+            db.session.add(job)
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.scalar(select(RenderJob).where(RenderJob.key == key))
+        assert existing is not None
+        return existing, False
+    return job, True
+
+
+def requeue_render(actor: Actor, job_id: str, *, stale_before: datetime, request_id: str | None = None) -> bool:
+    """Queue a finished, failed or abandoned rendering again; False when another request already did."""
+    moved = db.session.execute(
+        update(RenderJob).where(RenderJob.id == job_id, or_(
+            RenderJob.status.in_(("done", "failed")), RenderJob.requested_at < stale_before))
+        .values(status="queued", error=None, requested_at=utcnow(), finished_at=None, attempts=0,
+                requested_by_id=actor.user_id, request_id=request_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return moved == 1
+
+
+def begin_render(job_id: str) -> RenderJob | None:
+    """The rendering to do now, if it is still queued (a second delivery gets None)."""
+    moved = db.session.execute(
+        update(RenderJob).where(RenderJob.id == job_id, RenderJob.status == "queued")
+        .values(status="running", attempts=RenderJob.attempts + 1).execution_options(synchronize_session=False)
+    ).rowcount
+    return db.session.get(RenderJob, job_id, populate_existing=True) if moved == 1 else None
+
+
+def finish_render(job_id: str, *, filename: str | None = None, sha256: str | None = None, size: int | None = None,
+                  draft: bool = False, error: str | None = None) -> bool:
+    """Record a rendering's outcome (only while it runs: a rendering queued again meanwhile wins)."""
+    done = db.session.execute(
+        update(RenderJob).where(RenderJob.id == job_id, RenderJob.status == "running")
+        .values(status="failed" if error else "done", filename=filename, sha256=sha256, size=size, draft=draft,
+                error=error, finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return done == 1
 
 
 # -- bulk export --------------------------------------------------------------------------------
@@ -110,14 +167,46 @@ def get_export_job(actor: Actor, job_id: str) -> ExportJob:
     return job
 
 
-def begin_item(item_id: int) -> ExportItem | None:
-    """The item to render, if it is still pending; marks its job running (idempotent)."""
-    item = db.session.get(ExportItem, item_id)
-    if item is None or item.status != "pending":
+#: deliveries of one bulk-export item: the first, and one retry after its worker died mid-report
+ITEM_ATTEMPTS = 2
+
+
+def begin_item(item_id: int, *, lease_seconds: float) -> ExportItem | None:
+    """Take the item to render, if it is still pending and no live worker holds it: counts the
+    attempt and leases it for ``lease_seconds``; marks its job running (idempotent)."""
+    now = utcnow()
+    taken = db.session.execute(
+        update(ExportItem).where(ExportItem.id == item_id, ExportItem.status == "pending",
+                                 ExportItem.attempts < ITEM_ATTEMPTS,
+                                 or_(ExportItem.lease_until.is_(None), ExportItem.lease_until < now))
+        .values(attempts=ExportItem.attempts + 1, lease_until=now + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
         return None
+    item = db.session.get(ExportItem, item_id, populate_existing=True)
+    assert item is not None
     db.session.execute(update(ExportJob).where(ExportJob.id == item.job_id, ExportJob.status == "queued")
                        .values(status="running").execution_options(synchronize_session=False))
     return item
+
+
+def abandoned_items(job_id: str | None = None) -> list[tuple[int, str, int]]:
+    """(item id, job id, attempts) of pending items whose lease ran out: their worker died mid-report."""
+    query = select(ExportItem.id, ExportItem.job_id, ExportItem.attempts).where(
+        ExportItem.status == "pending", ExportItem.lease_until < utcnow())
+    if job_id is not None:
+        query = query.where(ExportItem.job_id == job_id)
+    return [(item_id, job, attempts) for item_id, job, attempts in db.session.execute(query.order_by(ExportItem.id))]
+
+
+def release_item(item_id: int) -> bool:
+    """Free an abandoned item for its retry; False when another process got there first."""
+    return db.session.execute(
+        update(ExportItem).where(ExportItem.id == item_id, ExportItem.status == "pending",
+                                 ExportItem.lease_until < utcnow())
+        .values(lease_until=None).execution_options(synchronize_session=False)
+    ).rowcount == 1
 
 
 def finish_item(item_id: int, *, file_name: str | None = None, size: int | None = None,

@@ -1,50 +1,35 @@
-"""Rendered reports of locked layers, kept in ``REPORT_DIR`` under their sha256.
+"""Rendered reports, kept in the store under their sha256 (``reports/ab/<sha256>.pdf``): final ones
+for good, drafts and recaps for the downloads that asked for them (see
+:mod:`zi_assess.reports.renders`).
 
-A final report is rendered once; later downloads read the file back and check it against the
-hash in its :class:`~zi_assess.models.StoredReport` row. A missing or altered file is never
-served: the caller renders the report again (and logs why).
+A final report is rendered once; later downloads read the object back and check it against the
+hash in its :class:`~zi_assess.models.StoredReport` row. An altered object is never served: the
+caller renders the report again (and logs why). A missing final report is not re-rendered: the
+store is the shared truth for every server, so a missing object means the store lost it (or is
+not the right one), which an operator must see — :class:`~zi_assess.storage.BlobMissing`, logged,
+and listed by ``zi-assess storage verify``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import select
 
 from zi_assess.extensions import db
 from zi_assess.models import StoredReport
+from zi_assess.storage import BlobMissing, get_store, report_key
 
 log = logging.getLogger(__name__)
 
 
-def report_dir() -> Path:
-    return Path(current_app.config["REPORT_DIR"])
-
-
-def path_for(sha256: str) -> Path:
-    return report_dir() / sha256[:2] / f"{sha256}.pdf"
-
-
 def write(pdf: bytes) -> str:
-    """Store PDF bytes (atomically: a reader never sees half a file) and return their sha256."""
+    """Store PDF bytes (atomically: a reader never sees half an object) and return their sha256.
+
+    Written before the row that names it; an object whose row never commits is removed by the sweep."""
     sha256 = hashlib.sha256(pdf).hexdigest()
-    target = path_for(sha256)
-    if target.exists():
-        return sha256
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pdf)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    get_store().save(report_key(sha256), pdf)
     return sha256
 
 
@@ -56,13 +41,30 @@ def find(assessment_id: int, kind: str, layer: str, locale: str, lock_change_id:
 
 
 def read(row: StoredReport) -> bytes | None:
-    """The stored bytes if the file is there and still matches its hash."""
+    """A final report's bytes, or None when they no longer match the hash (render again and repair).
+
+    Raises BlobMissing (after a log line) when the store does not have the object."""
     try:
-        pdf = path_for(row.sha256).read_bytes()
-    except OSError:
-        log.error("stored report %s: file %s is missing", row.id, path_for(row.sha256))
-        return None
+        pdf = get_store().read(report_key(row.sha256))
+    except BlobMissing:
+        log.error("stored report %s (assessment %s): object %s is missing from the store", row.id,
+                  row.assessment_id, report_key(row.sha256))
+        raise
     if hashlib.sha256(pdf).hexdigest() != row.sha256:
         log.error("stored report %s: file content does not match its sha256", row.id)
+        return None
+    return pdf
+
+
+def read_hash(sha256: str, what: str = "report") -> bytes | None:
+    """The bytes stored under ``sha256`` if the object is there and still matches it (``what``: for
+    the log). Drafts and recaps: a missing one is rendered again."""
+    try:
+        pdf = get_store().read(report_key(sha256))
+    except BlobMissing:
+        log.error("%s: object %s is missing from the store", what, report_key(sha256))
+        return None
+    if hashlib.sha256(pdf).hexdigest() != sha256:
+        log.error("%s: file content does not match its sha256", what)
         return None
     return pdf

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from zi_assess.authz import PermissionDenied, authorize, instansi_for
+from zi_assess.authz import PermissionDenied, allowed, authorize, instansi_for
 from zi_assess.clock import local_date
 from zi_assess.extensions import db
 from zi_assess.i18n import LOCALES, current_locale
-from zi_assess.models import Assessment, ExportJob, Instansi, Unit
-from zi_assess.reports import documents, jobs
+from zi_assess.models import Assessment, ExportJob, Instansi, RenderJob, Unit
+from zi_assess.reports import documents, jobs, renders
 from zi_assess.reports import operations as ops
 from zi_assess.reports.context import status_label
 from zi_assess.reports.forms import BulkExportForm, choices, filter_problem, recap_filter_form
+from zi_assess.storage import get_store
 from zi_assess.web import actor
 
 bp = Blueprint("reports", __name__)
@@ -47,9 +48,60 @@ def _assessment_pdf(kind: str, assessment_id: int) -> Response | tuple[str, int]
     except ValueError:
         return _problem(_("Lapis “%(value)s” tidak dikenal. Pilih efektif, mandiri, tpi, tpn_desk atau tpn_lapangan.",
                           value=request.args.get("lapis", "")))
-    rendered = documents.assessment_report(actor(), assessment_id, kind, layer, _locale())
+    outcome = renders.assessment_download(actor(), assessment_id, kind, layer, _locale(), request.full_path.rstrip("?"))
+    return _outcome(outcome)
+
+
+def _outcome(outcome: documents.Rendered | RenderJob | renders.Limited) -> Response | tuple[str, int]:
+    """The PDF when it is ready, else the progress page of its rendering (or 429 when asked too often)."""
     db.session.commit()
-    return _pdf(rendered)
+    if isinstance(outcome, documents.Rendered):
+        return _pdf(outcome)
+    if isinstance(outcome, renders.Limited):
+        message = _("Terlalu banyak permintaan laporan dalam satu menit. Coba lagi dalam %(seconds)s detik.",
+                    seconds=outcome.retry_after)
+        body, code = _problem(message, 429)
+        response = Response(body, status=code, mimetype="text/html")
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    return _render_progress(outcome)
+
+
+def _render_progress(job: RenderJob) -> Response:
+    state = renders.progress(job)
+    body = render_template("reports/render_progress.html", job=job, p=state,
+                           status_url=url_for(".render_status", job_id=job.id),
+                           retry_url=url_for(".render_retry", job_id=job.id))
+    response = Response(body, status=200 if state["failed"] else 202, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/laporan/render/<job_id>/status")
+@login_required
+def render_status(job_id: str) -> Response:
+    """The state of a rendering, for the progress page's script."""
+    response = jsonify(renders.progress(_render_job(job_id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/laporan/render/<job_id>/ulang")
+@login_required
+def render_retry(job_id: str) -> Response:
+    """Queue a failed rendering again, then back to the report (its progress page)."""
+    job = _render_job(job_id)
+    url = job.url
+    renders.requeue(actor(), job)
+    db.session.commit()
+    return redirect(url)
+
+
+def _render_job(job_id: str) -> RenderJob:
+    job = db.session.get(RenderJob, job_id)
+    if job is None or not allowed(current_user, "render.follow", job):
+        abort(404)
+    return job
 
 
 @bp.get("/penilaian/<int:assessment_id>/lke.pdf")
@@ -86,9 +138,7 @@ def recap_pdf() -> Response | tuple[str, int]:
     form, filters = recap_filter_form(current_user)
     if form.errors:
         return _problem(filter_problem(form))
-    rendered = documents.recap_pdf(actor(), filters, _locale())
-    db.session.commit()
-    return _pdf(rendered)
+    return _outcome(renders.recap_download(actor(), filters, _locale(), request.full_path.rstrip("?")))
 
 
 # -- bulk export --------------------------------------------------------------------------------
@@ -159,8 +209,10 @@ def bulk_status(job_id: str) -> str:
 
 
 def _progress(job: ExportJob) -> dict[str, Any]:
+    if job.status in ("queued", "running") and jobs.reap(job.id):  # a worker died mid-report: retry or fail it
+        db.session.refresh(job)
     data = jobs.progress(job)
-    data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_path(job) else None
+    data["download"] = url_for(".bulk_download", job_id=job.id) if jobs.zip_key(job) else None
     data["finished"] = job.status in ("done", "failed")
     return data
 
@@ -178,9 +230,9 @@ def bulk_status_json(job_id: str) -> Response:
 @login_required
 def bulk_download(job_id: str) -> Response:
     job = ops.get_export_job(actor(), job_id)
-    path = jobs.zip_path(job)
-    if path is None:
+    key = jobs.zip_key(job)
+    if key is None or job.zip_name is None:
         abort(404)
-    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
+    response = get_store().send(key, mimetype="application/zip", download_name=job.zip_name)
     response.headers["Cache-Control"] = "private, no-store"
     return response

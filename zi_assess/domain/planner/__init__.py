@@ -7,7 +7,7 @@ indicator can become and what a step costs, :mod:`.search` for why the result is
 """
 
 from zi_assess.domain.planner.moves import DEFAULT_PERCENT_LEVELS, SURVEY_STEP, CostKey, PlanningError
-from zi_assess.domain.planner.planning import plan, project
+from zi_assess.domain.planner.planning import plan, project, project_answers
 from zi_assess.domain.planner.results import Blocker, Improvement, Plan, Projection, UnmetRule, Unreachable
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "Unreachable",
     "plan",
     "project",
+    "project_answers",
 ]

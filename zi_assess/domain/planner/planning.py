@@ -252,6 +252,22 @@ def project(
 
     For following a plan as its activities close: pass the plan's improvements that are done.
     """
-    projected = dict(answers) | {i.indicator: i.target for i in done}
+    return project_answers(criteria, answers, {i.indicator: i.target for i in done}, predicate, area_rule=area_rule)
+
+
+def project_answers(
+    criteria: Criteria,
+    answers: Mapping[str, Any],
+    targets: Mapping[str, Any],
+    predicate: str,
+    *,
+    area_rule: str | None = None,
+) -> Projection:
+    """The answers with ``targets`` (indicator id → the answer reached) put in, scored and judged.
+
+    A stored action plan keeps each improvement's target answer; its projection as activities
+    close is this, with the targets of the improvements that are done.
+    """
+    projected = dict(answers) | dict(targets)
     sheet = score(criteria, projected, area_rule=area_rule)
     return Projection(projected, sheet, verdict(sheet, predicate, area_rule=area_rule))

@@ -1,7 +1,7 @@
 """security hardening: audit hash chain (append-only trigger on PostgreSQL), criteria hashes
 
 Revision ID: c3e6a2f40003
-Revises: 5f0a7c2e9b14
+Revises: a8c1e7d90008
 Create Date: 2026-12-04 01:30:00
 
 """
@@ -15,7 +15,7 @@ from zi_assess.models.audit import GENESIS_HASH, HASHED_COLUMNS, row_digest
 
 # revision identifiers, used by Alembic.
 revision = 'c3e6a2f40003'
-down_revision = '5f0a7c2e9b14'
+down_revision = 'a8c1e7d90008'
 branch_labels = None
 depends_on = None
 

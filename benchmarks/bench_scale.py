@@ -1,0 +1,172 @@
+"""National scale (issue #15): the pages managers, the TPN and PortalRB use, on the national data
+set (``zi-assess demo --scale national``: 5,000 units, 15,000 assessments, 5.5 million answers),
+served by gunicorn (4 sync workers) on PostgreSQL to 20 concurrent clients. Goal: p95 ≤ 100 ms
+per page.
+
+Usage: python benchmarks/bench_scale.py [DATABASE_URL]
+(default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
+database is migrated, and the national set is generated into it once — about four minutes —
+then kept: later runs reuse it. Each run adds one PortalRB API key.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from bench_web import CSRF  # benchmarks/ is the script's folder
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, func, select, text
+
+from zi_assess import create_app
+from zi_assess.audit import Actor
+from zi_assess.demo import DEMO_PASSWORD, YEAR
+from zi_assess.demo_national import MARKER, load_national
+from zi_assess.extensions import db
+from zi_assess.interop import operations as iops
+from zi_assess.models import Assessment, Instansi, Unit, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 5171
+WORKERS = 4
+CLIENTS = 20
+ROUNDS = 3  # requests per client and page (after one warm-up each)
+GOAL_MS = 100
+
+
+def prepare(url: str) -> dict[str, str]:
+    """Migrate, load the national set if missing; the ids and key the pages need."""
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-scale-" * 4})
+    with app.app_context():
+        upgrade()
+        if db.session.scalar(select(Instansi.id).where(Instansi.name == MARKER)) is None:
+            started = time.perf_counter()
+            load_national(echo=print)
+            db.session.commit()
+            print(f"national data set generated in {time.perf_counter() - started:.0f} s")
+        counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))
+                  for table in ("unit", "assessment", "answer", "current_score", "audit_event")}
+        print("data set: " + ", ".join(f"{table} {n:,}" for table, n in counts.items()))
+        # the K/L with the most proposals this year pulls its list through the API
+        instansi_id, proposed = db.session.execute(
+            select(Unit.instansi_id, func.count()).join(Assessment).where(
+                Assessment.year == YEAR, Assessment.status == "proposed")
+            .group_by(Unit.instansi_id).order_by(func.count().desc()).limit(1)).one()
+        admin = db.session.scalar(select(User).where(User.email == "admin@demo.zi"))
+        _key, plain = iops.create_api_key(Actor(admin, "127.0.0.1"), instansi_id, "bench-scale")
+        assessment = db.session.scalar(select(Assessment.id).where(
+            Assessment.year == YEAR, Assessment.status == "tpn_desk").order_by(Assessment.id.desc()).limit(1))
+        db.session.commit()
+        db.engine.dispose()
+    print(f"PortalRB key of instansi {instansi_id} ({proposed} units proposed in {YEAR}); assessment {assessment}")
+    return {"key": plain, "assessment": str(assessment), "instansi": str(instansi_id)}
+
+
+def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
+    a, i = ids["assessment"], ids["instansi"]
+    return [
+        ("national dashboard (recap top 200, chart)", "manajer.nasional@demo.zi", "/dasbor/"),
+        ("TPN queue (dashboard)", "tpn@demo.zi", "/dasbor/"),
+        (f"recap page: {YEAR}, proposed, by area 3 ↑", "manajer.nasional@demo.zi",
+         f"/rekap?tahun={YEAR}&status=proposed&urut=area_3&arah=naik"),
+        (f"recap page: one instansi, {YEAR}, search", "manajer.nasional@demo.zi",
+         f"/rekap?instansi={i}&tahun={YEAR}&cari=balai&urut=pengungkit"),
+        (f"recap XLSX: {YEAR}, proposed", "manajer.nasional@demo.zi", f"/rekap.xlsx?tahun={YEAR}&status=proposed"),
+        ("assessment overview", "tpn@demo.zi", f"/penilaian/{a}"),
+        ("area page (area 3)", "tpn@demo.zi", f"/penilaian/{a}/area/3"),
+        ("PortalRB unit-wbk", "API", f"/api/portalrb/pengusulan/unit-wbk?tahun={YEAR}"),
+        (f"recap page: national, all of {YEAR} (5,000 rows)", "manajer.nasional@demo.zi", f"/rekap?tahun={YEAR}"),
+    ]
+
+
+def start_gunicorn(url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "ZI_DATABASE_URL": url, "ZI_SECRET_KEY": "bench-scale-" * 4}
+    exe = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen([exe, "-w", str(WORKERS), "-b", f"127.0.0.1:{PORT}", "--log-level", "warning",
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    for _ in range(150):
+        try:
+            if httpx.get(f"http://127.0.0.1:{PORT}/masuk").status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def session_cookie(base: str, email: str) -> str:
+    with httpx.Client(base_url=base, timeout=30) as http:
+        page = http.get("/masuk")
+        match = CSRF.search(page.text)
+        assert match, "no csrf token"
+        response = http.post("/masuk", data={"email": email, "password": DEMO_PASSWORD,
+                                             "csrf_token": match.group(1) or match.group(2)})
+        assert response.status_code == 302, response.text[:300]
+        return "; ".join(f"{k}={v}" for k, v in http.cookies.items())
+
+
+async def fetch(path: str, header: str) -> tuple[float, int]:
+    """One GET over a fresh connection, bytes built by hand (a full client costs the server CPU)."""
+    start = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nConnection: close\r\n{header}\r\n\r\n".encode())
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split()[1])
+        length = next((int(line.split(":", 1)[1]) for line in head[1:] if line.lower().startswith("content-length:")),
+                      None)
+        await (reader.readexactly(length) if length is not None else reader.read())
+    finally:
+        writer.close()
+    return (time.perf_counter() - start) * 1000, status
+
+
+async def load(path: str, header: str) -> tuple[list[float], list[int]]:
+    async def client() -> list[tuple[float, int]]:
+        await fetch(path, header)  # warm-up (not counted)
+        return [await fetch(path, header) for _ in range(ROUNDS)]
+
+    results = [r for one in await asyncio.gather(*(client() for _ in range(CLIENTS))) for r in one]
+    return sorted(r[0] for r in results), [r[1] for r in results]
+
+
+def main() -> None:
+    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
+        "BENCH_SCALE_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_scale")
+    ids = prepare(url)
+    server = start_gunicorn(url)
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        cookies = {email: session_cookie(base, email) for email in ("manajer.nasional@demo.zi", "tpn@demo.zi")}
+        print(f"gunicorn {WORKERS} sync workers, {CLIENTS} concurrent clients, {ROUNDS} requests each per page; "
+              f"goal p95 ≤ {GOAL_MS} ms")
+        for label, who, path in pages(ids):
+            header = f"Authorization: Bearer {ids['key']}" if who == "API" else f"Cookie: {cookies[who]}"
+            started = time.perf_counter()
+            latencies, statuses = asyncio.run(load(path, header))
+            wall = time.perf_counter() - started
+            bad = sum(1 for s in statuses if s != 200)
+            p95 = latencies[int(len(latencies) * .95) - 1]
+            print(f"  {label:<46} p50 {statistics.median(latencies):7.1f} ms  p95 {p95:7.1f} ms  "
+                  f"{len(latencies) / wall:5.1f} req/s  errors {bad}  {'ok' if p95 <= GOAL_MS and not bad else 'MISS'}")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(15)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Predicate history, two-yearly monitoring and revocation (issue 16 item 4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from zi_assess.assessments import operations as aops
+from zi_assess.domain.workflow import Layer
+from zi_assess.extensions import db
+from zi_assess.models import AuditEvent, PredicateRecord, Unit
+from zi_assess.predicates import operations as ops
+
+
+def _record(unit_id):
+    return db.session.scalars(select(PredicateRecord).where(PredicateRecord.unit_id == unit_id)).one()
+
+
+@pytest.fixture
+def monitored(decided, team, flow, fill, best_answers, actor_for):
+    """The granted unit's 2028 monitoring, filled with weaker answers and concluded by the TPI."""
+    held = _record(team.unit.id)
+    monitoring = ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
+    db.session.commit()
+    weak = best_answers | {i: "C" for i in ("P2.ii.b", "P2.ii.c")}
+    fill(team.operator, monitoring, Layer.MANDIRI, weak)
+    flow.step(team.head, monitoring, "submit")
+    flow.step(team.tpi_lead, monitoring, "start_tpi_review", prefill=True)
+    return held, monitoring
+
+
+def test_a_grant_opens_the_record_and_monitoring_falls_due_two_years_on(decided, team):
+    held = _record(team.unit.id)
+    assert (held.predicate, held.granted_on, held.assessment_id) == ("WBK", date(2026, 12, 9), decided.id)
+    assert ops.due([held], today=date(2027, 12, 31)) == []
+    assert [d.year for d in ops.due([held], today=date(2028, 1, 2))] == [2028]
+
+
+def test_monitoring_ends_with_the_tpi_and_a_failing_one_lets_the_national_manager_revoke(monitored, team, flow,
+                                                                                          login):
+    held, monitoring = monitored
+    assert monitoring.kind == "monitoring" and monitoring.monitors_record_id == held.id
+    overview = login(team.head).get(f"/penilaian/{monitoring.id}").get_data(as_text=True)
+    assert "Pemantauan" in overview
+    # not concluded yet: nothing to revoke on
+    early = login(team.national).post(f"/pemantauan/{held.id}/cabut", data={"alasan": "x", "yakin": "1"})
+    assert early.status_code == 422 and "Belum ada penilaian pemantauan" in early.get_data(as_text=True)
+    flow.step(team.tpi_lead, monitoring, "conclude_tpi", eligible=False, recommendation="Area 2 menurun; cabut.")
+    with pytest.raises(aops.WorkflowRefused) as refused:
+        flow.step(team.tpi_lead, monitoring, "propose")
+    assert refused.value.code == "monitoring"
+    db.session.rollback()
+
+    assert login(team.tpi_lead).post(f"/pemantauan/{held.id}/cabut",
+                                     data={"alasan": "x", "yakin": "1"}).status_code == 403  # not theirs
+    unconfirmed = login(team.national).post(f"/pemantauan/{held.id}/cabut", data={"alasan": "Area 2 menurun."})
+    assert unconfirmed.status_code == 422 and "Area 2 menurun." in unconfirmed.get_data(as_text=True)
+    revoked = login(team.national).post(f"/pemantauan/{held.id}/cabut", data={"alasan": "Area 2 menurun.", "yakin": "1"})
+    assert revoked.status_code == 302
+    db.session.expire_all()
+    held = db.session.get(PredicateRecord, held.id)
+    assert held.revoked_on is not None and held.revoked_after_id == monitoring.id
+    assert db.session.get(Unit, team.unit.id).current_predicate is None
+    page = login(team.head).get("/pemantauan/").get_data(as_text=True)
+    assert "Dicabut" in page and "Area 2 menurun." in page
+    again = login(team.national).post(f"/pemantauan/{held.id}/cabut", data={"alasan": "lagi", "yakin": "1"})
+    assert again.status_code == 422 and "terkunci" in again.get_data(as_text=True)
+    assert db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("predicate.%"))).all() \
+        == ["predicate.grant", "predicate.monitor", "predicate.revoke"]
+
+
+def test_a_monitoring_that_still_meets_cannot_lead_to_revocation(monitored, team, flow, actor_for):
+    held, monitoring = monitored
+    flow.step(team.tpi_lead, monitoring, "conclude_tpi", eligible=True, recommendation="Masih memenuhi.")
+    with pytest.raises(ops.PredicateRefused) as refused:
+        ops.revoke(actor_for(team.national), held.id, "coba")
+    assert refused.value.code == "still_meets"
+    db.session.rollback()
+    assert db.session.get(PredicateRecord, held.id).revoked_on is None
+
+
+def test_monitoring_is_not_opened_early_or_twice_in_a_year(decided, team, actor_for):
+    held = _record(team.unit.id)
+    with pytest.raises(ops.PredicateRefused) as early:
+        ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2027)
+    assert early.value.code == "not_due"
+    ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
+    db.session.commit()
+    with pytest.raises(ops.PredicateRefused) as twice:
+        ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
+    assert twice.value.code in ("not_due", "year_taken")

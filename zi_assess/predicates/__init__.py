@@ -1,0 +1,1 @@
+"""Predicate history: grants, two-yearly monitoring, revocation."""

@@ -1,0 +1,131 @@
+"""The only code that grants, monitors and revokes predicates. The caller commits.
+
+Granting (a TPN decision or a granted sanggah) sets the unit's current predicate and opens a
+:class:`PredicateRecord`. A held predicate is due for monitoring every two years from its grant: a
+monitoring assessment of the unit (``kind="monitoring"``) on the current criteria, filled by the unit
+and reviewed by its TPI (it is never proposed to the TPN). When the TPI concludes that the unit no
+longer meets the predicate, the national manager may revoke it: the record is closed for good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from zi_assess.assessments.operations import create_assessment
+from zi_assess.audit import Actor, record
+from zi_assess.authz import authorize
+from zi_assess.clock import local_date
+from zi_assess.domain.workflow import Status
+from zi_assess.extensions import db
+from zi_assess.models import Assessment, PredicateRecord, Unit
+from zi_assess.models.predicates import MONITORING_INTERVAL_YEARS
+
+
+class PredicateRefused(ValueError):
+    """``code``: revoked (already closed), not_concluded (no concluded monitoring says it fails),
+    still_meets (the TPI concluded it still meets the predicate), reason, year_taken, not_due."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def grant(actor: Actor, assessment: Assessment, today: date | None = None) -> PredicateRecord:
+    """The unit now holds the assessment's target predicate (the one place a predicate is granted)."""
+    today = today or local_date()
+    unit = assessment.unit
+    unit.current_predicate = assessment.target_predicate
+    unit.predicate_granted_on = today
+    held = PredicateRecord(unit_id=unit.id, predicate=assessment.target_predicate, granted_on=today,
+                           assessment_id=assessment.id)
+    db.session.add(held)
+    db.session.flush()
+    record(actor, "predicate.grant", assessment_id=assessment.id,
+           after={"unit": unit.code, "predicate": held.predicate, "granted_on": today.isoformat()})
+    return held
+
+
+def records_of(unit_ids: list[int] | None = None) -> list[PredicateRecord]:
+    query = select(PredicateRecord).order_by(PredicateRecord.granted_on.desc(), PredicateRecord.id.desc())
+    if unit_ids is not None:
+        query = query.where(PredicateRecord.unit_id.in_(unit_ids))
+    return list(db.session.scalars(query))
+
+
+def monitorings(record_id: int) -> list[Assessment]:
+    return list(db.session.scalars(select(Assessment).where(Assessment.monitors_record_id == record_id)
+                                   .order_by(Assessment.year)))
+
+
+@dataclass(frozen=True)
+class Due:
+    record: PredicateRecord
+    #: the year the next monitoring is due
+    year: int
+
+
+def next_monitoring_year(held: PredicateRecord) -> int:
+    done = monitorings(held.id)
+    last = max([held.granted_on.year, *(a.year for a in done)])
+    return last + MONITORING_INTERVAL_YEARS
+
+
+def due(records: list[PredicateRecord], today: date | None = None) -> list[Due]:
+    """Held (not revoked) predicates whose monitoring year has come."""
+    year = (today or local_date()).year
+    out = []
+    for held in records:
+        if held.revoked_on is None:
+            nxt = next_monitoring_year(held)
+            if nxt <= year:
+                out.append(Due(held, nxt))
+    return out
+
+
+def start_monitoring(actor: Actor, record_id: int, year: int) -> Assessment:
+    """Open the monitoring assessment of a held predicate for ``year`` (on the current criteria)."""
+    held = db.session.get(PredicateRecord, record_id)
+    if held is None or held.revoked_on is not None:
+        raise PredicateRefused("revoked")
+    unit = db.session.get(Unit, held.unit_id)
+    assert unit is not None
+    if year < next_monitoring_year(held):
+        raise PredicateRefused("not_due")
+    if db.session.scalar(select(Assessment.id).where(Assessment.unit_id == unit.id, Assessment.year == year)):
+        raise PredicateRefused("year_taken")
+    monitoring = create_assessment(actor, unit, year, held.predicate)  # authorizes assessment.create
+    monitoring.kind, monitoring.monitors_record_id = "monitoring", held.id
+    record(actor, "predicate.monitor", assessment_id=monitoring.id,
+           after={"record": held.id, "predicate": held.predicate, "year": year})
+    return monitoring
+
+
+def revoke(actor: Actor, record_id: int, reason: str, today: date | None = None) -> PredicateRecord:
+    """Revoke a held predicate after a monitoring the TPI concluded it fails (final)."""
+    held = db.session.get(PredicateRecord, record_id)
+    if held is None:
+        raise PredicateRefused("revoked")
+    unit = db.session.get(Unit, held.unit_id)
+    assert unit is not None
+    authorize(actor.user, "predicate.revoke", unit)
+    if held.revoked_on is not None:
+        raise PredicateRefused("revoked")
+    if not reason.strip():
+        raise PredicateRefused("reason")
+    concluded = [a for a in monitorings(held.id)
+                 if Status(a.status) == Status.TPI_DONE and a.tpi_eligible is not None]
+    if not concluded:
+        raise PredicateRefused("not_concluded")
+    latest = concluded[-1]
+    if latest.tpi_eligible:
+        raise PredicateRefused("still_meets")
+    held.revoked_on, held.revoked_reason = today or local_date(), reason.strip()
+    held.revoked_by_id, held.revoked_after_id = actor.user_id, latest.id
+    if unit.current_predicate == held.predicate:
+        unit.current_predicate, unit.predicate_granted_on = None, None
+    record(actor, "predicate.revoke", assessment_id=latest.id,
+           after={"unit": unit.code, "predicate": held.predicate, "reason": held.revoked_reason})
+    return held
