@@ -206,6 +206,7 @@ def _register_security_headers(app: Flask) -> None:
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         )
         # pages of a signed-in user are never kept by a browser or proxy cache (shared computers)
-        if request.endpoint != "static" and session.get("_user_id"):
+        if request.endpoint != "static" and session.get("_user_id") and \
+                "no-store" not in response.headers.get("Cache-Control", ""):
             response.headers["Cache-Control"] = "no-store"
         return response

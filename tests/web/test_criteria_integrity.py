@@ -13,6 +13,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import MetaData, insert, select
 
+from tests.workflow.test_audit_chain import revision_before_security
 from tests.workflow.test_migration_current_scores import migration_app  # noqa: F401  (fixture)
 from zi_assess.assessments.loading import load_bundle
 from zi_assess.domain.loader import (
@@ -102,7 +103,7 @@ def test_changed_criteria_files_are_refused_for_recorded_assessments(app, team, 
 
 
 def test_the_migration_records_the_hash_of_existing_assessments(migration_app):  # noqa: F811
-    upgrade(revision="5f0a7c2e9b14")
+    upgrade(revision=revision_before_security())
     meta = MetaData()
     meta.reflect(db.engine)
     now = datetime.now(UTC)
@@ -115,6 +116,6 @@ def test_the_migration_records_the_hash_of_existing_assessments(migration_app): 
                 "id": n, "unit_id": 1, "year": 2024 + n, "target_predicate": "WBK", "criteria_id": criteria_id,
                 "status": "decided", "status_version": 1, "status_changed_at": now, "revision": 1,
                 "created_at": now})
-    upgrade()
+    upgrade(revision="c3e6a2f40003")
     hashes = dict(db.session.execute(select(Assessment.id, Assessment.criteria_hash)).all())
     assert hashes == {1: criteria_hash(SHIPPED), 2: None}

@@ -62,6 +62,8 @@ def test_a_late_change_without_reason_is_refused_keeping_what_was_typed(returned
     ).first()
     assert change.detail == {"reason": "SK baru ditandatangani setelah pengajuan"}
     assert change.after["value"] == "C"
+    history = client.get(f"/penilaian/{a.id}/riwayat/P1.i.b").get_data(as_text=True)
+    assert "Alasan perubahan setelah diajukan: SK baru ditandatangani setelah pengajuan" in history
 
 
 def test_the_reason_is_required_by_the_operation_itself(returned, team):

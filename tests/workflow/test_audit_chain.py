@@ -4,8 +4,10 @@ chaining rows written before it, and who acted (roles, request id) on every row.
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -130,8 +132,16 @@ def test_web_rows_carry_the_actors_roles_and_the_request_id(team, flow, client):
     assert verify_chain().broken is None
 
 
+def revision_before_security() -> str:
+    """The revision the security migration follows (it is re-chained when branches merge)."""
+    from zi_assess.resources import MIGRATIONS_DIR
+
+    path = next(Path(MIGRATIONS_DIR, "versions").glob("*_c3e6a2f40003_*.py"))
+    return re.search(r"down_revision = '([0-9a-f]+)'", path.read_text()).group(1)
+
+
 def test_migration_chains_the_rows_written_before_it(migration_app):  # noqa: F811
-    upgrade(revision="5f0a7c2e9b14")
+    upgrade(revision=revision_before_security())
     meta = MetaData()
     meta.reflect(db.engine)
     with db.engine.begin() as conn:

@@ -141,7 +141,16 @@ def _layer(key: str | None) -> str:
 
 
 def _sentence(event: AuditEvent, who: str, criteria: Criteria, target: str, locale: str) -> tuple[str, str]:
-    """(the sentence, a longer text shown under it)."""
+    """(the sentence, a longer text shown under it: with the reason of a change after submission)."""
+    sentence, text = _plain_sentence(event, who, criteria, target, locale)
+    reason = event.detail.get("reason") if isinstance(event.detail, dict) else None
+    if reason and event.action in ("answer.change", "answer.note"):
+        line = _("Alasan perubahan setelah diajukan: %(reason)s", reason=reason)
+        text = f"{text}\n{line}" if text else line
+    return sentence, text
+
+
+def _plain_sentence(event: AuditEvent, who: str, criteria: Criteria, target: str, locale: str) -> tuple[str, str]:
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
     detail = event.detail if isinstance(event.detail, dict) else {}
