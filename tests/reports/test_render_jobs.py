@@ -74,7 +74,7 @@ def test_download_gets_a_progress_page_then_the_pdf_and_one_rendering_serves_eve
     assert status["url"] == url and status["status"] == "done"
     pdf = client.get(url)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    assert "DRAFT" in pdfutil.text(pdf.data)
+    assert "DRAF" in pdfutil.text(pdf.data)  # the draft mark, in the report's language
     assert len(calls) == 1  # three requests, one rendering
     # an edit makes a new draft: the next download renders again
     fill(team.operator, a, Layer.MANDIRI, {"P1.i.a": "Tidak"})

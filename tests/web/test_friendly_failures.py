@@ -22,7 +22,7 @@ def test_database_unreachable_is_a_503_page_with_request_id_and_retry_after(othe
         text = response.get_data(as_text=True)
         assert response.status_code == 503, (url, text[:500])
         assert response.headers["Retry-After"] == "30"
-        assert "Layanan sedang tidak tersedia" in text and "probe-db-down-1" in text
+        assert "Layanan sementara tidak tersedia" in text and "probe-db-down-1" in text
         assert "127.0.0.1" not in text  # the driver's message (addresses) is not shown
 
 

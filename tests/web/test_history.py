@@ -79,8 +79,15 @@ def test_assessment_history_times_in_wib_and_filters(team, changed, login):
     assert "Riwayat" in text(client.get(f"/penilaian/{changed.id}"))  # linked from the assessment's header
 
 
-def test_network_details_only_for_admins(team, changed, login):
+def test_network_details_only_for_admins(team, changed, login, actor_for):
+    from zi_assess.extensions import db
+    from zi_assess.models import Assessment
+    from zi_assess.org import operations as org_ops
+
     assert "203.0.113.7" not in text(login(team.tpi_lead).get(f"/penilaian/{changed.id}/riwayat"))
+    # an admin reads an assessment not yet proposed only after recording why
+    org_ops.open_draft(actor_for(team.admin), db.session.get(Assessment, changed.id), "Pemeriksaan keluhan unit")
+    db.session.commit()
     admin = text(login(team.admin).get(f"/penilaian/{changed.id}/riwayat"))
     assert "Alamat IP: 203.0.113.7" in admin
 

@@ -74,7 +74,7 @@ def test_reviewer_sees_what_changed_since_the_return(team, flow, returned, login
     ops.save_answers(actor_for(team.operator), returned.id, flow.Layer.MANDIRI, [
         ops.AnswerInput("P1.i.a", "Tidak", "catatan", mine["P1.i.a"].version),       # answer changed
         ops.AnswerInput("P2.i.a", mine["P2.i.a"].value, "SK diperbarui", mine["P2.i.a"].version),  # note only
-    ])
+    ], reason="Perbaikan sesuai catatan TPI.")
     evidence_ops.add_link(actor_for(team.operator), returned.id, ["R6.i.a"], "https://drive.example/survei", "Survei")
     db.session.commit()
     flow.step(team.head, returned, "resubmit")

@@ -50,7 +50,7 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     # own: a job the manager started; other: one another instansi's TPI lead started
     "export.follow": (None, {"manager", "admin"}, {"admin"}),
     # an assessment report's rendering: whoever sees the assessment (own unit, or another instansi's)
-    "render.follow": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
+    "render.follow": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS, set()),
     # a recap's rendering: only the reader it was rendered for (own: the manager's; other: another's)
     "render.follow@recap": (None, {"manager"}, set()),
     # own: the TPI review queue; other: the TPN one
@@ -62,7 +62,8 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "audit.network": (None, {"admin"}, {"admin"}),
     # own: the user's own account; other: somebody else's
     "profile.edit": (None, set(ROLES), set()),
-    "action_plan.view": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS | {"admin"}, {"admin"}),
+    # admins read a unit's drafts only through a logged reason (org: draft access)
+    "action_plan.view": (Status.DRAFT, UNIT_SIDE | INSTANSI_READERS, set()),
     "action_plan.view@decided": (Status.DECIDED, set(ROLES), {"tpn", "national", "admin"}),
     "action_plan.edit": (Status.DRAFT, UNIT_SIDE, set()),
     "action_plan.edit@decided": (Status.DECIDED, UNIT_SIDE, set()),
@@ -72,7 +73,7 @@ MATRIX: dict[str, tuple[Status | None, set[str], set[str]]] = {
     "sanggah.decide": (Status.DECIDED, {"national"}, {"national"}),
     "predicate.revoke": (None, {"national"}, {"national"}),
     # who downloaded or exported an assessment's data
-    "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager", "admin"}, {"admin"}),
+    "history.accesses": (Status.SUBMITTED, {"head", "tpi_lead", "manager"}, set()),
     "history.accesses@proposed": (Status.PROPOSED, {"head", "tpi_lead", "manager", "national", "admin"},
                                   {"national", "admin"}),
 }

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from zi_assess.assessments.grants import grant
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.operations import bump_revision, get_bundle, within_deadline
 from zi_assess.assessments.scores import area_rule
@@ -28,7 +29,6 @@ from zi_assess.evidence.operations import is_web_link
 from zi_assess.extensions import db
 from zi_assess.models import Appeal, AppealItem
 from zi_assess.models.base import utcnow
-from zi_assess.predicates.operations import grant
 
 #: the deadline step whose window a sanggah must be filed in
 WINDOW_STEP = "sanggah"

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from zi_assess.assessments.grants import grant
 from zi_assess.assessments.loading import AnswerRow, AssessmentBundle, load_bundle
 from zi_assess.assessments.scores import EFFECTIVE, compute_scores, refresh_current_scores
 from zi_assess.audit import Actor, record
@@ -486,8 +487,6 @@ def transition(
         assessment.decision_granted = granted
         assessment.decision_note = note.strip()
         if granted:
-            from zi_assess.predicates.operations import grant  # predicates build on assessments
-
             grant(actor, assessment, today)
     if name == "resubmit":
         for comment in open_fix_requests(assessment_id):

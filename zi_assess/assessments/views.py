@@ -170,7 +170,7 @@ def area(assessment_id: int, area: str) -> Any:
         page = make_response(_area_page(assessment, area, layer, can_edit, parts, None))
         if etag is not None and not typed:
             page.set_etag(etag)
-            page.headers["Cache-Control"] = "private, no-cache"  # kept by the browser, always revalidated
+            page.headers["Cache-Control"] = "private, no-cache"  # signed in: no-store (app.py); ETag still serves
         return page
     if not can_edit:
         abort(403)

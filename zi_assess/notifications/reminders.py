@@ -14,6 +14,7 @@ from zi_assess.domain.workflow import Status
 from zi_assess.extensions import db, savepoint
 from zi_assess.models import Assessment, Deadline, SentReminder, Unit
 from zi_assess.notifications import notify
+from zi_assess.notifications.activities import send_activity_reminders
 from zi_assess.notifications.recipients import users_with
 
 #: the step of each deadline, the statuses still before it, and who takes it
@@ -55,9 +56,7 @@ def send_due(today: date) -> int:
             notify("deadline", assessment, users_with(assessment, roles), step=deadline.step,
                    closes_on=deadline.closes_on.isoformat(), days=left)
             sent += 1
-    from zi_assess.action_plans.reminders import send_activity_reminders  # plans build on notifications
-
-    return sent + send_activity_reminders(today, days)
+    return sent + send_activity_reminders(today, days, claim_once)
 
 
 def _claim(deadline: Deadline, assessment: Assessment, due: list[int]) -> bool:

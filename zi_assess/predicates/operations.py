@@ -1,10 +1,10 @@
-"""The only code that grants, monitors and revokes predicates. The caller commits.
+"""Monitoring and revoking predicates (granting: :func:`zi_assess.assessments.grants.grant`).
 
-Granting (a TPN decision or a granted sanggah) sets the unit's current predicate and opens a
-:class:`PredicateRecord`. A held predicate is due for monitoring every two years from its grant: a
-monitoring assessment of the unit (``kind="monitoring"``) on the current criteria, filled by the unit
-and reviewed by its TPI (it is never proposed to the TPN). When the TPI concludes that the unit no
-longer meets the predicate, the national manager may revoke it: the record is closed for good.
+Every grant (a TPN decision or a granted sanggah) opens a :class:`PredicateRecord`. A held
+predicate is due for monitoring every two years from its grant: a monitoring assessment of the
+unit (``kind="monitoring"``) on the current criteria, filled by the unit and reviewed by its TPI
+(it is never proposed to the TPN). When the TPI concludes that the unit no longer meets the
+predicate, the national manager may revoke it: the record is closed for good. The caller commits.
 """
 
 from __future__ import annotations
@@ -31,21 +31,6 @@ class PredicateRefused(ValueError):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-
-def grant(actor: Actor, assessment: Assessment, today: date | None = None) -> PredicateRecord:
-    """The unit now holds the assessment's target predicate (the one place a predicate is granted)."""
-    today = today or local_date()
-    unit = assessment.unit
-    unit.current_predicate = assessment.target_predicate
-    unit.predicate_granted_on = today
-    held = PredicateRecord(unit_id=unit.id, predicate=assessment.target_predicate, granted_on=today,
-                           assessment_id=assessment.id)
-    db.session.add(held)
-    db.session.flush()
-    record(actor, "predicate.grant", assessment_id=assessment.id,
-           after={"unit": unit.code, "predicate": held.predicate, "granted_on": today.isoformat()})
-    return held
 
 
 def records_of(unit_ids: list[int] | None = None) -> list[PredicateRecord]:

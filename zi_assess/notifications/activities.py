@@ -4,6 +4,7 @@ deadline reminders of ``zi-assess notify due``: to the unit's staff, each remind
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from zi_assess.extensions import db
 from zi_assess.models import ActionActivity, ActionPlan, ActionPlanItem, Assessment
 from zi_assess.notifications import notify
 from zi_assess.notifications.recipients import UNIT_STAFF, users_with
-from zi_assess.notifications.reminders import claim_once
 
 
 def due_on(activity: ActionActivity) -> date | None:
@@ -26,7 +26,7 @@ def due_on(activity: ActionActivity) -> date | None:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def send_activity_reminders(today: date, days: list[int]) -> int:
+def send_activity_reminders(today: date, days: list[int], claim_once: Callable[[list[str]], bool]) -> int:
     """Remind the unit of open activities due within the largest of ``days``; returns how many were sent."""
     rows = db.session.execute(
         select(ActionActivity, ActionPlanItem.indicator_id, Assessment)
