@@ -135,6 +135,15 @@ def _init_extensions(app: Flask) -> None:
 
     register_template_helpers(app)
     app.jinja_env.globals["can"] = can  # permission questions of templates go to authz
+    app.jinja_env.globals["FAVICON_URI"] = _favicon_uri(app)
+
+
+def _favicon_uri(app: Flask) -> str:
+    """The icon as a data: URI in every page (no request a closing page might abandon)."""
+    from urllib.parse import quote
+
+    svg = (Path(app.static_folder or "") / "favicon.svg").read_text(encoding="utf-8").strip()
+    return "data:image/svg+xml," + quote(svg, safe=" =:/#,.")
 
 
 #: modules that define a ``bp`` blueprint, registered in this order

@@ -94,6 +94,7 @@ def test_a_whole_evaluation_in_the_browser(team, flow, best_answers, new_page, l
     # 4. The unit fixes it and resubmits.
     page.goto(f"/penilaian/{aid}/area/1")
     assert page.locator("#ind-P1_i_a.has-fix").count() == 1
+    page.fill("#alasan", "Perbaikan sesuai catatan TPI.")  # the layer was submitted once
     page.fill("#n_P1_i_a", "SK Tim ZI yang sudah ditandatangani terlampir.")
     save_area(page)
     head.goto(f"/penilaian/{aid}/kirim")

@@ -33,6 +33,7 @@ def test_the_return_loop_in_the_browser(team, flow, new_page):
     unit.wait_for_url("**/area/3#ind-P3_ii_a")
     assert unit.locator(".area-tabs a[aria-current=page] .tab-fix").inner_text() == "1 perbaiki"
     assert "perlu diperbaiki" in unit.locator("#ind-P3_ii_a .indicator-head").inner_text()
+    unit.fill("#alasan", "Perbaikan sesuai catatan TPI.")  # the layer was submitted once
     unit.fill("#n_P3_ii_a", "SK pola mutasi sudah diunggah.")
     unit.wait_for_selector("#save-state.ok")
 

@@ -95,3 +95,19 @@ def test_history_lists_downloads_and_exports_only_to_roles_allowed(returned, tea
         f"/penilaian/{a.id}/riwayat?apa=report").get_data(as_text=True)
     overview = login(team.head).get(f"/penilaian/{a.id}").get_data(as_text=True)
     assert f"/penilaian/{a.id}/riwayat" in overview
+
+
+def test_autosave_asks_for_the_reason_of_a_late_change_too(returned, team, login):
+    a = returned
+    client = login(team.operator)
+    rows = stored(a.id)
+    versions = {k: r.version for k, r in rows.items()}
+    answers = {i.id: rows[i.id].value for i in CRITERIA.area_indicators("1")} | {"P1.i.b": "C"}
+    data = area_data("1", answers, versions)
+    refused = client.post(f"/penilaian/{a.id}/area/1/autosave", data=data)
+    assert refused.status_code == 422 and "alasan" in refused.get_json()["errors"]
+    assert stored(a.id)["P1.i.b"].value == rows["P1.i.b"].value
+    data["alasan"] = "SK baru"
+    saved = client.post(f"/penilaian/{a.id}/area/1/autosave", data=data)
+    assert saved.status_code == 200 and saved.get_json()["ok"]
+    assert stored(a.id)["P1.i.b"].value == "C"

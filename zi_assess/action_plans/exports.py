@@ -20,7 +20,6 @@ from zi_assess.interop.excel_export import set_text
 from zi_assess.labels import predicate_name
 from zi_assess.models import Assessment
 from zi_assess.reports.documents import html_for, stylesheet
-from zi_assess.reports.pdf import render_pdf
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -45,6 +44,8 @@ def due_text(activity: object) -> str:
 
 
 def plan_pdf(bundle: AssessmentBundle, progress: PlanProgress) -> Document:
+    from zi_assess.reports.pdf import render_pdf  # WeasyPrint loads only in processes that render
+
     locale = current_locale()
     html = html_for("reports/action_plan.html", locale, a=bundle.assessment, criteria=bundle.criteria, p=progress,
                     predicate=predicate_name(bundle.criteria, progress.plan.predicate), status_labels=STATUS_LABELS,

@@ -238,11 +238,15 @@ def autosave(assessment_id: int, area: str) -> Any:
     items = [ops.AnswerInput(ind.id, *form.indicator_data(ind), form.base_data(ind))
              for ind in area_indicators(bundle.criteria, area)]
     try:
-        ops.save_answers(actor(), assessment_id, layer, items, bundle=bundle)
+        ops.save_answers(actor(), assessment_id, layer, items, bundle=bundle, reason=form.alasan.data)
         db.session.commit()
     except ops.StaleAnswer as exc:
         db.session.rollback()
         return jsonify(ok=False, conflicts=[c.indicator_id for c in exc.items]), 409
+    except ops.ReasonRequired:
+        db.session.rollback()
+        return jsonify(ok=False, errors={"alasan": _("Lapis ini sudah pernah diajukan: tuliskan alasan perubahan "
+                                                     "jawaban.")}), 422
     except AnswerError as exc:
         db.session.rollback()
         return jsonify(ok=False, errors={f"n_{field_key(exc.indicator)}": answer_message(exc.indicator, exc.code)}), 422

@@ -188,7 +188,7 @@
       } else if (response.status === 409) {
         show(form.dataset.msgConflict.replace("{ids}", (body.conflicts || []).join(", ")), "bad");
       } else if (response.status === 422) {
-        show(form.dataset.msgInvalid, "bad");
+        show((body && body.errors && body.errors.alasan) || form.dataset.msgInvalid, "bad");
       } else {
         show(form.dataset.msgFailed, "bad");
       }
