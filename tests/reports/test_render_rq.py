@@ -72,7 +72,7 @@ def test_submitting_renders_the_final_reports_without_any_download(team, flow, f
     manager = login(team.manager)
     pdf = manager.get(f"/penilaian/{a.id}/lhe.pdf?lapis=mandiri")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"  # at once: a stored file
-    assert "DRAFT" not in pdfutil.text(pdf.data)
+    assert "DRAF" not in pdfutil.text(pdf.data)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.download"))
     assert event.detail["stored"] is True and event.actor_id == team.manager.id
 
@@ -97,7 +97,7 @@ def test_a_download_is_queued_once_and_rendered_by_the_worker(team, flow, login,
     assert (now.count, bulk.count) == (1, 0)
     _worker(runner)
     pdf = client.get(url)
-    assert pdf.status_code == 200 and "DRAFT" in pdfutil.text(pdf.data)
+    assert pdf.status_code == 200 and "DRAF" in pdfutil.text(pdf.data)  # the draft mark (Indonesian)
     assert db.session.scalar(select(RenderJob.attempts)) == 1
 
 
