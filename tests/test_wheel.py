@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -156,6 +157,11 @@ def _browse(base: str, assessment_id: int) -> None:
                        (f"/penilaian/{assessment_id}/lke.pdf", "application/pdf"), ("/static/css/app.css", "text/css"),
                        ("/healthz", "application/json")):
         status, content_type, _ = get(path)
+        waited = 0
+        while status == 202 and waited < 180:  # a PDF not stored yet: the progress page, until rendered
+            time.sleep(2)
+            waited += 2
+            status, content_type, _ = get(path)
         assert (status, content_type) == (200, kind), path
     status, _, page = get("/halaman-yang-tidak-ada")
     assert status == 404 and "Halaman tidak ditemukan" in page and "Kode permintaan" in page

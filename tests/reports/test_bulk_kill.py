@@ -38,8 +38,8 @@ def workers(app, database_url, tmp_path):
     from zi_assess.reports import jobs
 
     env = {**os.environ, "ZI_DATABASE_URL": database_url, "ZI_REDIS_URL": REDIS_URL,
-           "ZI_REPORT_QUEUE": app.config["REPORT_QUEUE"], "ZI_EXPORT_DIR": app.config["EXPORT_DIR"],
-           "ZI_REPORT_DIR": app.config["REPORT_DIR"], "ZI_SECRET_KEY": "test-secret",
+           "ZI_REPORT_QUEUE": app.config["REPORT_QUEUE"], "ZI_STORAGE_PATH": app.config["STORAGE_PATH"],
+           "ZI_SECRET_KEY": "test-secret",
            "ZI_REPORT_JOB_TIMEOUT": str(TIMEOUT)}
     exe = str(Path(sys.executable).with_name("zi-assess"))
     started: list[subprocess.Popen] = []
