@@ -168,6 +168,7 @@ ORG_PROBLEMS = {
     "last_admin": _l("Ini administrator aktif terakhir; tetapkan administrator lain terlebih dahulu."),
     "own_admin": _l("Anda tidak dapat mencabut peran administrator Anda sendiri."),
     "self_deactivate": _l("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+    "not_reviewer": _l("Hanya evaluator TPI (di instansi itu) dan evaluator TPN yang dapat ditugaskan menilai."),
     "user_inactive": _l("Akun ini nonaktif; aktifkan dulu sebelum mengirim undangan."),
     "token": _l("Tautan undangan tidak berlaku: sudah dipakai, kedaluwarsa, atau diganti undangan yang lebih baru."),
     "password_too_short": _l("Kata sandi terlalu pendek."),

@@ -20,7 +20,7 @@ from zi_assess.models.predicates import PredicateRecord
 from zi_assess.models.records import Deadline, DraftAccess, PrerequisiteRecord, ProposalQuota
 from zi_assess.models.reports import ExportItem, ExportJob, RenderJob, StoredReport
 from zi_assess.models.tokens import AccountToken, RecoveryCode
-from zi_assess.models.users import Role, RoleAssignment, User
+from zi_assess.models.users import ReviewAssignment, Role, RoleAssignment, User
 
 __all__ = [
     "Answer", "AreaRevision", "Assessment", "AuditEvent", "CurrentScore", "Deadline", "DraftAccess", "Evidence",
@@ -30,5 +30,5 @@ __all__ = [
     "ScoreSnapshot", "StatusChange", "Unit", "UnitType", "User",
     "ExportItem", "ExportJob", "RenderJob", "StoredReport", "ProposalQuota",
     "ApiKey", "AccountToken", "RecoveryCode", "Notification", "NotificationPreference", "SentReminder", "QueueSeen",
-    "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem", "PredicateRecord",
+    "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem", "PredicateRecord", "ReviewAssignment",
 ]

@@ -113,3 +113,22 @@ class RoleAssignment(Base):
 
     def __repr__(self) -> str:
         return f"<RoleAssignment {self.role} unit={self.unit_id} instansi={self.instansi_id}>"
+
+
+class ReviewAssignment(Base):
+    """An assessor (TPI or TPN evaluator) assigned to the assessments of one unit, or of every unit
+    of one instansi: their queue's "assigned to me" and the notice that a review layer opened
+    follow it. Without any assignment over a unit, every assessor of the layer is told."""
+
+    __tablename__ = "review_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "instansi_id", name="one_assignment"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(foreign_keys=[unit_id])
+    instansi: Mapped[Instansi | None] = relationship(foreign_keys=[instansi_id])

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from zi_assess.domain.workflow import LAYER_ROLES, TRANSITIONS
 from zi_assess.extensions import db
-from zi_assess.models import Assessment, ReviewComment, Role, RoleAssignment, User
+from zi_assess.models import Assessment, ReviewAssignment, ReviewComment, Role, RoleAssignment, User
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 from zi_assess.notifications import notify
 
@@ -65,5 +65,17 @@ def on_transition(actor_user: User, assessment: Assessment, name: str, *, note: 
     opens = TRANSITIONS[name].opens if name in TRANSITIONS else None
     if opens is not None and name not in STEP_NOTICES:
         # a review layer opens: its writers have the assessment to work on
-        writers = users_with(assessment, LAYER_ROLES[opens])
+        writers = assigned_first(assessment, users_with(assessment, LAYER_ROLES[opens]))
         notify("assigned", assessment, [u for u in writers if u.id != actor_user.id], actor=actor_user.name)
+
+
+def assigned_first(assessment: Assessment, writers: list[User]) -> list[User]:
+    """The writers assigned to the assessment's unit (or its instansi), when any are; else all."""
+    ids = [u.id for u in writers]
+    if not ids:
+        return writers
+    assigned = set(db.session.scalars(select(ReviewAssignment.user_id).where(
+        ReviewAssignment.user_id.in_(ids),
+        or_(ReviewAssignment.unit_id == assessment.unit_id,
+            ReviewAssignment.instansi_id == assessment.unit.instansi_id))))
+    return [u for u in writers if u.id in assigned] or writers

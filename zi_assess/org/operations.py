@@ -20,6 +20,7 @@ from zi_assess.models import (
     Instansi,
     InstansiKind,
     PrerequisiteRecord,
+    ReviewAssignment,
     Role,
     RoleAssignment,
     Unit,
@@ -174,6 +175,43 @@ def assign_role(actor: Actor, user: User, role: Role, *, unit: Unit | None = Non
     db.session.flush()
     record(actor, "role.assign", detail=_scope_detail(assignment))
     return assignment
+
+
+#: roles that review a layer and may be assigned to units: TPI evaluators (their instansi), TPN (anywhere)
+REVIEWER_ROLES = frozenset({Role.TPI_EVALUATOR, Role.TPI_LEAD, Role.TPN_EVALUATOR})
+
+
+def assign_review(actor: Actor, user: User, *, unit: Unit | None = None,
+                  instansi: Instansi | None = None) -> ReviewAssignment:
+    """Assign an assessor to the assessments of one unit or of every unit of an instansi."""
+    if (unit is None) == (instansi is None):
+        raise InvalidInput("scope", "a unit or an instansi")
+    authorize(actor.user, "users.manage", user)
+    authorize(actor.user, "users.manage", unit if unit is not None else instansi)
+    target_instansi = unit.instansi_id if unit is not None else instansi.id  # type: ignore[union-attr]
+    held = {a.role for a in user.roles if a.role == Role.TPN_EVALUATOR or a.instansi_id == target_instansi}
+    if not held & REVIEWER_ROLES:
+        raise InvalidInput("not_reviewer", user.email)
+    target = (unit.id if unit else None, instansi.id if instansi else None)
+    for existing in db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.user_id == user.id)):
+        if (existing.unit_id, existing.instansi_id) == target:
+            return existing
+    assignment = ReviewAssignment(user_id=user.id, unit_id=unit.id if unit else None,
+                                  instansi_id=instansi.id if instansi else None, created_by_id=actor.user_id)
+    db.session.add(assignment)
+    db.session.flush()
+    record(actor, "review.assign", detail={"user": user.email, "unit": unit.code if unit else None,
+                                           "instansi": instansi.name if instansi else None})
+    return assignment
+
+
+def unassign_review(actor: Actor, assignment: ReviewAssignment) -> None:
+    user = db.session.get(User, assignment.user_id)
+    authorize(actor.user, "users.manage", user)
+    record(actor, "review.unassign", detail={"user": user.email if user else None, "unit": assignment.unit_id,
+                                             "instansi": assignment.instansi_id})
+    db.session.delete(assignment)
+    db.session.flush()
 
 
 def revoke_role(actor: Actor, assignment: RoleAssignment) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from zi_assess.assessments.forms import choices
@@ -13,7 +14,17 @@ from zi_assess.authz import allowed, authorize
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.extensions import db
 from zi_assess.messages import ROLE_NAMES, org_message
-from zi_assess.models import Assessment, Instansi, InstansiKind, Role, RoleAssignment, Unit, UnitType, User
+from zi_assess.models import (
+    Assessment,
+    Instansi,
+    InstansiKind,
+    ReviewAssignment,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitType,
+    User,
+)
 from zi_assess.models.users import INSTANSI_ROLES, UNIT_ROLES
 from zi_assess.org import operations as ops
 from zi_assess.org import queries
@@ -275,8 +286,52 @@ def user_detail(user_id: int) -> str | Response | tuple[str, int]:
             user = db.session.get(User, user_id)
     invited = user is not None and user.password_hash == ops.NO_PASSWORD
     html = render_template("org/user_detail.html", user=user, form=form, confirm=ConfirmForm(), invited=invited,
-                           ROLE_NAMES=ROLE_NAMES)
+                           ROLE_NAMES=ROLE_NAMES, reviews=_reviews(user), review_form=_review_form(who.user))
     return (html, 400) if form.errors or form.form_errors else html
+
+
+def _reviews(user: User) -> list[ReviewAssignment]:
+    return list(db.session.scalars(select(ReviewAssignment).where(ReviewAssignment.user_id == user.id)
+                                   .order_by(ReviewAssignment.id)))
+
+
+def _review_form(who_user: object) -> RoleForm:
+    form = _role_form(who_user)
+    form.scope.choices = [c for c in form.scope.choices if c.value]  # a unit or an instansi
+    return form
+
+
+@bp.post("/pengguna/<int:user_id>/tugas")
+@login_required
+def review_assign(user_id: int) -> Response:
+    user = _get(User, user_id)
+    assert isinstance(user, User)
+    unit, instansi = _scope(request.form.get("scope") or "")
+    if not ConfirmForm().validate_on_submit() or (unit is None and instansi is None):
+        flash(org_message("scope"), "error")
+        return redirect(url_for("org.user_detail", user_id=user_id))
+    try:
+        ops.assign_review(actor(), user, unit=unit, instansi=instansi)
+        db.session.commit()
+        flash(_("Penugasan disimpan."), "success")
+    except ops.InvalidInput as exc:
+        db.session.rollback()
+        flash(org_message(exc.code), "error")
+    return redirect(url_for("org.user_detail", user_id=user_id))
+
+
+@bp.post("/tugas/<int:assignment_id>/cabut")
+@login_required
+def review_unassign(assignment_id: int) -> Response:
+    assignment = db.session.get(ReviewAssignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    user_id = assignment.user_id
+    if ConfirmForm().validate_on_submit():
+        ops.unassign_review(actor(), assignment)
+        db.session.commit()
+        flash(_("Penugasan dicabut."), "success")
+    return redirect(url_for("org.user_detail", user_id=user_id))
 
 
 @bp.post("/pengguna/<int:user_id>/aktif")

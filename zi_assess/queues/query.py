@@ -13,7 +13,18 @@ from sqlalchemy.orm import aliased
 from zi_assess.authz import visible_assessments
 from zi_assess.domain.workflow import Status
 from zi_assess.extensions import db
-from zi_assess.models import Answer, Assessment, CurrentScore, Deadline, Instansi, QueueSeen, StatusChange, Unit, User
+from zi_assess.models import (
+    Answer,
+    Assessment,
+    CurrentScore,
+    Deadline,
+    Instansi,
+    QueueSeen,
+    ReviewAssignment,
+    StatusChange,
+    Unit,
+    User,
+)
 from zi_assess.models.base import as_utc, utcnow
 
 #: queue → the statuses it holds (None: every status the user sees)
@@ -98,7 +109,10 @@ def build(user: User, queue: str, f: Filters, today: date) -> Any:
         query = query.where(or_(
             exists().where(Answer.assessment_id == Assessment.id, Answer.author_id == user.id),
             exists().where(StatusChange.assessment_id == Assessment.id, StatusChange.actor_id == user.id,
-                           StatusChange.transition.in_(["start_tpi_review", "start_desk", "start_field"]))))
+                           StatusChange.transition.in_(["start_tpi_review", "start_desk", "start_field"])),
+            exists().where(ReviewAssignment.user_id == user.id,
+                           or_(ReviewAssignment.unit_id == Assessment.unit_id,
+                               ReviewAssignment.instansi_id == Unit.instansi_id))))
     changed_at = case((score.updated_at > Assessment.status_changed_at, score.updated_at),
                       else_=Assessment.status_changed_at)
     order = {
