@@ -87,7 +87,7 @@ def bench_recap() -> None:
     unit_ids = [row[0] for row in db.session.execute(text("SELECT id FROM unit WHERE code LIKE 'U%'"))]
     db.session.execute(insert(Assessment), [
         {"unit_id": uid, "year": 2026, "target_predicate": Predicate.WBK, "criteria_id": criteria.id,
-         "status": Status.SUBMITTED, "status_version": 1}
+         "status": Status.PROPOSED, "status_version": 1}  # proposed: what an admin reads without a reason
         for uid in unit_ids
     ])
     assessment_ids = [row[0] for row in db.session.execute(
