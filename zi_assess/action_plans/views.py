@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -102,38 +103,37 @@ def show(assessment_id: int) -> tuple[str, int] | Response:
     return _page(assessment_id)
 
 
-@bp.post("/kegiatan/<int:activity_id>")
-@login_required
-def update_activity(assessment_id: int, activity_id: int) -> tuple[str, int] | Response:
+def _save_activity(assessment_id: int, key: str, save: Callable[[ops.ActivityValues], object], done: str,
+                   anchor: str) -> tuple[str, int] | Response:
+    """Validate the activity form under ``key`` and ``save`` its values; a refused form comes back
+    with what was typed, a missing activity or item is a 404."""
     bundle = get_bundle(actor(), assessment_id, "action_plan.edit")
-    key = f"a{activity_id}"
     form = ActivityForm(prefix=key, first_year=bundle.assessment.year)
     if not form.validate():
         return _page(assessment_id, {key: form}, key, 400)
     try:
-        ops.update_activity(actor(), assessment_id, activity_id, ops.ActivityValues(**form.values()))
+        save(ops.ActivityValues(**form.values()))
     except ops.ActivityNotFound:
         abort(404)
     db.session.commit()
-    flash(_("Kegiatan disimpan."), "success")
-    return redirect(url_for(".show", assessment_id=assessment_id) + f"#{key}")
+    flash(done, "success")
+    return redirect(url_for(".show", assessment_id=assessment_id) + f"#{anchor}")
+
+
+@bp.post("/kegiatan/<int:activity_id>")
+@login_required
+def update_activity(assessment_id: int, activity_id: int) -> tuple[str, int] | Response:
+    return _save_activity(assessment_id, f"a{activity_id}",
+                          lambda values: ops.update_activity(actor(), assessment_id, activity_id, values),
+                          _("Kegiatan disimpan."), f"a{activity_id}")
 
 
 @bp.post("/butir/<int:item_id>/kegiatan")
 @login_required
 def add_activity(assessment_id: int, item_id: int) -> tuple[str, int] | Response:
-    bundle = get_bundle(actor(), assessment_id, "action_plan.edit")
-    key = f"i{item_id}"
-    form = ActivityForm(prefix=key, first_year=bundle.assessment.year)
-    if not form.validate():
-        return _page(assessment_id, {key: form}, key, 400)
-    try:
-        ops.add_activity(actor(), assessment_id, item_id, ops.ActivityValues(**form.values()))
-    except ops.ActivityNotFound:
-        abort(404)
-    db.session.commit()
-    flash(_("Kegiatan ditambahkan."), "success")
-    return redirect(url_for(".show", assessment_id=assessment_id) + f"#item-{item_id}")
+    return _save_activity(assessment_id, f"i{item_id}",
+                          lambda values: ops.add_activity(actor(), assessment_id, item_id, values),
+                          _("Kegiatan ditambahkan."), f"item-{item_id}")
 
 
 @bp.get("/unduh.<kind>")

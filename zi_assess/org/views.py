@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -63,6 +65,29 @@ def _refused(form: object, exc: ops.InvalidInput) -> None:
     form.form_errors.append(message)  # type: ignore[attr-defined]
 
 
+def _form_page(template: str, form: object, **context: object) -> str | tuple[str, int]:
+    """The page of a form: 400 when the form was refused (its typed values stay), else 200."""
+    html = render_template(template, form=form, **context)
+    return (html, 400) if form.errors or form.form_errors else html  # type: ignore[attr-defined]
+
+
+def _confirmed(step: Callable[[], object], done: str, back: str) -> Response:
+    """A confirmed one-button step (activate, revoke…): commit and say ``done``, or roll back and
+    say why; back to ``back`` either way (an unconfirmed post changes nothing)."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            if step() is False:
+                db.session.rollback()
+                flash(org_message("mail"), "error")
+            else:
+                db.session.commit()
+                flash(done, "success")
+        except ops.InvalidInput as exc:
+            db.session.rollback()
+            flash(org_message(exc.code), "error")
+    return redirect(back)
+
+
 @bp.get("/")
 @login_required
 def index() -> Response:
@@ -101,8 +126,7 @@ def instansi_list() -> str | Response | tuple[str, int]:
                     _refused(form, exc)
     q = request.args.get("q", "")
     page = queries.paged(queries.managed_instansi(who.user, q), _page())
-    html = render_template("org/instansi_list.html", page=page, q=q, form=form, KIND_NAMES=KIND_NAMES)
-    return (html, 400) if form.errors or form.form_errors else html
+    return _form_page("org/instansi_list.html", form, page=page, q=q, KIND_NAMES=KIND_NAMES)
 
 
 @bp.route("/instansi/<int:instansi_id>", methods=["GET", "POST"])
@@ -131,23 +155,18 @@ def instansi_detail(instansi_id: int) -> str | Response | tuple[str, int]:
     q = request.args.get("q", "")
     page = queries.paged(queries.units_of(instansi, q), _page())
     rules = load_prerequisites()
-    html = render_template("org/instansi_detail.html", instansi=instansi, form=form, page=page, q=q,
+    return _form_page("org/instansi_detail.html", form, instansi=instansi, page=page, q=q,
                            KIND_NAMES=KIND_NAMES, UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, rules=rules,
                            national=allowed(who.user, "org.national"), confirm=ConfirmForm())
-    return (html, 400) if form.errors or form.form_errors else html
 
 
 @bp.post("/instansi/<int:instansi_id>/aktif")
 @login_required
 def instansi_active(instansi_id: int) -> Response:
-    who = actor()
     instansi = _get(Instansi, instansi_id)
     assert isinstance(instansi, Instansi)
-    if ConfirmForm().validate_on_submit():
-        ops.set_instansi_active(who, instansi, request.form.get("aktif") == "1")
-        db.session.commit()
-        flash(_("Status instansi disimpan."), "success")
-    return redirect(url_for("org.instansi_detail", instansi_id=instansi.id))
+    return _confirmed(lambda: ops.set_instansi_active(actor(), instansi, request.form.get("aktif") == "1"),
+                      _("Status instansi disimpan."), url_for("org.instansi_detail", instansi_id=instansi.id))
 
 
 # -- units ---------------------------------------------------------------------------------------
@@ -186,9 +205,8 @@ def _save_unit(instansi: Instansi, unit: Unit | None) -> str | Response | tuple[
             unit = db.session.get(Unit, unit.id) if unit is not None and unit.id else None
     rules = load_prerequisites()
     assessments = queries.assessments_of(unit) if unit is not None else []
-    html = render_template("org/unit_form.html", instansi=instansi, unit=unit, form=form, rules=rules,
+    return _form_page("org/unit_form.html", form, instansi=instansi, unit=unit, rules=rules,
                            UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, confirm=ConfirmForm(), assessments=assessments)
-    return (html, 400) if form.errors or form.form_errors else html
 
 
 @bp.route("/instansi/<int:instansi_id>/unit-baru", methods=["GET", "POST"])
@@ -212,11 +230,8 @@ def unit_detail(unit_id: int) -> str | Response | tuple[str, int]:
 def unit_active(unit_id: int) -> Response:
     unit = _get(Unit, unit_id)
     assert isinstance(unit, Unit)
-    if ConfirmForm().validate_on_submit():
-        ops.set_unit_active(actor(), unit, request.form.get("aktif") == "1")
-        db.session.commit()
-        flash(_("Status unit disimpan."), "success")
-    return redirect(url_for("org.unit_detail", unit_id=unit.id))
+    return _confirmed(lambda: ops.set_unit_active(actor(), unit, request.form.get("aktif") == "1"),
+                      _("Status unit disimpan."), url_for("org.unit_detail", unit_id=unit.id))
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -243,8 +258,7 @@ def user_list() -> str | Response | tuple[str, int]:
             _refused(form, exc)
     q = request.args.get("q", "")
     page = queries.paged(queries.managed_users(who.user, q), _page())
-    html = render_template("org/user_list.html", page=page, q=q, form=form, ROLE_NAMES=ROLE_NAMES)
-    return (html, 400) if form.errors or form.form_errors else html
+    return _form_page("org/user_list.html", form, page=page, q=q, ROLE_NAMES=ROLE_NAMES)
 
 
 def _role_form(who_user: object) -> RoleForm:
@@ -285,9 +299,8 @@ def user_detail(user_id: int) -> str | Response | tuple[str, int]:
             _refused(form, exc)
             user = db.session.get(User, user_id)
     invited = user is not None and user.password_hash == ops.NO_PASSWORD
-    html = render_template("org/user_detail.html", user=user, form=form, confirm=ConfirmForm(), invited=invited,
+    return _form_page("org/user_detail.html", form, user=user, confirm=ConfirmForm(), invited=invited,
                            ROLE_NAMES=ROLE_NAMES, reviews=_reviews(user), review_form=_review_form(who.user))
-    return (html, 400) if form.errors or form.form_errors else html
 
 
 def _reviews(user: User) -> list[ReviewAssignment]:
@@ -307,17 +320,11 @@ def review_assign(user_id: int) -> Response:
     user = _get(User, user_id)
     assert isinstance(user, User)
     unit, instansi = _scope(request.form.get("scope") or "")
-    if not ConfirmForm().validate_on_submit() or (unit is None and instansi is None):
+    if unit is None and instansi is None:
         flash(org_message("scope"), "error")
         return redirect(url_for("org.user_detail", user_id=user_id))
-    try:
-        ops.assign_review(actor(), user, unit=unit, instansi=instansi)
-        db.session.commit()
-        flash(_("Penugasan disimpan."), "success")
-    except ops.InvalidInput as exc:
-        db.session.rollback()
-        flash(org_message(exc.code), "error")
-    return redirect(url_for("org.user_detail", user_id=user_id))
+    return _confirmed(lambda: ops.assign_review(actor(), user, unit=unit, instansi=instansi),
+                      _("Penugasan disimpan."), url_for("org.user_detail", user_id=user_id))
 
 
 @bp.post("/tugas/<int:assignment_id>/cabut")
@@ -326,12 +333,8 @@ def review_unassign(assignment_id: int) -> Response:
     assignment = db.session.get(ReviewAssignment, assignment_id)
     if assignment is None:
         abort(404)
-    user_id = assignment.user_id
-    if ConfirmForm().validate_on_submit():
-        ops.unassign_review(actor(), assignment)
-        db.session.commit()
-        flash(_("Penugasan dicabut."), "success")
-    return redirect(url_for("org.user_detail", user_id=user_id))
+    return _confirmed(lambda: ops.unassign_review(actor(), assignment), _("Penugasan dicabut."),
+                      url_for("org.user_detail", user_id=assignment.user_id))
 
 
 @bp.post("/pengguna/<int:user_id>/aktif")
@@ -339,15 +342,8 @@ def review_unassign(assignment_id: int) -> Response:
 def user_active(user_id: int) -> Response:
     user = _get(User, user_id)
     assert isinstance(user, User)
-    if ConfirmForm().validate_on_submit():
-        try:
-            ops.set_active(actor(), user, request.form.get("aktif") == "1")
-            db.session.commit()
-            flash(_("Status akun disimpan."), "success")
-        except ops.InvalidInput as exc:
-            db.session.rollback()
-            flash(org_message(exc.code), "error")
-    return redirect(url_for("org.user_detail", user_id=user_id))
+    return _confirmed(lambda: ops.set_active(actor(), user, request.form.get("aktif") == "1"),
+                      _("Status akun disimpan."), url_for("org.user_detail", user_id=user_id))
 
 
 @bp.post("/pengguna/<int:user_id>/undang")
@@ -357,18 +353,8 @@ def user_invite(user_id: int) -> Response:
     user = _get(User, user_id)
     assert isinstance(user, User)
     authorize(who.user, "users.manage", user)
-    if ConfirmForm().validate_on_submit():
-        try:
-            if send_invitation(who, user):
-                db.session.commit()
-                flash(_("Undangan dikirim ke %(email)s.", email=user.email), "success")
-            else:
-                db.session.rollback()
-                flash(org_message("mail"), "error")
-        except ops.InvalidInput as exc:
-            db.session.rollback()
-            flash(org_message(exc.code), "error")
-    return redirect(url_for("org.user_detail", user_id=user_id))
+    return _confirmed(lambda: send_invitation(who, user), _("Undangan dikirim ke %(email)s.", email=user.email),
+                      url_for("org.user_detail", user_id=user_id))
 
 
 @bp.post("/peran/<int:assignment_id>/cabut")
@@ -376,16 +362,8 @@ def user_invite(user_id: int) -> Response:
 def role_revoke(assignment_id: int) -> Response:
     assignment = _get(RoleAssignment, assignment_id)
     assert isinstance(assignment, RoleAssignment)
-    user_id = assignment.user_id
-    if ConfirmForm().validate_on_submit():
-        try:
-            ops.revoke_role(actor(), assignment)
-            db.session.commit()
-            flash(_("Peran dicabut."), "success")
-        except ops.InvalidInput as exc:
-            db.session.rollback()
-            flash(org_message(exc.code), "error")
-    return redirect(url_for("org.user_detail", user_id=user_id))
+    back = url_for("org.user_detail", user_id=assignment.user_id)
+    return _confirmed(lambda: ops.revoke_role(actor(), assignment), _("Peran dicabut."), back)
 
 
 @bp.route("/penilaian/<int:assessment_id>/buka", methods=["GET", "POST"])
@@ -407,5 +385,4 @@ def draft_open(assessment_id: int) -> str | Response | tuple[str, int]:
         except ops.InvalidInput as exc:
             _refused(form, exc)
             assessment = db.session.get(Assessment, assessment_id)
-    html = render_template("org/draft_open.html", assessment=assessment, form=form, hours=ops.DRAFT_ACCESS_HOURS)
-    return (html, 400) if form.errors or form.form_errors else html
+    return _form_page("org/draft_open.html", form, assessment=assessment, hours=ops.DRAFT_ACCESS_HOURS)
