@@ -196,6 +196,10 @@ class HistoryFilterForm(BaseForm):
 
 class NewAssessmentForm(BaseForm):
     unit = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
-    year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2022, max=2100)])
+    #: from 2014: past years are entered with the criteria version of their time (52/2014)
+    year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2014, max=2100)])
     #: choices: the predicates of the criteria new assessments are opened with (set by the view)
     target = RadioField(_l("Target predikat"), validators=[DataRequired()])
+    #: admins only (the view removes it for others): the criteria version, default the current one;
+    #: choices set by the view, an unknown id refused there with a clear message
+    criteria = SelectField(_l("Versi kriteria"), validators=[Optional()], validate_choice=False)
