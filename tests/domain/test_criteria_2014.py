@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from zi_assess.domain.contract import result_to_dict, score_request
 from zi_assess.domain.jsondata import CriteriaError
 from zi_assess.domain.loader import CRITERIA_ROOT, _load_folder, available_criteria, load_criteria
 from zi_assess.domain.scoring import score
@@ -120,6 +121,12 @@ def test_thresholds_are_bab_iii_b4(c2014):
     # WBBM's own rule: H2 ≥ 16 (survey 3.2/4 → 16 passes, 3.19 → 15.95 fails)
     assert verdicts(score(c2014, answers | {"H2.a": 3.2}))["WBBM"].passed
     assert [c.rule for c in verdicts(score(c2014, answers | {"H2.a": 3.19}))["WBBM"].failures] == ["H2"]
+
+
+def test_the_scoring_contract_has_no_aspects_for_2014(c2014):
+    out = result_to_dict(score_request({"criteria": ID, "answers": _best(c2014)}))
+    assert (out["criteria"], out["total"], out["pemenuhan"], out["reform"]) == (ID, 100.0, None, None)
+    assert set(out["areas"]) == set(AREAS) and "P" not in out["nodes"]
 
 
 def test_all_zero_lke(c2014):
