@@ -68,6 +68,11 @@ def test_fill_a_2014_area_and_compare_with_a_2021_year(team, login, flow):
         response = client.get(f"/penilaian/{old.id}{path}")
         assert response.status_code == 200, path
         assert "Pemenuhan" not in _text(response), path
+    overview = _text(client.get(f"/penilaian/{old.id}"))
+    # the area row is followed by its sub-areas: no (empty) aspect row between them
+    assert re.search(r"1\. Manajemen Perubahan 5,00 4,50 90,00 (12/12 )+i\. Tim Kerja 1,00 0,50 50,00 (2/2 )+ii\.", overview)
+    hasil = _text(client.get(f"/penilaian/{old.id}/area/H"))
+    assert "Nilai survei (0–4)" in hasil and "Persentase (0–100 %)" in hasil  # TLHP: a percentage entered directly
     # the Excel export follows PortalRB's layout, which 52/2014 never had: refused, and said so
     refused = client.get(f"/penilaian/{old.id}/lke.xlsx", follow_redirects=True)
     assert "tidak memiliki tata letak Excel PortalRB" in _text(refused)
@@ -76,8 +81,12 @@ def test_fill_a_2014_area_and_compare_with_a_2021_year(team, login, flow):
     lke_text = pdfutil.text(lke.data)
     assert "penguatan akuntabilitas" in lke_text.lower() and "pemenuhan" not in lke_text.lower()
     assert "Keterlibatan pimpinan" in lke_text and "NILAI TOTAL 100 99,50" in lke_text
+    assert "Persentase 0–100 %" in lke_text
     lhe = client.get(f"/penilaian/{old.id}/lhe.pdf")
-    assert lhe.status_code == 200 and "Pemenuhan" not in pdfutil.text(lhe.data)
+    lhe_text = pdfutil.text(lhe.data)
+    assert lhe.status_code == 200 and "Pemenuhan" not in lhe_text
+    assert "Area 4 Penguatan Akuntabilitas 10,00 10,00" in lhe_text  # the summary lists the areas
+    assert "tidak ada pada versi kriteria ini" in lhe_text  # no per-area minimum line in the chart
     manager = login(team.manager)
     for path in ("/rekap", "/rekap.csv", "/rekap.xlsx"):
         assert manager.get(path).status_code == 200, path

@@ -60,9 +60,10 @@ def _choice(ind: Indicator) -> dict[str, Field]:
 
 def _survey(ind: Indicator) -> dict[str, Field]:
     top = ind.scale.maximum
+    message = (_l("Isi persentase antara 0 dan %(max)s.", max=f"{top:g}") if ind.scale.unit == "%"
+               else _l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))
     return {"a_": DecimalCommaField(ind.id, places=2, validators=[
-        Optional(), NumberRange(min=0, max=top, message=_l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))],
-        render_kw={"inputmode": "decimal"})}
+        Optional(), NumberRange(min=0, max=top, message=message)], render_kw={"inputmode": "decimal"})}
 
 
 def _percent(ind: Indicator) -> dict[str, Field]:

@@ -39,6 +39,9 @@ class Scale:
     values: tuple[tuple[str, float], ...] = ()
     #: survey scales: the highest score (4 for IPAK/IPKP)
     maximum: float = 0.0
+    #: survey scales: "%" when the number is a percentage entered directly (52/2014's TLHP row,
+    #: 0–100), "" for a survey score
+    unit: str = ""
 
     @property
     def keys(self) -> tuple[str, ...]:

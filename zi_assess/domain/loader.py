@@ -83,7 +83,10 @@ def _load_scales(folder: Path, name: str) -> dict[str, Scale]:
             maximum = node.number("max")
             if maximum <= 0:
                 raise node.error("max", "must be positive")
-            scales[scale_id] = Scale(scale_id, label, "survey", maximum=maximum)
+            unit = node.text("unit", required=False)
+            if unit not in ("", "%"):
+                raise node.error("unit", f"expected '%' (a percentage entered directly) or nothing, got {unit!r}")
+            scales[scale_id] = Scale(scale_id, label, "survey", maximum=maximum, unit=unit)
         elif kind == "percent":
             scales[scale_id] = Scale(scale_id, label, "percent")
         else:

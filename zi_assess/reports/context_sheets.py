@@ -62,6 +62,8 @@ class LkeContext:
 def _options(indicator: Indicator) -> tuple[str, ...]:
     if indicator.kind == "percent":
         return (indicator.formula.text,) if indicator.formula else ()
+    if indicator.kind == "survey" and indicator.scale.unit == "%":
+        return (_("Persentase 0–%(max)s %%", max=f"{indicator.scale.maximum:g}"),)
     if indicator.kind == "survey":
         return (_("Nilai survei 0–%(max)s", max=f"{indicator.scale.maximum:g}"),)
     return tuple(o.key if o.text == o.key else f"{o.key}. {o.text}" for o in indicator.options)
