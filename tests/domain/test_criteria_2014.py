@@ -136,34 +136,37 @@ def test_all_zero_lke(c2014):
     assert [c.rule for c in wbk.failures] == ["total", "H1", "H1.a", "H1.b"]
 
 
-def test_an_area_file_with_aspects_is_refused_without_aspects_in_the_manifest(tmp_path: Path):
+def _edited_copy(tmp_path: Path, name: str, change) -> Path:
+    """A copy of the 52/2014 folder with one JSON file changed."""
     folder = tmp_path / ID
     shutil.copytree(FOLDER, folder)
-    path = folder / "areas" / "1-manajemen-perubahan.json"
+    path = folder / name
     data = json.loads(path.read_text())
-    data["aspects"] = {}
+    change(data)
     path.write_text(json.dumps(data))
+    return folder
+
+
+def test_an_area_file_with_aspects_is_refused_without_aspects_in_the_manifest(tmp_path: Path):
+    folder = _edited_copy(tmp_path, "areas/1-manajemen-perubahan.json", lambda d: d.update(aspects={}))
     with pytest.raises(CriteriaError, match="defines no aspects"):
         _load_folder(folder)
 
 
 def test_a_wrong_sub_area_weight_is_refused(tmp_path: Path):
-    folder = tmp_path / ID
-    shutil.copytree(FOLDER, folder)
-    path = folder / "areas" / "4-penguatan-akuntabilitas.json"
-    data = json.loads(path.read_text())
-    data["sub_areas"][0]["bobot"] = 4.5
-    path.write_text(json.dumps(data))
+    folder = _edited_copy(tmp_path, "areas/4-penguatan-akuntabilitas.json",
+                          lambda d: d["sub_areas"][0].update(bobot=4.5))
     with pytest.raises(CriteriaError, match="area 4: sub-area weights add up to 9.5"):
         _load_folder(folder)
 
 
 def test_per_aspect_rule_needs_aspects(tmp_path: Path):
-    folder = tmp_path / ID
-    shutil.copytree(FOLDER, folder)
-    path = folder / "thresholds.json"
-    data = json.loads(path.read_text())
-    data["area_rule"] = "per_aspect"
-    path.write_text(json.dumps(data))
+    folder = _edited_copy(tmp_path, "thresholds.json", lambda d: d.update(area_rule="per_aspect"))
     with pytest.raises(CriteriaError, match="per_aspect needs aspects"):
+        _load_folder(folder)
+
+
+def test_a_survey_unit_other_than_percent_is_refused(tmp_path: Path):
+    folder = _edited_copy(tmp_path, "scales.json", lambda d: d["persen_langsung"].update(unit="poin"))
+    with pytest.raises(CriteriaError, match="expected '%'"):
         _load_folder(folder)
