@@ -203,4 +203,5 @@ class NewAssessmentForm(BaseForm):
     target = RadioField(_l("Target predikat"), validators=[DataRequired()])
     #: admins only (the view removes it for others): the criteria version, default the current one;
     #: choices set by the view, an unknown id refused there with a clear message
-    criteria = SelectField(_l("Versi kriteria"), validators=[Optional()], validate_choice=False)
+    criteria = SelectField(_l("Versi kriteria"), validators=[Optional()], validate_choice=False,
+                           description=_l("Untuk tahun lampau, pilih peraturan yang berlaku pada tahun itu."))

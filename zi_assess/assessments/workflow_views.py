@@ -38,7 +38,9 @@ def new() -> Any:
     current = current_app.config["CRITERIA"]
     criteria = load_criteria(current)
     if is_admin(current_user):  # an admin may open a past year with the criteria version of its time
-        form.criteria.choices = choices((cid, load_criteria(cid).title) for cid in available_criteria())
+        # "Lembar Kerja … — PermenPANRB Nomor 52 Tahun 2014": the regulation names the version
+        form.criteria.choices = choices((cid, load_criteria(cid).title.rpartition(" — ")[2])
+                                        for cid in available_criteria())
     else:
         del form.criteria
     form.target.choices = choices((code, rules.name) for code, rules in criteria.predicates.items())
