@@ -116,6 +116,7 @@ def test_criteria_check_and_show(tmp_path):
     out = run("criteria", "check")
     assert out.returncode == 0
     assert "permenpanrb-90-2021: OK — 113 indicators (87 pemenuhan, 23 reform, 3 hasil), 42 sub-areas" in out.stdout
+    assert "permenpanrb-52-2014: OK — 84 indicators (81 pengungkit, 3 hasil), 23 sub-areas" in out.stdout
     show = run("criteria", "show", "P1.i.b")
     assert "Penentuan anggota Tim dipilih melalui prosedur/mekanisme yang jelas" in show.stdout
     assert "B = 0.5" in show.stdout and "PortalRB soal id: 2" in show.stdout

@@ -166,13 +166,14 @@ def cmd_criteria_check(args: argparse.Namespace) -> int:
             criteria = load_criteria(target)
         except CriteriaError as exc:
             raise CliError(f"{target}: {exc}") from None
-        kinds: dict[str, int] = {}
-        for ind in criteria.indicators.values():
-            aspect = ind.id[0]
-            kinds[aspect] = kinds.get(aspect, 0) + 1
+        # per aspect ("87 pemenuhan, 23 reform"), or the pengungkit as a whole where there are none (52/2014)
+        counts = [(sum(len(sub.indicators) for aa in aspect.aspect_areas for sub in aa.sub_areas), aspect.name.lower())
+                  for aspect in criteria.aspects] or [
+            (sum(len(criteria.area_indicators(area.id)) for area in criteria.areas), "pengungkit")]
+        counts.append((len(criteria.hasil_indicators()), "hasil"))
         print(
             f"{criteria.id}: OK — {len(criteria.indicators)} indicators "
-            f"({kinds.get('P', 0)} pemenuhan, {kinds.get('R', 0)} reform, {kinds.get('H', 0)} hasil), "
+            f"({', '.join(f'{n} {name}' for n, name in counts)}), "
             f"{len(criteria.sub_areas)} sub-areas, bobot {format_plain(criteria.total_bobot)}"
         )
     return 0

@@ -60,9 +60,10 @@ def _choice(ind: Indicator) -> dict[str, Field]:
 
 def _survey(ind: Indicator) -> dict[str, Field]:
     top = ind.scale.maximum
+    message = (_l("Isi persentase antara 0 dan %(max)s.", max=f"{top:g}") if ind.scale.unit == "%"
+               else _l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))
     return {"a_": DecimalCommaField(ind.id, places=2, validators=[
-        Optional(), NumberRange(min=0, max=top, message=_l("Isi nilai survei antara 0 dan %(max)s.", max=f"{top:g}"))],
-        render_kw={"inputmode": "decimal"})}
+        Optional(), NumberRange(min=0, max=top, message=message)], render_kw={"inputmode": "decimal"})}
 
 
 def _percent(ind: Indicator) -> dict[str, Field]:
@@ -196,6 +197,11 @@ class HistoryFilterForm(BaseForm):
 
 class NewAssessmentForm(BaseForm):
     unit = SelectField(_l("Unit kerja"), coerce=int, validators=[DataRequired()])
-    year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2022, max=2100)])
+    #: from 2014: past years are entered with the criteria version of their time (52/2014)
+    year = IntegerField(_l("Tahun evaluasi"), validators=[DataRequired(), NumberRange(min=2014, max=2100)])
     #: choices: the predicates of the criteria new assessments are opened with (set by the view)
     target = RadioField(_l("Target predikat"), validators=[DataRequired()])
+    #: admins only (the view removes it for others): the criteria version, default the current one;
+    #: choices set by the view, an unknown id refused there with a clear message
+    criteria = SelectField(_l("Versi kriteria"), validators=[Optional()], validate_choice=False,
+                           description=_l("Untuk tahun lampau, pilih peraturan yang berlaku pada tahun itu."))

@@ -102,7 +102,7 @@ def display_answer(indicator: Indicator, value: Any, locale: str = "id") -> str:
 
 
 def tree_rows(criteria: Criteria, sheet: ScoreSheet) -> list[NodeRow]:
-    """Area → aspect-area → sub-area rows, then hasil, with progress counts."""
+    """Area → aspect-area (where the criteria have aspects) → sub-area rows, then hasil, with progress counts."""
     values = sheet.values
     nodes = sheet.nodes
     rows = []
@@ -112,10 +112,11 @@ def tree_rows(criteria: Criteria, sheet: ScoreSheet) -> list[NodeRow]:
         rows.append(NodeRow(area.id, f"{area.id}. {area_name(area)}", "area", node.bobot, node.nilai, node.persen,
                             sum(1 for i in area_inds if i.id in values), len(area_inds), area.id))
         for aa in area.aspect_areas:
-            aa_inds = [i for s in aa.sub_areas for i in s.indicators]
-            node = nodes[aa.id]
-            rows.append(NodeRow(aa.id, node_name(criteria, aa.aspect), "aspect_area", node.bobot, node.nilai,
-                                node.persen, sum(1 for i in aa_inds if i.id in values), len(aa_inds), area.id))
+            if criteria.has_aspects:  # without aspects (52/2014) the area's one part is the area row
+                aa_inds = [i for s in aa.sub_areas for i in s.indicators]
+                node = nodes[aa.id]
+                rows.append(NodeRow(aa.id, node_name(criteria, aa.aspect), "aspect_area", node.bobot, node.nilai,
+                                    node.persen, sum(1 for i in aa_inds if i.id in values), len(aa_inds), area.id))
             for sub in aa.sub_areas:
                 node = nodes[sub.id]
                 rows.append(NodeRow(sub.id, f"{sub.numeral}. {sub.name}", "sub_area", node.bobot, node.nilai,

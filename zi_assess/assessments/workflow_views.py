@@ -14,9 +14,10 @@ from zi_assess.assessments.forms import NewAssessmentForm, StepForm, choices
 from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.assessments.views import render_overview
-from zi_assess.authz import authorize, creatable_units
+from zi_assess.authz import authorize, creatable_units, is_admin
 from zi_assess.clock import local_date
 from zi_assess.domain import load_criteria
+from zi_assess.domain.loader import available_criteria
 from zi_assess.domain.workflow import TRANSITIONS, Layer
 from zi_assess.extensions import db
 from zi_assess.messages import workflow_message
@@ -34,15 +35,25 @@ def new() -> Any:
     units = db.session.scalars(creatable_units(current_user).order_by(Unit.name)).all()
     form = NewAssessmentForm()
     form.unit.choices = choices((u.id, f"{u.name} ({u.code})") for u in units)
-    criteria = load_criteria(current_app.config["CRITERIA"])
+    current = current_app.config["CRITERIA"]
+    criteria = load_criteria(current)
+    if is_admin(current_user):  # an admin may open a past year with the criteria version of its time
+        # "Lembar Kerja … — PermenPANRB Nomor 52 Tahun 2014": the regulation names the version
+        form.criteria.choices = choices((cid, load_criteria(cid).title.rpartition(" — ")[2])
+                                        for cid in available_criteria())
+    else:
+        del form.criteria
     form.target.choices = choices((code, rules.name) for code, rules in criteria.predicates.items())
     if request.method == "GET":
         form.year.data = local_date().year
         form.target.data = next(iter(criteria.predicates))
-    if form.validate_on_submit():
+        if "criteria" in form:
+            form.criteria.data = current
+    chosen = (form.criteria.data if "criteria" in form else None) or current
+    if form.validate_on_submit() and _known_criteria(form, chosen):
         unit = db.session.get(Unit, form.unit.data)
         try:
-            assessment = ops.create_assessment(actor(), unit, form.year.data, form.target.data)
+            assessment = ops.create_assessment(actor(), unit, form.year.data, form.target.data, chosen)
             db.session.commit()
         except ops.WorkflowRefused as exc:
             db.session.rollback()
@@ -55,6 +66,14 @@ def new() -> Any:
             return redirect(url_for("assessments.overview", assessment_id=assessment.id))
     status = 422 if form.errors else 200
     return render_template("assessments/new.html", form=form), status
+
+
+def _known_criteria(form: NewAssessmentForm, criteria_id: str) -> bool:
+    """Whether the chosen criteria version exists (else an error on the field)."""
+    if criteria_id in available_criteria():
+        return True
+    form.criteria.errors = [_("Versi kriteria tidak dikenal.")]
+    return False
 
 
 @bp.get("/<int:assessment_id>/kirim")

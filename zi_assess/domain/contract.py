@@ -4,7 +4,8 @@ Input::
 
     {"id": "optional, echoed back", "criteria": "permenpanrb-90-2021 (optional)", "answers": {...}}
 
-Output: :func:`result_to_dict` — unrounded numbers, every node unless ``summary``.
+Output: :func:`result_to_dict` — unrounded numbers, every node unless ``summary``; ``pemenuhan`` and
+``reform`` are null for a criteria version without aspects (PermenPANRB 52/2014).
 """
 
 from __future__ import annotations

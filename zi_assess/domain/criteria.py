@@ -8,6 +8,13 @@ Tree (ids per decision D2)::
     component  pengungkit (60) ─ aspect P / R (30) ─ aspect-area P1…R6 ─ sub-area P1.i ─ indicator P1.i.a
                hasil (40)      ─ hasil group H1 / H2                                 ─ indicator H1.a
     area 1…6   = aspect-area P<n> + R<n> (the "area pengungkit" of the thresholds)
+
+A version without aspects (PermenPANRB 52/2014 has no pemenuhan/reform split) has ``aspects == ()``;
+its pengungkit component's parts are the areas, and each area holds exactly one aspect-area with
+``aspect == ""`` and the area's own id — the area's sub-areas, not a node of its own
+(:attr:`Criteria.has_aspects` tells callers whether there is an aspect level to show)::
+
+    component  pengungkit (60) ─ area 1…6 ─ sub-area 1.i ─ indicator 1.i.a
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ class Scale:
     values: tuple[tuple[str, float], ...] = ()
     #: survey scales: the highest score (4 for IPAK/IPKP)
     maximum: float = 0.0
+    #: survey scales: "%" when the number is a percentage entered directly (52/2014's TLHP row,
+    #: 0–100), "" for a survey score
+    unit: str = ""
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -102,6 +112,8 @@ class Indicator:
     #: an external survey (IPAK, IPKP): its value comes from outside the unit, so the gap
     #: planner does not move it unless told to
     external: bool = False
+    #: a transcription note (e.g. a passage of a scanned regulation that could not be read for sure)
+    note: str = ""
 
     @property
     def kind(self) -> ScaleKind:
@@ -129,7 +141,8 @@ class SubArea:
 
 @dataclass(frozen=True, slots=True)
 class AspectArea:
-    """One area within one aspect, e.g. P1 (pemenuhan of Manajemen Perubahan)."""
+    """One area within one aspect, e.g. P1 (pemenuhan of Manajemen Perubahan); in a version without
+    aspects, the single part of an area (``aspect == ""``, id = the area's id)."""
 
     id: str
     aspect: str
@@ -170,6 +183,11 @@ class Area:
     bobot: float
     aspect_areas: tuple[AspectArea, ...]
 
+    @property
+    def sub_areas(self) -> tuple[SubArea, ...]:
+        """Every sub-area of the area, in order (pemenuhan then reform where there are aspects)."""
+        return tuple(sub for aa in self.aspect_areas for sub in aa.sub_areas)
+
 
 @dataclass(frozen=True, slots=True)
 class Component:
@@ -190,7 +208,7 @@ class PredicateRules:
     name: str
     #: minimum nilai per node id ("total", "pengungkit", "H1", "H1.a", …), in report order
     minimums: tuple[tuple[str, float], ...]
-    #: every area pengungkit must reach this percentage of its bobot
+    #: every area pengungkit must reach this percentage of its bobot (0: no per-area rule)
     area_percent: float
     #: predicate the unit must already hold (WBBM needs WBK)
     requires_predicate: str | None
@@ -218,6 +236,11 @@ class Criteria:
     source_dir: str = ""
     indicators: dict[str, Indicator] = field(default_factory=dict)
     sub_areas: dict[str, SubArea] = field(default_factory=dict)
+
+    @property
+    def has_aspects(self) -> bool:
+        """Whether the pengungkit is split into aspects (pemenuhan/reform); False for 52/2014."""
+        return bool(self.aspects)
 
     @property
     def total_bobot(self) -> float:

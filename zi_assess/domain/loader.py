@@ -83,7 +83,10 @@ def _load_scales(folder: Path, name: str) -> dict[str, Scale]:
             maximum = node.number("max")
             if maximum <= 0:
                 raise node.error("max", "must be positive")
-            scales[scale_id] = Scale(scale_id, label, "survey", maximum=maximum)
+            unit = node.text("unit", required=False)
+            if unit not in ("", "%"):
+                raise node.error("unit", f"expected '%' (a percentage entered directly) or nothing, got {unit!r}")
+            scales[scale_id] = Scale(scale_id, label, "survey", maximum=maximum, unit=unit)
         elif kind == "percent":
             scales[scale_id] = Scale(scale_id, label, "percent")
         else:
@@ -162,6 +165,7 @@ class _Builder:
         explanation = node.text("explanation", allow_empty=True)
         soal_id = node.int_or_none("soal_id")
         external = node.raw("external", required=False)
+        note = node.text("note", required=False) or ""
         if external is not None and not isinstance(external, bool):
             raise node.error("external", f"expected true or false, got {external!r}")
         options: list[Option] = []
@@ -214,6 +218,7 @@ class _Builder:
             soal_id=soal_id,
             data_dukung=self.hints.get(indicator_id, ()),
             external=bool(external),
+            note=note,
         )
         self.indicators[indicator_id] = indicator
         return indicator
@@ -351,7 +356,7 @@ def _load_folder(folder: Path) -> Criteria:
     builder = _Builder(scales, hints)
 
     aspect_defs: dict[str, JsonNode] = {}
-    for item, path in manifest.each("aspects"):
+    for item, path in manifest.each("aspects", required=False):
         node = JsonNode(item, "manifest.json", path)
         aspect_id = node.text("id")
         if aspect_id in aspect_defs:
@@ -368,10 +373,14 @@ def _load_folder(folder: Path) -> Criteria:
         if area_id == HASIL_PAGE or area_id in aspect_defs:
             raise node.error("id", f"area id {area_id!r} is taken (the hasil page, or an aspect)")
         area_bobot = node.number("bobot")
-        own = _load_area_file(folder, area_file, area_id, aspect_defs, builder)
+        if aspect_defs:
+            own = _load_area_file(folder, area_file, area_id, aspect_defs, builder)
+        else:
+            own = [_load_plain_area_file(folder, area_file, area_id, area_bobot, builder)]
         check_sum(node, "bobot", area_bobot, [aa.bobot for aa in own], f"area {area_id}: aspect weights")
         for aa in own:
-            aspect_areas[aa.aspect].append(aa)
+            if aa.aspect:
+                aspect_areas[aa.aspect].append(aa)
         areas.append(Area(area_id, node.text("name"), node.text("name_en"), area_bobot, tuple(own)))
         node.done()
 
@@ -391,14 +400,16 @@ def _load_folder(folder: Path) -> Criteria:
             raise CriteriaError(hasil_file, group.id, "hasil group id already used by an area or aspect")
 
     components = []
-    known_parts = {a.id: a.bobot for a in aspects} | {g.id: g.bobot for g in hasil_groups}
+    # without aspects the pengungkit component's parts are the areas themselves
+    pengungkit_parts = aspects if aspects else areas
+    known_parts = {a.id: a.bobot for a in pengungkit_parts} | {g.id: g.bobot for g in hasil_groups}
     used_parts: set[str] = set()
     for item, path in manifest.each("components"):
         node = JsonNode(item, "manifest.json", path)
         parts = []
         for part, part_path in node.each("parts"):
             if part not in known_parts:
-                raise CriteriaError("manifest.json", part_path, f"unknown aspect or hasil group {part!r}")
+                raise CriteriaError("manifest.json", part_path, f"unknown aspect, area or hasil group {part!r}")
             if part in used_parts:
                 raise CriteriaError("manifest.json", part_path, f"{part!r} belongs to two components")
             used_parts.add(part)
@@ -418,7 +429,10 @@ def _load_folder(folder: Path) -> Criteria:
         if indicator_id not in builder.indicators:
             raise CriteriaError(hints_file, indicator_id, "unknown indicator id")
 
-    predicates, area_rule, places = _load_thresholds(folder, manifest.text("thresholds_file"), builder)
+    thresholds_file = manifest.text("thresholds_file")
+    predicates, area_rule, places = _load_thresholds(folder, thresholds_file, builder)
+    if area_rule == "per_aspect" and not aspects:
+        raise CriteriaError(thresholds_file, "area_rule", "per_aspect needs aspects (manifest.json has none)")
     manifest.done()
     return Criteria(
         id=criteria_id,
@@ -467,6 +481,24 @@ def _load_area_file(
     aspects_node.done()
     doc.done()
     return out
+
+
+def _load_plain_area_file(folder: Path, name: str, area_id: str, bobot: float, builder: _Builder) -> AspectArea:
+    """An area file of a version without aspects: its sub-areas directly (``sub_areas``), read as
+    the area's single part (``aspect == ""``, the area's own id)."""
+    doc = JsonNode(read_json(folder, name), name, "")
+    if doc.text("area") != area_id:
+        raise doc.error("area", f"expected area {area_id!r} as listed in manifest.json")
+    if "aspects" in doc.data:
+        raise doc.error("aspects", "manifest.json defines no aspects: list the area's sub_areas directly")
+    subs = [
+        builder.sub_area(JsonNode(item, name, path), area_id, area_id, i)
+        for i, (item, path) in enumerate(doc.each("sub_areas"))
+    ]
+    check_sum(doc, "sub_areas", bobot, [s.bobot for s in subs], f"area {area_id}: sub-area weights")
+    part = AspectArea(area_id, "", area_id, doc.text("name"), bobot, tuple(subs))
+    doc.done()
+    return part
 
 
 def _load_hasil(folder: Path, name: str, builder: _Builder) -> tuple[HasilGroup, ...]:

@@ -82,13 +82,15 @@ class Plan:
         #: nilai is the fsum of earlier nodes' nilai (the getter picks those from the list so far)
         self.upper_ids: list[str] = []
         self.upper_getters: list[Callable[[list[float]], tuple[float, ...]]] = []
-        for aspect in criteria.aspects:
-            for aa in aspect.aspect_areas:
-                start = len(self.order)
-                for sub in aa.sub_areas:
-                    add_bucket(sub.id, sub.bobot, sub.indicators)
-                self.group_slices.append(slice(start, len(self.order)))
-                self.upper_ids.append(aa.id)
+        # the aspect-areas, aspect by aspect (without aspects: the areas' single parts, area by area)
+        groups = ([aa for aspect in criteria.aspects for aa in aspect.aspect_areas] if criteria.has_aspects
+                  else [aa for area in criteria.areas for aa in area.aspect_areas])
+        for aa in groups:
+            start = len(self.order)
+            for sub in aa.sub_areas:
+                add_bucket(sub.id, sub.bobot, sub.indicators)
+            self.group_slices.append(slice(start, len(self.order)))
+            self.upper_ids.append(aa.id)
         for hasil_group in criteria.hasil_groups:
             for ind in hasil_group.indicators:
                 add_bucket(ind.id, ind.bobot, (ind,))
@@ -102,7 +104,8 @@ class Plan:
             self.upper_ids.append(node_id)
 
         for area in criteria.areas:
-            add_sum(area.id, [aa.id for aa in area.aspect_areas])
+            if criteria.has_aspects:  # without aspects the area's single part is the group itself
+                add_sum(area.id, [aa.id for aa in area.aspect_areas])
         for hasil_group in criteria.hasil_groups:
             add_sum(hasil_group.id, [ind.id for ind in hasil_group.indicators])
         for aspect in criteria.aspects:
@@ -113,7 +116,7 @@ class Plan:
         self.n_indicators = len(self.order)
         self.area_bobot = {a.id: a.bobot for a in criteria.areas}
         self.area_ids = [a.id for a in criteria.areas]
-        self.node_bobot: dict[str, float] = {aa.id: aa.bobot for a in criteria.aspects for aa in a.aspect_areas}
+        self.node_bobot: dict[str, float] = {aa.id: aa.bobot for aa in groups}
         self.node_bobot.update({ind.id: ind.bobot for g in criteria.hasil_groups for ind in g.indicators})
         self.node_bobot.update(self.area_bobot)
         self.node_bobot.update({g.id: g.bobot for g in criteria.hasil_groups})

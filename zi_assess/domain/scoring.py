@@ -153,15 +153,22 @@ class ScoreSheet:
         """Pemenuhan + reform (of 60)."""
         return self.upper_nilai["pengungkit"]
 
-    @property
-    def pemenuhan(self) -> float:
-        """Aspect P (of 30)."""
-        return self.upper_nilai["P"]
+    def aspect(self, aspect_id: str) -> float | None:
+        """Nilai of one aspect of the pengungkit; None when the criteria version has no such aspect
+        (PermenPANRB 52/2014 has none)."""
+        if not any(a.id == aspect_id for a in self.criteria.aspects):
+            return None
+        return self.upper_nilai[aspect_id]
 
     @property
-    def reform(self) -> float:
-        """Aspect R (of 30)."""
-        return self.upper_nilai["R"]
+    def pemenuhan(self) -> float | None:
+        """Aspect P (of 30); None for a criteria version without aspects."""
+        return self.aspect("P")
+
+    @property
+    def reform(self) -> float | None:
+        """Aspect R (of 30); None for a criteria version without aspects."""
+        return self.aspect("R")
 
     @property
     def hasil(self) -> float:

@@ -143,7 +143,7 @@ def rule_list(criteria: Criteria, predicate: str, area_rule: str) -> tuple[tuple
         out: list[tuple[str, str, float]] = [
             (node_id, node_id, minimums.pop(node_id)) for node_id in ("total", "pengungkit") if node_id in minimums
         ]
-        for area in criteria.areas:
+        for area in criteria.areas if rules.area_percent else ():  # 0: the predicate has no area rule
             if area_rule == "area_total":
                 out.append((f"area:{area.id}", area.id, area_minimum(area.bobot, rules.area_percent)))
             else:

@@ -174,6 +174,7 @@ def _summary(criteria: Criteria, sheet: ScoreSheet, verdict_map: dict[str, Verdi
         return SummaryRow(level, label, fmt.num(n.bobot), fmt.num(n.nilai), fmt.pct(n.persen), tuple(cells))
 
     aspects = {a.id for a in criteria.aspects}
+    area_ids = {a.id for a in criteria.areas}
     groups = {g.id: g for g in criteria.hasil_groups}
     rows = [row("total", labels.node_label(criteria, "total"), "total")]
     areas_shown = False
@@ -181,7 +182,8 @@ def _summary(criteria: Criteria, sheet: ScoreSheet, verdict_map: dict[str, Verdi
         rows.append(row("component", labels.node_label(criteria, component.id), component.id))
         own_aspects = [part for part in component.parts if part in aspects]
         rows.extend(row("aspect", labels.node_name(criteria, part), part) for part in own_aspects)
-        if own_aspects and not areas_shown:
+        # the areas follow the component holding them: through its aspects, or as its own parts (52/2014)
+        if (own_aspects or area_ids & set(component.parts)) and not areas_shown:
             areas_shown = True
             for area in criteria.areas:
                 rows.append(row("area", labels.area_label(area), area.id))
@@ -372,7 +374,8 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
     groups = _findings(data, sheet, upto, fmt)
     count = sum(len(g.findings) for g in groups)
     names = evaluators(data, evaluating, lock_change)
-    rules = {p: criteria.predicates[p].area_percent for p in criteria.predicates}
+    # an area_percent of 0: the predicate has no per-area minimum (52/2014), so no line for it
+    rules = {p: criteria.predicates[p].area_percent for p in criteria.predicates if criteria.predicates[p].area_percent}
     chart = charts.bar_chart(
         [charts.Bar(f"{a.id} · {area_name(a)}", sheet.areas[a.id].persen, fmt.pct(sheet.areas[a.id].persen))
          for a in criteria.areas],
@@ -380,7 +383,8 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
         lines=[charts.Line(pct, f"{criteria.predicates[p].name} {fmt.num(pct, 0)} %") for p, pct in rules.items()],
     )
     chart_lines = ", ".join(_("%(percent)s %% untuk %(name)s", percent=fmt.num(pct, 0),
-                              name=criteria.predicates[p].name) for p, pct in rules.items())
+                              name=criteria.predicates[p].name) for p, pct in rules.items()) \
+        or _("tidak ada pada versi kriteria ini")
     roles = {Layer.MANDIRI: _("Kepala Unit Kerja"), Layer.TPI: _("Tim Penilai Internal"),
              Layer.TPN_DESK: _("Tim Penilai Nasional"), Layer.TPN_LAPANGAN: _("Tim Penilai Nasional")}
     header = assessment_header(data, "lhe", upto.value if upto else "effective", draft=draft, locale=locale)

@@ -12,6 +12,7 @@ from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores
 from zi_assess.domain import Criteria, Indicator, ScoreSheet, load_criteria, score, verdicts
+from zi_assess.domain.criteria import AspectArea
 from zi_assess.domain.workflow import Layer
 from zi_assess.messages import layer_short
 from zi_assess.models import Answer
@@ -61,6 +62,8 @@ class LkeContext:
 def _options(indicator: Indicator) -> tuple[str, ...]:
     if indicator.kind == "percent":
         return (indicator.formula.text,) if indicator.formula else ()
+    if indicator.kind == "survey" and indicator.scale.unit == "%":
+        return (_("Persentase 0–%(max)s %%", max=f"{indicator.scale.maximum:g}"),)
     if indicator.kind == "survey":
         return (_("Nilai survei 0–%(max)s", max=f"{indicator.scale.maximum:g}"),)
     return tuple(o.key if o.text == o.key else f"{o.key}. {o.text}" for o in indicator.options)
@@ -110,19 +113,29 @@ def lke_context(data: ReportData, layer_key: str, *, draft: bool, locale: str) -
 
     rows: list[LkeRow] = []
     aspects = {a.id: a for a in criteria.aspects}
+    # without aspects (52/2014) the pengungkit's parts are the areas, each with its one aspect-area
+    areas = {a.id: a for a in criteria.areas} if not criteria.has_aspects else {}
     groups = {g.id: g for g in criteria.hasil_groups}
+
+    def aspect_area_rows(aa: AspectArea) -> None:
+        rows.append(node("aspect_area", aa.id, aa.id, aa.name))
+        for sub in aa.sub_areas:
+            rows.append(node("sub_area", sub.id, sub.id, sub.name))
+            for ind in sub.indicators:
+                rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
+
     for letter, component in zip("ABCDEFGHIJ", criteria.components, strict=False):
-        # a component's parts are aspects (down to the indicators through their aspect-areas) or hasil groups
+        # a component's parts are aspects (down to the indicators through their aspect-areas), areas
+        # (a version without aspects) or hasil groups
         rows.append(node("component", letter, component.id, component.name))
         for part in component.parts:
             if part in aspects:
                 rows.append(node("aspect", part, part, aspects[part].name))
                 for aa in aspects[part].aspect_areas:
-                    rows.append(node("aspect_area", aa.id, aa.id, aa.name))
-                    for sub in aa.sub_areas:
-                        rows.append(node("sub_area", sub.id, sub.id, sub.name))
-                        for ind in sub.indicators:
-                            rows.extend(_indicator_rows(bundle, ind, sheet, answers.get(ind.id), fmt, show_source))
+                    aspect_area_rows(aa)
+            elif part in areas:
+                for aa in areas[part].aspect_areas:
+                    aspect_area_rows(aa)
             else:
                 rows.append(node("aspect", part, part, groups[part].name))
                 for ind in groups[part].indicators:

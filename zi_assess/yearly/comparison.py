@@ -1,6 +1,10 @@
 """Two years of a unit side by side: per page (area, hasil) and per indicator, plus the unit's
-totals over every year. Pages are matched by id; indicators only when both years use the same
-criteria (otherwise the comparison stays at area level and says so)."""
+totals over every year. With the same criteria pages are matched by id and indicators compared
+too. With different criteria versions (52/2014 against 90/2021) the comparison stays at area
+level and says so: areas are matched by name (the same name, or one name the start of the other:
+"Penataan Sistem Manajemen SDM" ~ "… SDM Aparatur"), the hasil pages with each other, and an area
+found in one year only is listed as such; as the weights differ, the change is read in percent of
+each year's bobot."""
 
 from __future__ import annotations
 
@@ -23,15 +27,39 @@ from zi_assess.reports import charts
 
 @dataclass(frozen=True)
 class PageRow:
-    page: str
+    """One page of either year (``page`` None: an area of the earlier year only)."""
+
+    page: str | None
     label: str
-    bobot: float
+    bobot: float | None
     before: float | None
     now: float | None
+    #: the earlier year's bobot (differs from ``bobot`` when the criteria differ)
+    before_bobot: float | None = None
+    #: the earlier year's name of the page, when it differs from ``label``
+    before_label: str = ""
 
     @property
     def delta(self) -> float | None:
         return None if self.before is None or self.now is None else self.now - self.before
+
+    @property
+    def before_persen(self) -> float | None:
+        return _persen(self.before, self.before_bobot)
+
+    @property
+    def now_persen(self) -> float | None:
+        return _persen(self.now, self.bobot)
+
+    @property
+    def delta_persen(self) -> float | None:
+        """The change in percentage points of each year's bobot (for different weights)."""
+        before, now = self.before_persen, self.now_persen
+        return None if before is None or now is None else now - before
+
+
+def _persen(nilai: float | None, bobot: float | None) -> float | None:
+    return None if nilai is None or not bobot else nilai / bobot * 100
 
 
 @dataclass(frozen=True)
@@ -64,12 +92,21 @@ def compare(now: AssessmentBundle, before: AssessmentBundle, locale: str) -> Com
     old_sheet = compute_scores(before).effective
     criteria, old_criteria = now.criteria, before.criteria
     same = criteria.id == old_criteria.id
+    matches = {page: page for page in criteria.page_ids} if same else match_pages(criteria, old_criteria)
     pages = []
     for page in criteria.page_ids:
-        node = page_node(criteria, page)
-        old = old_sheet.upper_nilai.get(node) if page in old_criteria.page_ids else None
-        pages.append(PageRow(page, page_label(criteria, page), _bobot(criteria, page), old,
-                             new_sheet.upper_nilai.get(node)))
+        old_page = matches.get(page)
+        old = old_sheet.upper_nilai.get(page_node(old_criteria, old_page)) if old_page is not None else None
+        label, old_label = page_label(criteria, page), page_label(old_criteria, old_page) if old_page else ""
+        now_nilai = new_sheet.upper_nilai.get(page_node(criteria, page))
+        pages.append(PageRow(page, label, _bobot(criteria, page), old, now_nilai,
+                             _bobot(old_criteria, old_page) if old_page else None,
+                             old_label if old_label != label else ""))
+    for old_page in old_criteria.page_ids:
+        if old_page not in matches.values():  # an area the earlier year's criteria had, this year's not
+            pages.append(PageRow(None, page_label(old_criteria, old_page), None,
+                                 old_sheet.upper_nilai.get(page_node(old_criteria, old_page)), None,
+                                 _bobot(old_criteria, old_page)))
     indicators = []
     if same:
         new_values, old_values = now.effective_values(), before.effective_values()
@@ -80,6 +117,29 @@ def compare(now: AssessmentBundle, before: AssessmentBundle, locale: str) -> Com
                                            a != b))
     return Comparison(before.assessment.year, now.assessment.year, same, old_sheet.total, new_sheet.total, pages,
                       indicators)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def match_pages(now: Criteria, before: Criteria) -> dict[str, str]:
+    """This year's page id → the earlier criteria's page of the same area, by name: equal names
+    (case and spaces aside) first, then one name the start of the other; the hasil pages match
+    each other. A page without a counterpart is left out (each earlier page is used once)."""
+    matches = {HASIL_PAGE: HASIL_PAGE} if HASIL_PAGE in before.page_ids else {}
+    free = {a.id: _name_key(a.name) for a in before.areas}
+    names = {a.id: _name_key(a.name) for a in now.areas}
+    for same_start in (False, True):
+        for page, name in names.items():
+            if page in matches:
+                continue
+            found = next((old for old, old_name in free.items() if old_name == name
+                          or (same_start and (old_name.startswith(name) or name.startswith(old_name)))), None)
+            if found is not None:
+                matches[page] = found
+                del free[found]
+    return matches
 
 
 @dataclass(frozen=True)
