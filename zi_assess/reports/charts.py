@@ -206,12 +206,15 @@ def year_bars(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>',
     ]
     if legend:
+        lx = float(left)
+        needed = sum(28 + 5.6 * len(one.label) for one in series)
+        room = max(12, int(((width - left - right) / len(series) - 28) / 5.6))  # characters when too long
         for index, one in enumerate(series):
-            lx = left + index * 165
-            parts.append(f'<rect x="{lx}" y="4" width="10" height="10" '
+            label = one.label if needed <= width - left - right else _short(one.label, room)
+            parts.append(f'<rect x="{_num(lx)}" y="4" width="10" height="10" '
                          f'fill="{SERIES_COLOURS[index % len(SERIES_COLOURS)]}"/>')
-            parts.append(f'<text x="{lx + 14}" y="13" fill="{INK}" font-size="10">'
-                         f'{escape(_short(one.label, 25))}</text>')
+            parts.append(f'<text x="{_num(lx + 14)}" y="13" fill="{INK}" font-size="10">{escape(label)}</text>')
+            lx += 14 + 5.6 * len(label) + 14
     group_w = bar_w * len(series)
     for column, year in enumerate(years):
         start = left + column * slot + (slot - group_w) / 2
@@ -222,9 +225,12 @@ def year_bars(
                 fill = SERIES_COLOURS[index % len(SERIES_COLOURS)] if legend else _tone(value, lines)
                 parts.append(f'<rect x="{_num(bx + 1)}" y="{_num(y(value))}" width="{_num(bar_w - 2)}" '
                              f'height="{_num(top + plot_h - y(value))}" fill="{fill}"/>')
-            ty = (y(value) if value is not None else top + plot_h) - 3
-            parts.append(f'<text x="{_num(bx + bar_w / 2)}" y="{_num(ty)}" '
-                         f'text-anchor="middle" fill="{INK}" font-size="10">{escape(one.texts[column])}</text>')
+            # one series: the value inside the bar's top, clear of the threshold lines above it
+            inside = not legend and value is not None and top + plot_h - y(value) > 18
+            ty = (y(value) if value is not None else top + plot_h) + (13 if inside else -3)
+            parts.append(f'<text x="{_num(bx + bar_w / 2)}" y="{_num(ty)}" text-anchor="middle" '
+                         f'fill="{"#ffffff" if inside else INK}" font-size="10" font-weight="bold">'
+                         f'{escape(one.texts[column])}</text>')
         parts.append(f'<text x="{_num(left + column * slot + slot / 2)}" y="{height - 8}" text-anchor="middle" '
                      f'fill="{INK}">{escape(year)}</text>')
     for index, line in enumerate(lines):
