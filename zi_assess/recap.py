@@ -344,12 +344,15 @@ class YearPair:
         return self.now.total - self.before.total
 
 
-def recap_year_pairs(user: User, before_year: int, now_year: int, **filters: Any) -> list[YearPair]:
-    """The units of either year, each with its recap row of both (two queries: one per year).
+def recap_year_pairs(user: User, before_year: int, now_year: int, *,
+                     known: Mapping[int, list[RecapRow]] | None = None, **filters: Any) -> list[YearPair]:
+    """The units of either year, each with its recap row of both (a query per year not ``known``).
     ``filters``: those of :func:`recap_rows` (instansi, status, search, sort, keys) — they apply to
-    both years; the order is that of ``now_year``'s rows, then the units of ``before_year`` only."""
-    now_rows = recap_rows(user, year=now_year, **filters)
-    before_rows = recap_rows(user, year=before_year, **filters)
+    both years; the order is that of ``now_year``'s rows, then the units of ``before_year`` only.
+    ``known``: a year's rows read already under the same filters."""
+    known = known or {}
+    now_rows = known[now_year] if now_year in known else recap_rows(user, year=now_year, **filters)
+    before_rows = known[before_year] if before_year in known else recap_rows(user, year=before_year, **filters)
     earlier = {row.unit_id: row for row in before_rows}
     pairs = [YearPair(r.unit_id, r.unit_code, r.unit_name, r.instansi_name, earlier.get(r.unit_id), r)
              for r in now_rows]

@@ -219,7 +219,7 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     })
     db.session.commit()
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
-    pairs, years = recap_pairs(actor(), filters), compared_years(filters)
+    pairs, years = recap_pairs(actor(), filters, rows, instansi), compared_years(filters)
     decimal_comma = request.args.get("desimal") == "koma"
     if pairs is not None and years is not None:  # two years compared: the comparison (CSV) or a second sheet
         name += f"-{years[0]}-{years[1]}"

@@ -27,6 +27,7 @@ from zi_assess.recap import (
     RecapRow,
     YearPair,
     known_criteria_ids,
+    recap_criteria_ids,
     recap_keys,
     recap_rows,
     recap_year_list,
@@ -255,17 +256,20 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     return rows, instansi
 
 
-def recap(actor: Actor, filters: RecapFilters, locale: str) -> RecapContext:
-    """The recap of an instansi (or national), as shown on the page and in the PDF."""
-    rows, instansi = recap_lines(actor, filters)
+def recap(actor: Actor, filters: RecapFilters, locale: str,
+          lines: tuple[list[RecapRow], Instansi | None] | None = None) -> RecapContext:
+    """The recap of an instansi (or national), as shown on the page and in the PDF
+    (``lines``: :func:`recap_lines` when the caller has read them already)."""
+    rows, instansi = lines if lines is not None else recap_lines(actor, filters)
     with force_locale(locale):
         return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
                              shape=shape_of(rows), locale=locale, national=instansi is None)
 
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
-    context = recap(actor, filters, locale)
-    years = recap_years_context(actor, filters, locale)
+    lines = recap_lines(actor, filters)
+    context = recap(actor, filters, locale, lines)
+    years = recap_years_context(actor, filters, locale, *lines)
     pdf = render_pdf(html_for("reports/recap.html", locale, r=context, y=years),
                      stylesheets=[stylesheet(), stylesheet(YEARS_CSS)])
     record(actor, "report.recap", detail={"instansi": filters.instansi_id, "year": filters.year,
@@ -286,27 +290,28 @@ def compared_years(filters: RecapFilters) -> tuple[int, int] | None:
     return min(filters.year, filters.compare_year), max(filters.year, filters.compare_year)
 
 
-def recap_pairs(actor: Actor, filters: RecapFilters) -> list[YearPair] | None:
-    """Each unit in both compared years (None: no comparison asked for, or not a valid one)."""
+def recap_pairs(actor: Actor, filters: RecapFilters, rows: list[RecapRow],
+                instansi: Instansi | None) -> list[YearPair] | None:
+    """Each unit in both compared years (None: no comparison asked for, or not a valid one).
+    ``rows, instansi``: :func:`recap_lines` under the same filters (its year's rows are reused)."""
     years = compared_years(filters)
     if years is None:
         return None
-    instansi = recap_scope(actor, filters.instansi_id)
-    assert actor.user is not None
-    keys = recap_keys(known_criteria_ids())
-    return recap_year_pairs(actor.user, years[0], years[1], instansi_id=instansi.id if instansi else None,
-                            status=filters.status or None, search=filters.search or None,
+    assert actor.user is not None and filters.year is not None
+    keys = recap_keys(recap_criteria_ids())  # the totals are compared: no need to look for other criteria
+    return recap_year_pairs(actor.user, years[0], years[1], known={filters.year: rows},
+                            instansi_id=instansi.id if instansi else None, status=filters.status or None,
+                            search=filters.search or None,
                             sort=filters.sort if filters.sort in keys.sort_keys else "total",
                             descending=filters.descending, keys=keys)
 
 
-def recap_years_context(actor: Actor, filters: RecapFilters, locale: str) -> RecapYears:
+def recap_years_context(actor: Actor, filters: RecapFilters, locale: str, rows: list[RecapRow],
+                        instansi: Instansi | None) -> RecapYears:
     """The years of a recap: those there are, what is wrong with the ones asked for, the comparison,
-    and (for one instansi) its trend."""
-    instansi = recap_scope(actor, filters.instansi_id)
+    and (for one instansi) its trend. ``rows, instansi``: :func:`recap_lines` under ``filters``."""
     assert actor.user is not None
-    scope_id = instansi.id if instansi else None
-    available = recap_year_list(actor.user, instansi_id=scope_id)
+    available = recap_year_list(actor.user, instansi_id=instansi.id if instansi else None)
     with force_locale(locale):
         listed = ", ".join(str(y) for y in sorted(available)) or _("belum ada")
         notices = []
@@ -318,7 +323,7 @@ def recap_years_context(actor: Actor, filters: RecapFilters, locale: str) -> Rec
             if year is not None and year not in available:
                 notices.append(_("Tidak ada penilaian pada tahun %(year)s. Tahun yang ada: %(years)s.", year=year,
                                  years=listed))
-        pairs = recap_pairs(actor, filters)
+        pairs = recap_pairs(actor, filters, rows, instansi)
         years = compared_years(filters)
         comparison = recap_comparison(pairs, *years, locale) if pairs is not None and years else None
         trend = None
