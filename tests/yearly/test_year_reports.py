@@ -16,6 +16,7 @@ from zi_assess.assessments.loading import load_bundle
 from zi_assess.assessments.scores import compute_scores
 from zi_assess.domain.display import format_num
 from zi_assess.domain.workflow import Layer
+from zi_assess.extensions import db
 from zi_assess.recap import recap_years
 
 
@@ -154,3 +155,14 @@ def test_bad_years_get_a_message_and_the_page_still_renders(years, team, login, 
     assert "Rekapitulasi Hasil Evaluasi" in html
     if "banding=2019" in query:  # the comparison still lists the units of the year that has data
         assert html.count("hanya dinilai 2026") == 2
+
+
+def test_year_texts_in_english(years, team, login):
+    team.manager.locale = "en"
+    db.session.commit()
+    client = login(team.manager)
+    html = client.get(f"/rekap?instansi={team.instansi.id}&tahun=2026&banding=2026").get_data(as_text=True)
+    assert "choose two different years" in html and "Units assessed" in html and "Trend over the evaluation years" in html
+    html = client.get("/rekap?tahun=2026&banding=2025").get_data(as_text=True)
+    assert "Comparison of 2025 and 2026" in html and "assessed in 2026 only" in html
+    assert "Appendix: comparison with 2025" in pdftotext(client.get(f"/penilaian/{years.now.id}/lhe.pdf").data)
