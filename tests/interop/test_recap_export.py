@@ -37,7 +37,7 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units):
-    response = login(team.manager).get("/rekap.csv")
+    response = login(team.manager).get("/rekap.csv?tahun=")  # every year (default: the current one)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "rekap-Kementerian-Uji.csv" in response.headers["Content-Disposition"]
     rows = read_csv(response)
@@ -58,7 +58,9 @@ def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units
 
 def test_filters_and_sorting_follow_the_recap_page(team, login, units):
     client = login(team.manager)
-    codes = lambda query: [r[1] for r in read_csv(client.get(f"/rekap.csv?{query}"))[1:]]  # noqa: E731
+    # every year unless the query names one (the recap's default is the current year)
+    every = lambda query: query if "tahun=" in query else f"tahun=&{query}"  # noqa: E731
+    codes = lambda query: [r[1] for r in read_csv(client.get(f"/rekap.csv?{every(query)}"))[1:]]  # noqa: E731
     # the recap page's own parameters (reports/forms.py RecapFilterForm) …
     assert codes("tahun=2025") == ["UJI-3"] and codes("cari=kosong") == ["UJI-3"]
     assert codes("status=draft&urut=unit&arah=naik") == ["UJI-2", "UJI-3", "UJI-1"]  # by unit name
@@ -67,10 +69,10 @@ def test_filters_and_sorting_follow_the_recap_page(team, login, units):
     assert codes("status=decided") == []
     # the same query string gives the recap page's units in the page's order
     for query in ("tahun=2025", "status=draft&urut=unit&arah=naik", "urut=unit", "cari=uji-2"):
-        page = client.get(f"/rekap?{query}").get_data(as_text=True)
+        page = client.get(f"/rekap?{every(query)}").get_data(as_text=True)
         assert re.findall(r'<td class="recap-unit"><strong>([^<]+)</strong>', page) == codes(query), query
     # the page's download buttons carry its filters
-    page = client.get("/rekap?status=draft&urut=unit&arah=naik").get_data(as_text=True)
+    page = client.get("/rekap?tahun=&status=draft&urut=unit&arah=naik").get_data(as_text=True)
     for link in re.findall(r'href="(/rekap\.(?:csv|xlsx)\?[^"]+)"', page):
         assert client.get(link.replace("&amp;", "&")).status_code == 200
     csv_link = re.search(r'href="(/rekap\.csv\?[^"]+)"', page).group(1).replace("&amp;", "&")
@@ -84,14 +86,14 @@ def test_filters_and_sorting_follow_the_recap_page(team, login, units):
 
 def test_xlsx_matches_the_csv_and_keeps_text_as_text(team, login, units):
     client = login(team.manager)
-    response = client.get("/rekap.xlsx?urut=unit&arah=naik")
+    response = client.get("/rekap.xlsx?tahun=&urut=unit&arah=naik")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
     rows = list(ws.iter_rows(values_only=True))
     assert [r[1] for r in rows[1:]] == ["UJI-2", "UJI-3", "UJI-1"]
     assert rows[3][8] == 100.0 and ws["I4"].number_format == "0.00"
     assert ws["C2"].data_type == "s" and ws["C2"].value.startswith("=AA+HYPERLINK")
-    csv_rows = read_csv(client.get("/rekap.csv?urut=unit&arah=naik"))
+    csv_rows = read_csv(client.get("/rekap.csv?tahun=&urut=unit&arah=naik"))
     unquoted = [[c[1:] if c.startswith("'=") else c for c in r] for r in csv_rows[1:]]  # the CSV's guard
     assert [["" if v is None else v for v in r[:8]] for r in rows[1:]] == \
            [[r[0], r[1], r[2], int(r[3]), *r[4:8]] for r in unquoted]

@@ -40,3 +40,23 @@ def test_histogram_counts_values_per_bin():
     counts = sorted(int(t.text) for t in root.findall(f"{SVG}text") if re.fullmatch(r"\d+", t.text or "")
                     and t.get("font-size") == "10" and t.get("fill") == charts.INK)
     assert counts == [1, 2, 3]  # 100 falls in the last bin with 95–99
+
+
+def test_year_bars_draw_each_series_per_year_with_a_legend_and_thresholds():
+    series = [charts.Series('Unit <b>dinilai</b>', [2, 3], ["2", "3"]), charts.Series("Diusulkan", [1, None], ["1", "–"])]
+    svg = charts.year_bars(["2025", "2026"], series, title="Tren & <x>")
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "style=" not in svg
+    root = ET.fromstring(str(svg))
+    assert root.find(f"{SVG}title").text == "Tren & <x>"
+    rects = root.findall(f"{SVG}rect")
+    assert len(rects) == 2 + 3  # a legend swatch per series, a bar per known value
+    bars = rects[2:]
+    assert [b.get("fill") for b in bars] == [charts.SERIES_COLOURS[0], charts.SERIES_COLOURS[1], charts.SERIES_COLOURS[0]]
+    heights = [float(b.get("height")) for b in bars]
+    assert heights[2] == max(heights) and heights[1] < heights[0]  # 3 > 2 > 1
+    # one series: coloured by the thresholds it reaches, the lines drawn across
+    single = ET.fromstring(str(charts.year_bars(["2025", "2026"], [charts.Series("Total", [70.0, 80.0], ["70", "80"])],
+                                                title="t", lines=[charts.Line(75, "WBK 75")], scale_max=100)))
+    fills = [r.get("fill") for r in single.findall(f"{SVG}rect")]
+    assert fills == [charts.COLOURS["low"], charts.COLOURS["good"]]
+    assert len([line for line in single.findall(f"{SVG}line") if line.get("stroke-dasharray")]) == 1

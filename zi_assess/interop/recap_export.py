@@ -15,14 +15,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from zi_assess.domain.display import format_plain, round_half_up
 from zi_assess.interop.excel_export import set_text
 from zi_assess.messages import STATUS_NAMES
-from zi_assess.recap import RecapRow, RecapShape, shape_of
+from zi_assess.recap import RecapRow, RecapShape, YearPair, shape_of
+from zi_assess.reports.context_recap_years import pair_note
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -117,6 +118,58 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
     ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(len(rows) + 1, 1)}"
     wb.properties.creator = "zi-assess"
     wb.properties.title = title[:200]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# -- two years side by side (issue 16) ------------------------------------------------------------
+
+
+def comparison_headers(before_year: int, now_year: int) -> list[str]:
+    return [_("Instansi"), _("Kode unit"), _("Unit"), _("Nilai total %(year)s", year=before_year),
+            _("Nilai total %(year)s", year=now_year), _("Perubahan"), _("Keterangan")]
+
+
+def _comparison_row(pair: YearPair, before_year: int, now_year: int) -> list[Any]:
+    before = pair.before.total if pair.before else None
+    now = pair.now.total if pair.now else None
+    return [pair.instansi_name, pair.unit_code, pair.unit_name, _rounded(before), _rounded(now),
+            _rounded(pair.change), pair_note(pair, before_year, now_year)]
+
+
+def comparison_csv(pairs: Sequence[YearPair], before_year: int, now_year: int, *,
+                   decimal_comma: bool = False) -> bytes:
+    """Per unit the total of both years and the change (the CSV of a recap comparing two years)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if decimal_comma else ",")
+    writer.writerow([_safe(name) for name in comparison_headers(before_year, now_year)])
+    for pair in pairs:
+        writer.writerow(["" if v is None else (_csv_number(v, decimal_comma) if isinstance(v, float) else _safe(v))
+                         for v in _comparison_row(pair, before_year, now_year)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def add_comparison_sheet(data: bytes, pairs: Sequence[YearPair], before_year: int, now_year: int) -> bytes:
+    """The recap workbook with a second sheet comparing the two years per unit."""
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb.create_sheet(_("Perbandingan %(a)s-%(b)s", a=before_year, b=now_year)[:31])
+    for col, name in enumerate(comparison_headers(before_year, now_year), start=1):
+        cell = ws.cell(row=1, column=col)
+        set_text(cell, name)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="0B5D46")
+    for r, pair in enumerate(pairs, start=2):
+        for col, value in enumerate(_comparison_row(pair, before_year, now_year), start=1):
+            cell = ws.cell(row=r, column=col)
+            if isinstance(value, str):
+                set_text(cell, value)
+            elif value is not None:
+                cell.value = value
+                cell.number_format = "+0.00;-0.00;0.00" if col == 6 else "0.00"
+    for col, width in enumerate([28, 12, 32, 14, 14, 12, 22], start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "D2"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

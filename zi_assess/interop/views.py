@@ -24,12 +24,12 @@ from zi_assess.interop.excel_export import build_workbook
 from zi_assess.interop.excel_import import Expected, ImportReport, read_workbook
 from zi_assess.interop.forms import ApiKeyForm, ConfirmForm, ImportUploadForm
 from zi_assess.interop.layout import LayoutError, layout_for
-from zi_assess.interop.recap_export import to_csv, to_xlsx
+from zi_assess.interop.recap_export import add_comparison_sheet, comparison_csv, to_csv, to_xlsx
 from zi_assess.interop.sources import export_data
 from zi_assess.interop.upload import UploadRejected
 from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
-from zi_assess.reports.documents import recap_lines
+from zi_assess.reports.documents import compared_years, recap_lines, recap_pairs
 from zi_assess.reports.forms import filter_problem, recap_filter_form
 from zi_assess.web import actor, download
 
@@ -219,9 +219,17 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     })
     db.session.commit()
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
+    pairs, years = recap_pairs(actor(), filters, rows, instansi), compared_years(filters)
+    decimal_comma = request.args.get("desimal") == "koma"
+    if pairs is not None and years is not None:  # two years compared: the comparison (CSV) or a second sheet
+        name += f"-{years[0]}-{years[1]}"
+        if kind == "csv":
+            return download(comparison_csv(pairs, *years, decimal_comma=decimal_comma), f"{name}.csv",
+                            "text/csv; charset=utf-8")
+        data = add_comparison_sheet(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), pairs, *years)
+        return download(data, f"{name}.xlsx", XLSX)
     if kind == "csv":
-        return download(to_csv(rows, decimal_comma=request.args.get("desimal") == "koma"), f"{name}.csv",
-                        "text/csv; charset=utf-8")
+        return download(to_csv(rows, decimal_comma=decimal_comma), f"{name}.csv", "text/csv; charset=utf-8")
     return download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
 
 

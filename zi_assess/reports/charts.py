@@ -161,3 +161,84 @@ def histogram(
                      f'font-weight="bold">{escape(line.label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a chart over the years: a value (and its printed text) per year."""
+
+    label: str
+    values: Sequence[float | None]
+    texts: Sequence[str]
+
+
+SERIES_COLOURS = ("#0b5d46", "#1d4ed8", "#c7831a", "#6d28d9", "#1e7b3a")
+
+
+def year_bars(
+    years: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    lines: Sequence[Line] = (),
+    scale_max: float | None = None,
+    width: int = 720,
+    height: int = 230,
+) -> Markup:
+    """Vertical bars per year, one per series side by side, with horizontal reference lines
+    (thresholds) and a legend when there are several series: the trend of a unit's total or of
+    an instansi's figures over the evaluation years. ``scale_max`` None: the largest value."""
+    peak = max([v for s in series for v in s.values if v is not None] + [line.value for line in lines] + [1.0])
+    top_value = scale_max if scale_max is not None else peak * 1.1
+    legend = len(series) > 1
+    left, right, bottom, top = 62, 10, 26, 24 if legend else 12
+    plot_w, plot_h = width - left - right, height - bottom - top
+    slot = plot_w / max(1, len(years))
+    bar_w = min(60.0, slot * 0.8 / max(1, len(series)))
+
+    def y(value: float) -> float:
+        return top + plot_h - max(0.0, min(value, top_value)) / top_value * plot_h
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'class="chart" font-family="{FONT}" font-size="11">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{MUTED}"/>',
+    ]
+    if legend:
+        lx = float(left)
+        needed = sum(28 + 5.6 * len(one.label) for one in series)
+        room = max(12, int(((width - left - right) / len(series) - 28) / 5.6))  # characters when too long
+        for index, one in enumerate(series):
+            label = one.label if needed <= width - left - right else _short(one.label, room)
+            parts.append(f'<rect x="{_num(lx)}" y="4" width="10" height="10" '
+                         f'fill="{SERIES_COLOURS[index % len(SERIES_COLOURS)]}"/>')
+            parts.append(f'<text x="{_num(lx + 14)}" y="13" fill="{INK}" font-size="10">{escape(label)}</text>')
+            lx += 14 + 5.6 * len(label) + 14
+    group_w = bar_w * len(series)
+    for column, year in enumerate(years):
+        start = left + column * slot + (slot - group_w) / 2
+        for index, one in enumerate(series):
+            value = one.values[column]
+            bx = start + index * bar_w
+            if value is not None:
+                fill = SERIES_COLOURS[index % len(SERIES_COLOURS)] if legend else _tone(value, lines)
+                parts.append(f'<rect x="{_num(bx + 1)}" y="{_num(y(value))}" width="{_num(bar_w - 2)}" '
+                             f'height="{_num(top + plot_h - y(value))}" fill="{fill}"/>')
+            # one series: the value inside the bar's top, clear of the threshold lines above it
+            inside = not legend and value is not None and top + plot_h - y(value) > 18
+            ty = (y(value) if value is not None else top + plot_h) + (13 if inside else -3)
+            parts.append(f'<text x="{_num(bx + bar_w / 2)}" y="{_num(ty)}" text-anchor="middle" '
+                         f'fill="{"#ffffff" if inside else INK}" font-size="10" font-weight="bold">'
+                         f'{escape(one.texts[column])}</text>')
+        parts.append(f'<text x="{_num(left + column * slot + slot / 2)}" y="{height - 8}" text-anchor="middle" '
+                     f'fill="{INK}">{escape(year)}</text>')
+    for index, line in enumerate(lines):
+        colour = LINE_COLOURS[index % len(LINE_COLOURS)]
+        ly = _num(y(line.value))
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{ly}" y2="{ly}" stroke="{colour}" '
+                     f'stroke-width="1.2" stroke-dasharray="5 3"/>')
+        parts.append(f'<text x="{left - 3}" y="{ly}" text-anchor="end" dominant-baseline="middle" fill="{colour}" '
+                     f'font-size="9" font-weight="bold">{escape(line.label)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -23,7 +23,18 @@ from zi_assess.extensions import db
 from zi_assess.filenames import slug
 from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
-from zi_assess.recap import RecapRow, known_criteria_ids, recap_keys, recap_rows, shape_of
+from zi_assess.recap import (
+    RecapRow,
+    YearPair,
+    known_criteria_ids,
+    recap_criteria_ids,
+    recap_keys,
+    recap_rows,
+    recap_year_list,
+    recap_year_pairs,
+    recap_years,
+    shape_of,
+)
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (
@@ -34,11 +45,16 @@ from zi_assess.reports.context import (
     status_label,
 )
 from zi_assess.reports.context_lhe import lhe_context
+from zi_assess.reports.context_recap_years import RecapYears, recap_comparison
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
+from zi_assess.reports.context_years import year_comparison
+from zi_assess.reports.trends import instansi_trend
 from zi_assess.resources import TEMPLATES_DIR
 
 TEMPLATES = TEMPLATES_DIR / "reports"
 KINDS = ("lhe", "lke")
+#: the styles of the year-over-year sections (LHE appendix, recap trend and comparison)
+YEARS_CSS = "year_comparison.css"
 #: how a layer is written in URLs and on the command line ("efektif": every layer merged)
 LAYER_PARAMS = {"efektif": EFFECTIVE, EFFECTIVE: EFFECTIVE, **{layer.value: layer.value for layer in Layer}}
 _CSS: dict[Path, tuple[float, str]] = {}
@@ -144,13 +160,16 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
     assert bundle is not None
     data = load_report_data(bundle, changes)
     draft = lock is None
+    years = None
     with force_locale(locale):
         if kind == "lhe":
             upto = None if layer_key == EFFECTIVE else Layer(layer_key)
             context: object = lhe_context(data, upto, draft=draft, locale=locale, lock_change=lock)
+            years = year_comparison(bundle, upto, locale)
         else:
             context = lke_context(data, layer_key, draft=draft, locale=locale)
-    pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context), stylesheets=[stylesheet()])
+    pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context, yoy=years),
+                     stylesheets=[stylesheet(), stylesheet(YEARS_CSS)] if years else [stylesheet()])
     if lock is not None:
         sha256 = storage.write(pdf)
         if existing is not None:
@@ -172,11 +191,17 @@ class RecapFilters:
     search: str | None = None
     sort: str = "total"
     descending: bool = True
+    #: compare ``year`` with this year (issue 16); None: no comparison
+    compare_year: int | None = None
 
     def describe(self) -> str:
         parts = []
         if self.year:
             parts.append(_("Tahun %(year)s", year=self.year))
+        else:
+            parts.append(_("Semua tahun"))
+        if self.compare_year and self.year and self.compare_year != self.year:
+            parts.append(_("dibandingkan dengan %(year)s", year=self.compare_year))
         if self.status:
             parts.append(_("Status: %(status)s", status=status_label(self.status)))
         if self.search:
@@ -231,19 +256,78 @@ def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], In
     return rows, instansi
 
 
-def recap(actor: Actor, filters: RecapFilters, locale: str) -> RecapContext:
-    """The recap of an instansi (or national), as shown on the page and in the PDF."""
-    rows, instansi = recap_lines(actor, filters)
+def recap(actor: Actor, filters: RecapFilters, locale: str,
+          lines: tuple[list[RecapRow], Instansi | None] | None = None) -> RecapContext:
+    """The recap of an instansi (or national), as shown on the page and in the PDF
+    (``lines``: :func:`recap_lines` when the caller has read them already)."""
+    rows, instansi = lines if lines is not None else recap_lines(actor, filters)
     with force_locale(locale):
         return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
                              shape=shape_of(rows), locale=locale, national=instansi is None)
 
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
-    context = recap(actor, filters, locale)
-    pdf = render_pdf(html_for("reports/recap.html", locale, r=context), stylesheets=[stylesheet()])
+    lines = recap_lines(actor, filters)
+    context = recap(actor, filters, locale, lines)
+    years = recap_years_context(actor, filters, locale, *lines)
+    pdf = render_pdf(html_for("reports/recap.html", locale, r=context, y=years),
+                     stylesheets=[stylesheet(), stylesheet(YEARS_CSS)])
     record(actor, "report.recap", detail={"instansi": filters.instansi_id, "year": filters.year,
                                           "status": filters.status, "units": context.units})
     scope = slug(context.scope, fallback="rekap")
-    return Rendered(pdf, f"REKAP-{scope}{'-' + str(filters.year) if filters.year else ''}.pdf", draft=False,
+    compared = f"-{filters.compare_year}" if compared_years(filters) else ""
+    return Rendered(pdf, f"REKAP-{scope}{'-' + str(filters.year) if filters.year else ''}{compared}.pdf", draft=False,
                     stored=False)
+
+
+# -- the recap's years (issue 16) -------------------------------------------------------------------
+
+
+def compared_years(filters: RecapFilters) -> tuple[int, int] | None:
+    """(earlier, later) when ``filters`` ask for a valid comparison of two years, else None."""
+    if filters.compare_year is None or filters.year is None or filters.compare_year == filters.year:
+        return None
+    return min(filters.year, filters.compare_year), max(filters.year, filters.compare_year)
+
+
+def recap_pairs(actor: Actor, filters: RecapFilters, rows: list[RecapRow],
+                instansi: Instansi | None) -> list[YearPair] | None:
+    """Each unit in both compared years (None: no comparison asked for, or not a valid one).
+    ``rows, instansi``: :func:`recap_lines` under the same filters (its year's rows are reused)."""
+    years = compared_years(filters)
+    if years is None:
+        return None
+    assert actor.user is not None and filters.year is not None
+    keys = recap_keys(recap_criteria_ids())  # the totals are compared: no need to look for other criteria
+    return recap_year_pairs(actor.user, years[0], years[1], known={filters.year: rows},
+                            instansi_id=instansi.id if instansi else None, status=filters.status or None,
+                            search=filters.search or None,
+                            sort=filters.sort if filters.sort in keys.sort_keys else "total",
+                            descending=filters.descending, keys=keys)
+
+
+def recap_years_context(actor: Actor, filters: RecapFilters, locale: str, rows: list[RecapRow],
+                        instansi: Instansi | None) -> RecapYears:
+    """The years of a recap: those there are, what is wrong with the ones asked for, the comparison,
+    and (for one instansi) its trend. ``rows, instansi``: :func:`recap_lines` under ``filters``."""
+    assert actor.user is not None
+    available = recap_year_list(actor.user, instansi_id=instansi.id if instansi else None)
+    with force_locale(locale):
+        listed = ", ".join(str(y) for y in sorted(available)) or _("belum ada")
+        notices = []
+        if filters.compare_year is not None and filters.year is None:
+            notices.append(_("Pilih tahun evaluasi yang akan dibandingkan dengan %(year)s.", year=filters.compare_year))
+        elif filters.compare_year is not None and filters.compare_year == filters.year:
+            notices.append(_("Tahun pembanding sama dengan tahun evaluasi; pilih dua tahun yang berbeda."))
+        for year in (filters.year, filters.compare_year if compared_years(filters) else None):
+            if year is not None and year not in available:
+                notices.append(_("Tidak ada penilaian pada tahun %(year)s. Tahun yang ada: %(years)s.", year=year,
+                                 years=listed))
+        pairs = recap_pairs(actor, filters, rows, instansi)
+        years = compared_years(filters)
+        comparison = recap_comparison(pairs, *years, locale) if pairs is not None and years else None
+        trend = None
+        if instansi is not None:
+            trend = instansi_trend(recap_years(actor.user, instansi_id=instansi.id), current_app.config["CRITERIA"],
+                                   locale, instansi.name)
+    return RecapYears(tuple(available), tuple(notices), comparison, trend)

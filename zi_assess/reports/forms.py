@@ -40,6 +40,8 @@ class RecapFilterForm(BaseForm):
 
     instansi = SelectField(_l("Instansi"), coerce=str, validate_choice=True, default="")
     tahun = IntegerField(_l("Tahun"), validators=[Optional(), NumberRange(2000, 2100, _l("Tahun 2000–2100."))])
+    banding = IntegerField(_l("Bandingkan dengan tahun"),
+                           validators=[Optional(), NumberRange(2000, 2100, _l("Tahun 2000–2100."))])
     status = SelectField(_l("Status"), validate_choice=True, default="")
     cari = StringField(_l("Cari unit atau instansi"), validators=[Optional()])
     urut = SelectField(_l("Urutkan menurut"), validate_choice=True, default="total")
@@ -55,6 +57,7 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     from flask import request
 
     from zi_assess.authz import allowed, authorize, instansi_for
+    from zi_assess.clock import local_date
     from zi_assess.extensions import db
     from zi_assess.reports.documents import RecapFilters
 
@@ -69,6 +72,8 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     form.arah.choices = choices([("turun", _l("Menurun")), ("naik", _l("Menaik"))])
     if not form.instansi.data and not national:
         form.instansi.data = str(instansi[0].id)
+    if "tahun" not in request.args:  # the current evaluation year; an empty "tahun=" asks for every year
+        form.tahun.data = local_date().year
     form.validate()
 
     def valid(field: Any) -> Any:
@@ -77,6 +82,7 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     instansi_value = valid(form.instansi) if valid(form.instansi) is not None else form.instansi.choices[0].value
     return form, RecapFilters(
         instansi_id=int(instansi_value) if instansi_value else None, year=valid(form.tahun),
+        compare_year=valid(form.banding),
         status=valid(form.status) or None, search=(valid(form.cari) or "").strip() or None,
         sort=valid(form.urut) or "total", descending=valid(form.arah) != "naik",
     )

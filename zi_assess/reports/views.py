@@ -125,11 +125,14 @@ def lhe_pdf(assessment_id: int) -> Response | tuple[str, int]:
 @login_required
 def recap() -> str:
     form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
-    context = documents.recap(actor(), filters, _locale())
-    query = {k: v for k, v in request.args.items() if k in form.data and v}
+    lines = documents.recap_lines(actor(), filters)
+    context = documents.recap(actor(), filters, _locale(), lines)
+    years = documents.recap_years_context(actor(), filters, _locale(), *lines)
+    # an empty "tahun=" (every year) is kept: without it the links would fall back to the current year
+    query = {k: v for k, v in request.args.items() if k in form.data and (v or k == "tahun")}
     instansi = db.session.get(Instansi, filters.instansi_id) if filters.instansi_id else None
     return render_template("reports/recap_page.html", form=form, r=context, query=query, filters=filters,
-                           instansi=instansi)
+                           instansi=instansi, y=years)
 
 
 @bp.get("/rekap.pdf")

@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markupsafe import Markup
-from sqlalchemy import select
-
 from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import compute_scores, page_node
-from zi_assess.domain import load_criteria
 from zi_assess.domain.criteria import HASIL_PAGE, Criteria
-from zi_assess.domain.display import format_num
-from zi_assess.extensions import db
 from zi_assess.labels import page_label
-from zi_assess.models import Assessment, CurrentScore
-from zi_assess.reports import charts
 
 
 @dataclass(frozen=True)
@@ -142,28 +134,3 @@ def match_pages(now: Criteria, before: Criteria) -> dict[str, str]:
     return matches
 
 
-@dataclass(frozen=True)
-class YearTotal:
-    assessment_id: int
-    year: int
-    criteria_id: str
-    total: float | None
-
-
-def unit_years(unit_id: int) -> list[YearTotal]:
-    """Every assessment of the unit with its stored effective total, oldest first."""
-    rows = db.session.execute(
-        select(Assessment.id, Assessment.year, Assessment.criteria_id, CurrentScore.total)
-        .outerjoin(CurrentScore, (CurrentScore.assessment_id == Assessment.id) & (CurrentScore.layer == "effective"))
-        .where(Assessment.unit_id == unit_id).order_by(Assessment.year)
-    ).all()
-    return [YearTotal(*row) for row in rows]
-
-
-def trend_chart(years: list[YearTotal], criteria_id: str, locale: str, title: str) -> Markup:
-    """The unit's total per year against each predicate's minimum total."""
-    criteria = load_criteria(criteria_id)
-    lines = [charts.Line(dict(p.minimums)["total"], f"{p.id} {format_num(dict(p.minimums)['total'], locale, 0)}")
-             for p in criteria.predicates.values() if "total" in dict(p.minimums)]
-    bars = [charts.Bar(str(y.year), y.total, format_num(y.total, locale)) for y in years]
-    return charts.bar_chart(bars, title=title, lines=lines, scale_max=criteria.total_bobot, label_chars=8)

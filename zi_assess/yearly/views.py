@@ -16,9 +16,10 @@ from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.forms import BaseForm
 from zi_assess.i18n import current_locale
+from zi_assess.reports.trends import trend_chart, unit_years
 from zi_assess.web import actor
 from zi_assess.yearly import operations as ops
-from zi_assess.yearly.comparison import compare, trend_chart, unit_years
+from zi_assess.yearly.comparison import compare
 
 bp = Blueprint("yearly", __name__, url_prefix="/penilaian/<int:assessment_id>")
 
@@ -99,6 +100,7 @@ def comparison(assessment_id: int) -> str:
     result = compare(bundle, get_bundle(actor(), other_id), locale) if other_id is not None else None
     years = unit_years(bundle.assessment.unit_id)
     title = _("Nilai total %(unit)s per tahun", unit=bundle.assessment.unit.name)
-    chart = trend_chart(years, bundle.assessment.criteria_id, locale, title) if len(years) > 1 else None
+    points = [(y.year, y.total) for y in years]
+    chart = trend_chart(points, bundle.assessment.criteria_id, locale, title) if len(years) > 1 else None
     return render_template("yearly/comparison.html", a=bundle.assessment, criteria=bundle.criteria, earlier=earlier,
                            other_id=other_id, c=result, chart=chart, years=years)
