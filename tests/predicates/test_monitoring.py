@@ -91,3 +91,29 @@ def test_monitoring_is_not_opened_early_or_twice_in_a_year(decided, team, actor_
     with pytest.raises(ops.PredicateRefused) as twice:
         ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
     assert twice.value.code in ("not_due", "year_taken")
+
+
+def test_due_reads_every_records_monitorings_in_one_query(decided, team, make_unit, actor_for):
+    """No query per record: ``due`` costs one statement whatever the number of predicates held."""
+    from sqlalchemy import event
+
+    held = _record(team.unit.id)
+    ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
+    extra = [PredicateRecord(unit_id=make_unit(team.instansi, code=f"DUE-{n}").id, predicate="WBK",
+                             granted_on=date(2024 + n % 2, 3, 1)) for n in range(6)]
+    db.session.add_all(extra)
+    db.session.commit()
+    records = ops.records_of()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        found = ops.due(records, today=date(2028, 6, 1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    # the granted unit was monitored in 2028 (next: 2030); the others are due from their grant year + 2
+    assert sorted((d.record.unit_id, d.year) for d in found) == sorted((r.unit_id, r.granted_on.year + 2) for r in extra)

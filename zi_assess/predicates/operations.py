@@ -41,8 +41,18 @@ def records_of(unit_ids: list[int] | None = None) -> list[PredicateRecord]:
 
 
 def monitorings(record_id: int) -> list[Assessment]:
-    return list(db.session.scalars(select(Assessment).where(Assessment.monitors_record_id == record_id)
-                                   .order_by(Assessment.year)))
+    return monitorings_by_record([record_id]).get(record_id, [])
+
+
+def monitorings_by_record(record_ids: list[int]) -> dict[int, list[Assessment]]:
+    """The monitoring assessments of each record, by year, in one query (none without ids)."""
+    out: dict[int, list[Assessment]] = {}
+    if not record_ids:
+        return out
+    for monitoring in db.session.scalars(select(Assessment).where(Assessment.monitors_record_id.in_(record_ids))
+                                         .order_by(Assessment.year, Assessment.id)):
+        out.setdefault(monitoring.monitors_record_id or 0, []).append(monitoring)
+    return out
 
 
 @dataclass(frozen=True)
@@ -52,21 +62,27 @@ class Due:
     year: int
 
 
+def _next_year(held: PredicateRecord, done: list[Assessment]) -> int:
+    return max([held.granted_on.year, *(a.year for a in done)]) + MONITORING_INTERVAL_YEARS
+
+
 def next_monitoring_year(held: PredicateRecord) -> int:
-    done = monitorings(held.id)
-    last = max([held.granted_on.year, *(a.year for a in done)])
-    return last + MONITORING_INTERVAL_YEARS
+    return _next_year(held, monitorings(held.id))
 
 
-def due(records: list[PredicateRecord], today: date | None = None) -> list[Due]:
-    """Held (not revoked) predicates whose monitoring year has come."""
+def due(records: list[PredicateRecord], today: date | None = None,
+        done: dict[int, list[Assessment]] | None = None) -> list[Due]:
+    """Held (not revoked) predicates whose monitoring year has come: one query whatever their number
+    (none when ``done``, the records' monitorings by :func:`monitorings_by_record`, is given)."""
     year = (today or local_date()).year
+    held = [r for r in records if r.revoked_on is None]
+    if done is None:
+        done = monitorings_by_record([r.id for r in held])
     out = []
-    for held in records:
-        if held.revoked_on is None:
-            nxt = next_monitoring_year(held)
-            if nxt <= year:
-                out.append(Due(held, nxt))
+    for record_ in held:
+        nxt = _next_year(record_, done.get(record_.id, []))
+        if nxt <= year:
+            out.append(Due(record_, nxt))
     return out
 
 
