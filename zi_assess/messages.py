@@ -218,3 +218,10 @@ PREDICATE_PROBLEMS = {
 def predicate_message(code: str) -> str:
     """A sentence for a monitoring or revocation refusal (zi_assess.predicates.operations.PredicateRefused)."""
     return str(PREDICATE_PROBLEMS.get(code, _l("Tidak dapat disimpan.")))
+
+
+def sanggah_state(status: str, granted: bool | None) -> str:
+    """Where a sanggah stands: "Menunggu putusan", "Sanggah diterima" or "Sanggah ditolak"."""
+    if status != "decided":
+        return _("Menunggu putusan")
+    return _("Sanggah diterima") if granted else _("Sanggah ditolak")

@@ -4,6 +4,7 @@ decided), the history sentences of every step, the workbook's sanggah sheet, and
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from datetime import date
@@ -39,6 +40,15 @@ def _answer_all(team, actor_for, appeal, refused):
     ops.respond(actor_for(team.tpn), refused.id, first.id, "SK sah; jawaban dinaikkan.", "A")
     ops.respond(actor_for(team.tpn), refused.id, second.id, "Bukti evaluasi tidak ada.", None)
     db.session.commit()
+
+
+@pytest.fixture
+def decided_sanggah(filed, refused, team, actor_for):
+    """The sanggah answered (P2.ii.b raised to A, P2.ii.c stands) and granted."""
+    _answer_all(team, actor_for, filed, refused)
+    ops.decide(actor_for(team.national), refused.id, True, "Bukti SK sah.", today=date(2026, 12, 20))
+    db.session.commit()
+    return ops.appeal_of(refused.id)
 
 
 def test_the_lhe_reports_the_sanggah_and_is_final_again_once_decided(filed, refused, team, login, actor_for):
@@ -98,3 +108,64 @@ def test_every_sanggah_step_reads_as_a_sentence_in_the_history(filed, refused, t
     assert f"{team.national.name} memutuskan sanggah (final): sanggah ditolak" in page
     assert "Bukti tidak cukup." in page
     assert "mengubah penilaian" not in page  # no step falls back to the generic sentence
+
+
+def test_the_workbook_has_a_sanggah_sheet_once_one_is_filed(filed, refused, team, login, actor_for, decided_sanggah):
+    from openpyxl import load_workbook
+
+    response = login(team.head).get(f"/penilaian/{refused.id}/lke.xlsx")
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.data))
+    assert wb.sheetnames[-1] == "Sanggah" and "Jawaban" in wb.sheetnames
+    ws = wb["Sanggah"]
+    facts = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, 10)}
+    assert facts["Status sanggah"] == "Sanggah diterima" and facts["Catatan putusan"] == "Bukti SK sah."
+    assert facts["Nilai total keputusan TPN"] == pytest.approx(99.0)
+    assert facts["Nilai total dengan jawaban sanggah"] == pytest.approx(99.5)
+    header = [c.value for c in ws[11]]
+    assert header[:3] == ["Indikator", "Uraian", "Alasan unit"]
+    first, second = ([c.value for c in ws[r]] for r in (12, 13))
+    assert first[0] == "P2.ii.b" and first[2] == "SK penetapan SOP terlampir."
+    assert first[3] == "https://drive.example.go.id/sk-sop" and first[4:7] == ["C", "SK sah; jawaban dinaikkan.", "A"]
+    assert first[7:] == [pytest.approx(0.0), pytest.approx(0.5)]
+    assert second[0] == "P2.ii.c" and second[6] == "tetap"
+
+
+def test_a_formula_typed_as_a_reason_stays_text_in_the_workbook(refused, team, login, actor_for):
+    open_window(date(2026, 12, 1), date(2026, 12, 31))
+    ops.file_appeal(actor_for(team.head), refused.id, "=HYPERLINK(\"http://x\")",
+                    [ops.ItemInput("P2.ii.b", "=1+1")], today=date(2026, 12, 5))
+    db.session.commit()
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(login(team.head).get(f"/penilaian/{refused.id}/lke.xlsx").data))["Sanggah"]
+    assert ws.cell(3, 2).value == "=HYPERLINK(\"http://x\")" and ws.cell(3, 2).data_type == "s"
+    assert ws.cell(12, 3).value == "=1+1" and ws.cell(12, 3).data_type == "s"
+
+
+def test_without_a_sanggah_the_workbook_has_no_sanggah_sheet(refused, team, login):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(login(team.head).get(f"/penilaian/{refused.id}/lke.xlsx").data))
+    assert "Sanggah" not in wb.sheetnames
+
+
+def test_the_portalrb_answers_stay_the_unit_and_tpi_layers_after_a_sanggah(refused, team, actor_for, client):
+    """The 2026 contract's jawaban-unit has the unit's and the TPI's answers only (no TPN, final or
+    sanggah field), and PortalRB fetches during the proposal period: a sanggah changes nothing there."""
+    from zi_assess.interop import operations as iops
+
+    _key, plain = iops.create_api_key(actor_for(team.admin), team.instansi.id, "PortalRB")
+    db.session.commit()
+    path, headers = "/api/portalrb/lke/jawaban-unit/UJI-1?tahun=2026", {"Authorization": f"Bearer {plain}"}
+    before = client.get(path, headers=headers).get_json()
+    open_window(date(2026, 12, 1), date(2026, 12, 31))
+    appeal = ops.file_appeal(actor_for(team.head), refused.id, "", [ops.ItemInput("P2.ii.b", "Alasan.")],
+                             today=date(2026, 12, 5))
+    ops.respond(actor_for(team.tpn), refused.id, appeal.items[0].id, "Diterima.", "A")
+    ops.decide(actor_for(team.national), refused.id, True, "")
+    db.session.commit()
+    after = client.get(path, headers=headers).get_json()
+    assert before["answers"] and after == before
+    assert set(after["answers"][0]) == {"soal_id", "jawaban_unit", "jawaban_tpi", "catatan_unit",
+                                        "bukti_dukung_unit", "catatan_tpi"}

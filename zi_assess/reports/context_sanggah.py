@@ -21,6 +21,7 @@ from zi_assess.appeals.operations import appeal_of, sanggah_scores
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.clock import to_local
 from zi_assess.domain.workflow import Layer
+from zi_assess.messages import sanggah_state
 from zi_assess.models import Appeal
 from zi_assess.reports.context import Fmt, ReportData
 
@@ -98,10 +99,7 @@ def sanggah_context(data: ReportData, upto: Layer | None, locale: str,
     table = tuple((label, fmt.num(before.upper_nilai[node]), fmt.num(after.upper_nilai[node]),
                    _signed(after.upper_nilai[node] - before.upper_nilai[node], fmt)) for node, label in rows)
     decided_ = appeal.status == "decided"
-    if not decided_:
-        state = _("Menunggu putusan")
-    else:
-        state = _("Sanggah diterima") if appeal.granted else _("Sanggah ditolak")
+    state = sanggah_state(appeal.status, appeal.granted)
     return SanggahContext(
         filed_on=_day(appeal.filed_at), summary=appeal.summary or "", state=state, decided=decided_,
         granted=appeal.granted, decided_on=_day(appeal.decided_at) if decided_ else "",
