@@ -22,6 +22,8 @@ from zi_assess.domain.workflow import Status
 from zi_assess.extensions import db
 from zi_assess.models import Assessment, PredicateRecord, Unit
 from zi_assess.models.predicates import MONITORING_INTERVAL_YEARS
+from zi_assess.notifications import notify
+from zi_assess.notifications.recipients import UNIT_STAFF, users_with
 
 
 class PredicateRefused(ValueError):
@@ -123,10 +125,39 @@ def revoke(actor: Actor, record_id: int, reason: str, today: date | None = None)
     latest = concluded[-1]
     if latest.tpi_eligible:
         raise PredicateRefused("still_meets")
-    held.revoked_on, held.revoked_reason = today or local_date(), reason.strip()
+    day = today or local_date()
+    held.revoked_on, held.revoked_reason = day, reason.strip()
     held.revoked_by_id, held.revoked_after_id = actor.user_id, latest.id
     if unit.current_predicate == held.predicate:
         unit.current_predicate, unit.predicate_granted_on = None, None
     record(actor, "predicate.revoke", assessment_id=latest.id,
            after={"unit": unit.code, "predicate": held.predicate, "reason": held.revoked_reason})
+    # the unit's people (and its instansi's managers) are told; e-mail goes after the commit
+    told = [u for u in users_with(latest, UNIT_STAFF | {"manager"}) if u.id != actor.user_id]
+    notify("revoked", latest, told, predicate=held.predicate, reason=held.revoked_reason,
+           actor=str(getattr(actor.user, "name", "") or ""), revoked_on=day.isoformat())
     return held
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One predicate a unit was granted: when, its monitorings (by year), and its revocation."""
+
+    record: PredicateRecord
+    monitorings: tuple[Assessment, ...]
+
+
+def unit_history(unit_ids: list[int]) -> list[HistoryLine]:
+    """The predicate history of these units, newest grant first (two queries)."""
+    records = records_of(unit_ids) if unit_ids else []
+    done = monitorings_by_record([r.id for r in records])
+    return [HistoryLine(r, tuple(done.get(r.id, []))) for r in records]
+
+
+def revoked_on_of(assessment_ids: list[int]) -> dict[int, date]:
+    """Assessment id → the day the predicate it granted was revoked (one query; revoked only)."""
+    if not assessment_ids:
+        return {}
+    rows = db.session.execute(select(PredicateRecord.assessment_id, PredicateRecord.revoked_on).where(
+        PredicateRecord.assessment_id.in_(assessment_ids), PredicateRecord.revoked_on.is_not(None)))
+    return {a_id: day for a_id, day in rows if a_id is not None and day is not None}
