@@ -184,3 +184,44 @@ ORG_PROBLEMS = {
 def org_message(code: str) -> str:
     """A sentence for an organisation operation's refusal (zi_assess.org.operations.InvalidInput)."""
     return str(ORG_PROBLEMS.get(code, _l("Isian tidak dapat disimpan.")))
+
+
+SANGGAH_PROBLEMS = {
+    "window": _l("Masa sanggah tahun ini tidak sedang dibuka (atau belum ditetapkan); tidak ada yang disimpan."),
+    "second": _l("Sanggah untuk penilaian ini sudah diajukan; setiap penilaian hanya dapat disanggah sekali."),
+    "final": _l("Sanggah ini sudah diputuskan dan keputusannya final; tidak ada yang diubah."),
+    "none": _l("Belum ada sanggah untuk penilaian ini."),
+    "empty": _l("Pilih minimal satu indikator yang disanggah."),
+    "indicator": _l("Indikator %(ind)s tidak dikenal atau dipilih dua kali."),
+    "reason": _l("Isi alasan untuk %(ind)s (paling banyak 4.000 karakter)."),
+    "link": _l("Tautan bukti untuk %(ind)s harus alamat http:// atau https:// yang lengkap."),
+    "answer": _l("Jawaban untuk %(ind)s tidak sesuai pilihan indikatornya."),
+}
+
+
+def sanggah_message(code: str, detail: str = "") -> str:
+    """A sentence for a sanggah refusal (zi_assess.appeals.operations.SanggahRefused)."""
+    text = SANGGAH_PROBLEMS.get(code)
+    return str(text) % {"ind": detail} if text is not None else _("Sanggah tidak dapat disimpan.")
+
+
+PREDICATE_PROBLEMS = {
+    "revoked": _l("Predikat ini sudah dicabut; catatannya terkunci."),
+    "not_concluded": _l("Belum ada penilaian pemantauan yang disimpulkan TPI untuk predikat ini."),
+    "still_meets": _l("TPI menyimpulkan unit masih memenuhi predikat ini; predikat tidak dapat dicabut."),
+    "reason": _l("Isi alasan pencabutan."),
+    "year_taken": _l("Unit ini sudah punya penilaian pada tahun tersebut."),
+    "not_due": _l("Pemantauan predikat ini belum jatuh tempo."),
+}
+
+
+def predicate_message(code: str) -> str:
+    """A sentence for a monitoring or revocation refusal (zi_assess.predicates.operations.PredicateRefused)."""
+    return str(PREDICATE_PROBLEMS.get(code, _l("Tidak dapat disimpan.")))
+
+
+def sanggah_state(status: str, granted: bool | None) -> str:
+    """Where a sanggah stands: "Menunggu putusan", "Sanggah diterima" or "Sanggah ditolak"."""
+    if status != "decided":
+        return _("Menunggu putusan")
+    return _("Sanggah diterima") if granted else _("Sanggah ditolak")

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, or_, select
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, func, or_, select, union_all
 
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.authz import visible_assessments
@@ -26,7 +28,7 @@ from zi_assess.domain.scoring import NodeScore
 from zi_assess.domain.workflow import PROPOSED_OR_LATER
 from zi_assess.extensions import db
 from zi_assess.labels import area_label, node_name, outcome_label, predicate_name
-from zi_assess.models import Assessment, CurrentScore, Instansi, Unit, User
+from zi_assess.models import Assessment, CurrentScore, Instansi, PredicateRecord, Unit, User
 
 #: sort keys every recap has; the criteria add one per component and per area ("area_<id>")
 FIXED_SORT_KEYS = ("total", "unit", "instansi", "status")
@@ -64,12 +66,19 @@ class RecapRow:
     #: the TPI conclusion and the TPN decision (None: not taken yet)
     tpi_eligible: bool | None = None
     decision_granted: bool | None = None
+    #: the day the predicate this assessment granted (or monitored) was revoked; None: not revoked
+    revoked_on: date | None = None
 
     @property
     def outcome(self) -> str:
         """The decision (or the TPI conclusion) in words; "" while nothing is decided."""
         return outcome_label(self.criteria_id, self.target, tpi_eligible=self.tpi_eligible,
                              decision_granted=self.decision_granted)
+
+    @property
+    def revoked(self) -> str:
+        """The revocation marker, "dicabut 2028"; "" while the predicate holds (or none was granted)."""
+        return _("dicabut %(year)s", year=self.revoked_on.year) if self.revoked_on is not None else ""
 
     def nilai(self, node_id: str) -> float | None:
         """A summary node's nilai ("pengungkit", an area id …); None when not scored or not in the criteria."""
@@ -227,15 +236,19 @@ def recap_rows(
     ordered = column.desc() if descending else column.asc()
     order = (ordered.nulls_last(), Unit.name, Assessment.id)
 
+    revoked = _revocations()
+
     def joined(query: Select[Any]) -> Select[Any]:
         return query.select_from(Assessment).join(Unit, Unit.id == Assessment.unit_id).join(
             Instansi, Instansi.id == Unit.instansi_id).outerjoin(
-            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE))
+            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE)).outerjoin(
+            revoked, revoked.c.assessment_id == Assessment.id)
 
     def filtered(query: Select[Any]) -> Select[Any]:
         query = visible_assessments(user, query.select_from(Assessment))
         query = query.join(Instansi, Instansi.id == Unit.instansi_id).outerjoin(
-            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE))
+            score, and_(score.assessment_id == Assessment.id, score.layer == EFFECTIVE)).outerjoin(
+            revoked, revoked.c.assessment_id == Assessment.id)
         if instansi_id is not None:
             query = query.where(Unit.instansi_id == instansi_id)
         if year is not None:
@@ -254,6 +267,7 @@ def recap_rows(
         score.complete, score.total, Assessment.criteria_id, Assessment.tpi_eligible, Assessment.decision_granted,
         *(score.nodes[node].as_float() for node in keys.nodes),
         *(score.verdicts[code].as_boolean() for code in keys.predicates),
+        revoked.c.revoked_on,
     )
     if limit:
         # Rank on the sort keys alone, then read the figures (JSON lookups) of the rows kept only:
@@ -266,16 +280,36 @@ def recap_rows(
     for r in db.session.connection().execute(query):  # Core rows: no ORM loading step for plain columns
         scored = r[10] is not None
         figures = r[14:14 + n_nodes]
-        passed = r[14 + n_nodes:]
+        passed = r[14 + n_nodes:-1]
         rows.append(RecapRow(
             assessment_id=r[0], year=r[1], target=str(r[2]),
             status=r[3].value if hasattr(r[3], "value") else str(r[3]), unit_id=r[4], unit_code=r[5],
             unit_name=r[6], instansi_id=r[7], instansi_name=r[8], complete=r[9], total=r[10],
             nodes={k: v for k, v in zip(keys.nodes, figures, strict=True) if v is not None} if scored else None,
             verdicts={k: v for k, v in zip(keys.predicates, passed, strict=True) if v is not None} if scored else None,
-            criteria_id=r[11], tpi_eligible=r[12], decision_granted=r[13],
+            criteria_id=r[11], tpi_eligible=r[12], decision_granted=r[13], revoked_on=_day(r[-1]),
         ))
     return rows
+
+
+def _revocations() -> Any:
+    """(assessment_id, revoked_on) of every assessment whose granted or monitored predicate was revoked."""
+    held = PredicateRecord
+    rows = union_all(
+        select(held.assessment_id.label("assessment_id"), held.revoked_on.label("revoked_on"))
+        .where(held.revoked_on.is_not(None), held.assessment_id.is_not(None)),
+        select(held.revoked_after_id, held.revoked_on)
+        .where(held.revoked_on.is_not(None), held.revoked_after_id.is_not(None)),
+    ).subquery()
+    return (select(rows.c.assessment_id, func.max(rows.c.revoked_on).label("revoked_on"))
+            .group_by(rows.c.assessment_id).subquery("revoked"))
+
+
+def _day(value: Any) -> date | None:
+    """A date as Core returns it from an aggregate (SQLite: an ISO string)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 # -- years: an instansi's trend, two years side by side (issue 16) --------------------------------

@@ -7,35 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.appeals.conftest import open_window
 from zi_assess.appeals import operations as ops
-from zi_assess.audit import SYSTEM
-from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import Appeal, Assessment, AuditEvent, Unit
-from zi_assess.years import operations as year_ops
-
-
-@pytest.fixture
-def refused(team, flow, fill, best_answers, record_prerequisites):
-    """team.unit's 2026 LKE taken to a TPN decision that did not grant Menuju WBK (area 2 short)."""
-    weak = {i: "C" for i in ("P2.ii.b", "P2.ii.c")}
-    a = flow.create(team.unit, team.head)
-    fill(team.operator, a, Layer.MANDIRI, best_answers)
-    flow.step(team.head, a, "submit")
-    flow.step(team.tpi_lead, a, "start_tpi_review", prefill=True)
-    flow.step(team.tpi_lead, a, "conclude_tpi", eligible=True, recommendation="Layak.")
-    record_prerequisites(team.unit)
-    flow.step(team.tpi_lead, a, "propose")
-    flow.step(team.tpn, a, "start_desk", prefill=True)
-    fill(team.tpn, a, Layer.TPN_DESK, weak)
-    flow.step(team.tpn, a, "start_field", prefill=True)
-    flow.step(team.national, a, "decide", granted=False, note="Area 2 belum memenuhi.", today=date(2026, 12, 2))
-    return a
-
-
-def _window(opens: date, closes: date) -> None:
-    year_ops.set_deadline(SYSTEM, "sanggah", 2026, closes, opens_on=opens)
-    db.session.commit()
 
 
 def _count(model) -> int:
@@ -43,7 +18,7 @@ def _count(model) -> int:
 
 
 def test_the_whole_sanggah_from_filing_to_a_granted_predicate(refused, team, login):
-    _window(date(2026, 12, 1), date(2026, 12, 31))
+    open_window(date(2026, 12, 1), date(2026, 12, 31))
     head = login(team.head)
     page = head.get(f"/penilaian/{refused.id}/sanggah/")
     assert page.status_code == 200 and "Ajukan sanggah" in page.get_data(as_text=True)
@@ -98,7 +73,7 @@ def test_outside_the_window_nothing_is_filed_and_typed_values_stay(refused, team
     # no window set for the year: none is open
     response = head.post(f"/penilaian/{refused.id}/sanggah/", data={"indikator_0": "P2.ii.b", "alasan_0": "Alasan saya"})
     assert response.status_code in (403, 422)
-    _window(date(2026, 1, 1), date(2026, 1, 31))
+    open_window(date(2026, 1, 1), date(2026, 1, 31))
     response = head.post(f"/penilaian/{refused.id}/sanggah/", data={"indikator_0": "P2.ii.b", "alasan_0": "Alasan saya"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
@@ -111,7 +86,7 @@ def test_outside_the_window_nothing_is_filed_and_typed_values_stay(refused, team
 
 
 def test_bad_rows_are_refused_with_the_cell_named(refused, team, login):
-    _window(date(2026, 12, 1), date(2026, 12, 31))
+    open_window(date(2026, 12, 1), date(2026, 12, 31))
     head = login(team.head)
     response = head.post(f"/penilaian/{refused.id}/sanggah/", data={
         "indikator_0": "P2.ii.b", "alasan_0": "ok", "tautan_0": "javascript:alert(1)"})
@@ -123,7 +98,7 @@ def test_bad_rows_are_refused_with_the_cell_named(refused, team, login):
 
 
 def test_only_the_roles_of_each_step_act(refused, team, login):
-    _window(date(2026, 12, 1), date(2026, 12, 31))
+    open_window(date(2026, 12, 1), date(2026, 12, 31))
     assert login(team.operator).post(f"/penilaian/{refused.id}/sanggah/", data={
         "indikator_0": "P2.ii.b", "alasan_0": "x"}).status_code == 403
     assert login(team.tpi_lead).post(f"/penilaian/{refused.id}/sanggah/putusan", data={

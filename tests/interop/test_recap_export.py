@@ -43,13 +43,13 @@ def test_csv_has_one_row_per_visible_unit_with_full_precision(team, login, units
     rows = read_csv(response)
     assert rows[0][:9] == ["Instansi", "Kode unit", "Unit", "Tahun", "Predikat tujuan", "Status", "Keputusan",
                            "Lengkap", "Nilai total"]
-    assert rows[0][-2:] == ["Menuju WBK", "Menuju WBBM"]
+    assert rows[0][-3:] == ["Menuju WBK", "Menuju WBBM", "Predikat dicabut"]
     body = {r[1]: r for r in rows[1:]}
     assert set(body) == {"UJI-1", "UJI-2", "UJI-3"}  # not the other instansi's unit
     assert rows[0][9] == "Nilai total (presisi penuh)"
     assert body["UJI-1"][8] == "100.00" and body["UJI-1"][9] == "100.0"  # as the app shows it, and raw
     assert body["UJI-1"][14:20] == ["8.00", "7.00", "10.00", "10.00", "15.00", "10.00"]
-    assert body["UJI-1"][-2:] == ["memenuhi", "memenuhi"] and body["UJI-1"][7] == "ya" and body["UJI-1"][6] == ""
+    assert body["UJI-1"][-3:] == ["memenuhi", "memenuhi", ""] and body["UJI-1"][7] == "ya" and body["UJI-1"][6] == ""
     assert body["UJI-2"][2] == "'=AA+HYPERLINK(\"http://evil.example\",\"x\")"  # never a live formula
     assert body["UJI-2"][8] == "" and body["UJI-2"][5] == "Penilaian mandiri"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export.recap_csv"))

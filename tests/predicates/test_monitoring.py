@@ -7,32 +7,15 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.predicates.conftest import held_record
 from zi_assess.assessments import operations as aops
-from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import AuditEvent, PredicateRecord, Unit
 from zi_assess.predicates import operations as ops
 
 
-def _record(unit_id):
-    return db.session.scalars(select(PredicateRecord).where(PredicateRecord.unit_id == unit_id)).one()
-
-
-@pytest.fixture
-def monitored(decided, team, flow, fill, best_answers, actor_for):
-    """The granted unit's 2028 monitoring, filled with weaker answers and concluded by the TPI."""
-    held = _record(team.unit.id)
-    monitoring = ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
-    db.session.commit()
-    weak = best_answers | {i: "C" for i in ("P2.ii.b", "P2.ii.c")}
-    fill(team.operator, monitoring, Layer.MANDIRI, weak)
-    flow.step(team.head, monitoring, "submit")
-    flow.step(team.tpi_lead, monitoring, "start_tpi_review", prefill=True)
-    return held, monitoring
-
-
 def test_a_grant_opens_the_record_and_monitoring_falls_due_two_years_on(decided, team):
-    held = _record(team.unit.id)
+    held = held_record(team.unit.id)
     assert (held.predicate, held.granted_on, held.assessment_id) == ("WBK", date(2026, 12, 9), decided.id)
     assert ops.due([held], today=date(2027, 12, 31)) == []
     assert [d.year for d in ops.due([held], today=date(2028, 1, 2))] == [2028]
@@ -82,7 +65,7 @@ def test_a_monitoring_that_still_meets_cannot_lead_to_revocation(monitored, team
 
 
 def test_monitoring_is_not_opened_early_or_twice_in_a_year(decided, team, actor_for):
-    held = _record(team.unit.id)
+    held = held_record(team.unit.id)
     with pytest.raises(ops.PredicateRefused) as early:
         ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2027)
     assert early.value.code == "not_due"
@@ -91,3 +74,29 @@ def test_monitoring_is_not_opened_early_or_twice_in_a_year(decided, team, actor_
     with pytest.raises(ops.PredicateRefused) as twice:
         ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
     assert twice.value.code in ("not_due", "year_taken")
+
+
+def test_due_reads_every_records_monitorings_in_one_query(decided, team, make_unit, actor_for):
+    """No query per record: ``due`` costs one statement whatever the number of predicates held."""
+    from sqlalchemy import event
+
+    held = held_record(team.unit.id)
+    ops.start_monitoring(actor_for(team.tpi_lead), held.id, 2028)
+    extra = [PredicateRecord(unit_id=make_unit(team.instansi, code=f"DUE-{n}").id, predicate="WBK",
+                             granted_on=date(2024 + n % 2, 3, 1)) for n in range(6)]
+    db.session.add_all(extra)
+    db.session.commit()
+    records = ops.records_of()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        found = ops.due(records, today=date(2028, 6, 1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    # the granted unit was monitored in 2028 (next: 2030); the others are due from their grant year + 2
+    assert sorted((d.record.unit_id, d.year) for d in found) == sorted((r.unit_id, r.granted_on.year + 2) for r in extra)

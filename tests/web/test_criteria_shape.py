@@ -200,7 +200,7 @@ def test_recap_page_dashboard_and_exports_have_the_seventh_area_and_third_predic
     header = rows[0]
     assert header[8:] == ["Nilai total", "Nilai total (presisi penuh)", "Pengungkit", "Pemenuhan", "Reform", "Hasil",
                           *(f"Area {a.id} {a.name}" for a in load_criteria(CRITERIA_ID).areas),
-                          "Menuju WBK", "Menuju WBBM", THIRD]
+                          "Menuju WBK", "Menuju WBBM", THIRD, "Predikat dicabut"]
     body = {r[1]: dict(zip(header, r, strict=True)) for r in rows[1:]}
     assert body["UJI-1"][f"Area 7 {AREA_7}"] == "7.00" and body["UJI-1"][THIRD] == "memenuhi"
     assert body["UJI-2"][THIRD] == "belum memenuhi" and body["UJI-2"]["Predikat tujuan"] == "WBK"

@@ -16,27 +16,13 @@ from zi_assess.authz import allowed
 from zi_assess.extensions import db
 from zi_assess.forms import BaseForm
 from zi_assess.i18n import current_locale
+from zi_assess.messages import sanggah_message
 from zi_assess.web import actor
 
 bp = Blueprint("appeals", __name__, url_prefix="/penilaian/<int:assessment_id>/sanggah")
 
 #: rows of indicators on the filing form
 ROWS = 5
-
-
-def problem_text(code: str, detail: str = "") -> str:
-    texts = {
-        "window": _("Masa sanggah tahun ini tidak sedang dibuka (atau belum ditetapkan); tidak ada yang disimpan."),
-        "second": _("Sanggah untuk penilaian ini sudah diajukan; setiap penilaian hanya dapat disanggah sekali."),
-        "final": _("Sanggah ini sudah diputuskan dan keputusannya final; tidak ada yang diubah."),
-        "none": _("Belum ada sanggah untuk penilaian ini."),
-        "empty": _("Pilih minimal satu indikator yang disanggah."),
-        "indicator": _("Indikator %(ind)s tidak dikenal atau dipilih dua kali.", ind=detail),
-        "reason": _("Isi alasan untuk %(ind)s (paling banyak 4.000 karakter).", ind=detail),
-        "link": _("Tautan bukti untuk %(ind)s harus alamat http:// atau https:// yang lengkap.", ind=detail),
-        "answer": _("Jawaban untuk %(ind)s tidak sesuai pilihan indikatornya.", ind=detail),
-    }
-    return texts.get(code, _("Sanggah tidak dapat disimpan."))
 
 
 def _page(assessment_id: int, *, typed: Any = None, error: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -69,7 +55,7 @@ def show(assessment_id: int) -> tuple[str, int]:
 
 def _refused(assessment_id: int, exc: ops.SanggahRefused) -> tuple[str, int]:
     db.session.rollback()
-    return _page(assessment_id, typed=request.form, error=problem_text(exc.code, exc.detail), status=422)
+    return _page(assessment_id, typed=request.form, error=sanggah_message(exc.code, exc.detail), status=422)
 
 
 @bp.post("/")

@@ -30,7 +30,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "note": ("answer.note",),
     "evidence": ("evidence.add", "evidence.link", "evidence.unlink", "evidence.remove"),
     "comment": ("comment.add",),
-    "workflow": ("assessment.create", "transition"),
+    "workflow": ("assessment.create", "transition", "predicate.grant", "predicate.monitor", "predicate.revoke"),
+    "sanggah": ("sanggah.file", "sanggah.respond", "sanggah.decide"),
     "report": ("report.store", "report.download", "report.repair", "export.lke_xlsx", "evidence.download",
                "action_plan.download"),
 }
@@ -43,6 +44,7 @@ KIND_NAMES = {
     "evidence": _l("Data dukung"),
     "comment": _l("Catatan penilai"),
     "workflow": _l("Langkah alur kerja"),
+    "sanggah": _l("Sanggah"),
     "report": _l("Laporan dan ekspor"),
 }
 SHOWN_ACTIONS = tuple(action for actions in KINDS.values() for action in actions)
@@ -199,8 +201,37 @@ def _plain_sentence(event: AuditEvent, who: str, criteria: Criteria, target: str
         if outcome:
             sentence = f"{sentence} — {outcome}"
         return sentence, detail.get("note") or ""
+    if action.startswith(("sanggah.", "predicate.")):
+        return _appeal_sentence(action, who, before, after, ind, criteria, locale)
     if action == "evidence.download":
         return _("%(who)s mengunduh data dukung", who=who), ""
     if action.startswith(("report.", "export.", "action_plan.")):
         return _("%(who)s mengunduh atau menyimpan laporan", who=who), ""
     return _("%(who)s mengubah penilaian", who=who), ""
+
+
+def _appeal_sentence(action: str, who: str, before: dict[str, Any], after: dict[str, Any], ind: str,
+                     criteria: Criteria, locale: str) -> tuple[str, str]:
+    """A sanggah step or a predicate's grant, monitoring or revocation."""
+    if action == "sanggah.file":
+        inds = ", ".join(after.get("indicators") or []) or "–"
+        return _("%(who)s mengajukan sanggah atas indikator %(inds)s", who=who, inds=inds), after.get("summary") or ""
+    if action == "sanggah.respond":
+        if after.get("answer") is None:
+            return _("%(who)s menanggapi sanggah %(ind)s; jawaban tetap", who=who, ind=ind), after.get("response") or ""
+        new = _answer(criteria, ind, after.get("answer"), locale)
+        return _("%(who)s menanggapi sanggah %(ind)s dengan jawaban sanggah %(new)s", who=who, ind=ind, new=new), \
+            after.get("response") or ""
+    if action == "sanggah.decide":
+        if after.get("granted"):
+            return _("%(who)s memutuskan sanggah (final): sanggah diterima", who=who), after.get("note") or ""
+        return _("%(who)s memutuskan sanggah (final): sanggah ditolak", who=who), after.get("note") or ""
+    pred = after.get("predicate") or ""
+    if action == "predicate.grant":
+        return _("%(who)s: unit %(unit)s memperoleh predikat %(pred)s", who=who, unit=after.get("unit") or "",
+                 pred=pred), ""
+    if action == "predicate.monitor":
+        return _("%(who)s membuka pemantauan predikat %(pred)s tahun %(year)s", who=who, pred=pred,
+                 year=after.get("year") or ""), ""
+    return _("%(who)s mencabut predikat %(pred)s unit %(unit)s", who=who, pred=pred, unit=after.get("unit") or ""), \
+        after.get("reason") or ""

@@ -22,6 +22,7 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.models import Assessment, Deadline, Unit
 from zi_assess.models.base import as_utc, utcnow
+from zi_assess.predicates import operations as predicate_ops
 from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
@@ -114,6 +115,8 @@ def index() -> str:
     context: dict[str, Any] = {}
     if unit_ids:
         context["unit_cards"] = _unit_cards(unit_ids)
+        context["revoked"] = predicate_ops.revoked_on_of([c.assessment_id for c in context["unit_cards"]])
+        context["predicate_history"] = predicate_ops.unit_history(sorted(unit_ids))
         own = list(db.session.scalars(
             select(Assessment).options(joinedload(Assessment.unit)).where(Assessment.unit_id.in_(unit_ids))))
         context["deadlines"] = _submit_deadlines(own)

@@ -41,7 +41,7 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 MIDDLE = Alignment(vertical="center")
 NUMBER = "0.00"
-INFO_SHEET, LKE_SHEET, SKALA_SHEET = "Info", "LKE", "Skala"
+INFO_SHEET, LKE_SHEET, SKALA_SHEET, SANGGAH_SHEET = "Info", "LKE", "Skala", "Sanggah"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,15 @@ class LayerAnswers:
     values: Mapping[str, Any] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
     evidence: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SanggahSheet:
+    """The sanggah as the "Sanggah" sheet shows it: facts (label, value) above one row per indicator."""
+
+    facts: tuple[tuple[str, Any], ...]
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,8 @@ class ExportData:
     exported_by: str
     #: translated sheet texts (column headers, info labels), keyed by stable codes
     texts: Mapping[str, str] = field(default_factory=dict)
+    #: the unit's sanggah, when one was filed (its own sheet)
+    sanggah: SanggahSheet | None = None
 
     @property
     def unit(self) -> LayerAnswers:
@@ -311,12 +322,43 @@ def _info(wb: Workbook, data: ExportData) -> None:
     ws.column_dimensions["C"].width = 50
 
 
+def _put(cell: Cell, value: Any) -> None:
+    """A number as a number, anything else as text (never a formula)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        cell.value = value
+        cell.number_format = NUMBER if isinstance(value, float) else "0"
+    else:
+        set_text(cell, "" if value is None else str(value))
+
+
+def _sanggah(wb: Workbook, sheet: SanggahSheet) -> None:
+    ws = wb.create_sheet(SANGGAH_SHEET)
+    for i, (label, value) in enumerate(sheet.facts, start=1):
+        set_text(ws.cell(i, 1), label)
+        ws.cell(i, 1).font = BOLD
+        _put(ws.cell(i, 2), value)
+    head = len(sheet.facts) + 2
+    for col, text in enumerate(sheet.headers, start=1):
+        cell = ws.cell(head, col)
+        set_text(cell, text)
+        cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, WRAP
+    for r, row in enumerate(sheet.rows, start=head + 1):
+        for col, value in enumerate(row, start=1):
+            _put(ws.cell(r, col), value)
+            ws.cell(r, col).alignment = WRAP
+    for col, width in zip("ABCDEFGHI", (26, 40, 40, 32, 18, 40, 18, 14, 14), strict=False):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = ws.cell(head + 1, 1)
+
+
 def build_workbook(data: ExportData) -> bytes:
     """The workbook as xlsx bytes. Excel recalculates it on opening (no cached values are stored)."""
     wb = Workbook()
     _jawaban(wb, data)
     _lke(wb, data)
     _info(wb, data)
+    if data.sanggah is not None:
+        _sanggah(wb, data.sanggah)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     wb.properties.creator = "zi-assess"
     wb.properties.title = clean_text(f"LKE {data.unit_code} {data.year}")

@@ -34,7 +34,7 @@ def headers(shape: RecapShape) -> list[str]:
         _("Instansi"), _("Kode unit"), _("Unit"), _("Tahun"), _("Predikat tujuan"), _("Status"), _("Keputusan"),
         _("Lengkap"), _("Nilai total"), _("Nilai total (presisi penuh)"),
         *(c.label for c in shape.nodes), *(c.label for c in shape.areas),
-        *(c.label for c in shape.predicates),
+        *(c.label for c in shape.predicates), _("Predikat dicabut"),
     ]
 
 
@@ -51,7 +51,7 @@ def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
         str(STATUS_NAMES.get(row.status, row.status)), row.outcome, complete,
         _rounded(row.total), _Raw(row.total) if row.total is not None else None,
         *(_rounded(row.nilai(c.key)) for c in (*shape.nodes, *shape.areas)),
-        *(_verdict(row.passed(c.key)) for c in shape.predicates),
+        *(_verdict(row.passed(c.key)) for c in shape.predicates), row.revoked,
     ]
 
 

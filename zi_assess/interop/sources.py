@@ -13,15 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from zi_assess.answer_text import answer_text
+from zi_assess.appeals.operations import appeal_of, sanggah_scores
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.authz import api_key_units
-from zi_assess.clock import local_now
+from zi_assess.clock import local_now, to_local
 from zi_assess.domain.prerequisites import load_prerequisites
 from zi_assess.domain.workflow import LAYERS, PROPOSED_OR_LATER, Layer
 from zi_assess.extensions import db
-from zi_assess.interop.excel_export import ExportData, LayerAnswers
+from zi_assess.i18n import current_locale
+from zi_assess.interop.excel_export import ExportData, LayerAnswers, SanggahSheet
 from zi_assess.interop.layout import layout_for
-from zi_assess.messages import STATUS_NAMES, layer_short
+from zi_assess.messages import STATUS_NAMES, layer_short, sanggah_state
 from zi_assess.models import ApiKey, Assessment, Evidence, Predicate, Unit, User
 
 
@@ -85,8 +88,44 @@ def export_data(bundle: AssessmentBundle, user: User) -> ExportData:
         target=assessment.target_predicate, status=str(STATUS_NAMES.get(assessment.status.value,
                                                                                assessment.status.value)),
         layers={layer.value: layer_answers(bundle, layer, evidence=layer == Layer.MANDIRI) for layer in LAYERS},
-        exported_at=local_now(), exported_by=user.email, texts=sheet_texts(),
+        exported_at=local_now(), exported_by=user.email, texts=sheet_texts(), sanggah=sanggah_sheet(bundle),
     )
+
+
+def sanggah_sheet(bundle: AssessmentBundle) -> SanggahSheet | None:
+    """The unit's sanggah for the workbook (None: none filed): its facts, then per indicator the
+    reason, links, decided answer, the TPN's response and sanggah answer, nilai before and after."""
+    appeal = appeal_of(bundle.assessment.id)
+    if appeal is None:
+        return None
+    scores = sanggah_scores(bundle, appeal)
+    locale = current_locale()
+    met = {True: _("memenuhi"), False: _("belum memenuhi")}
+    name = scores.verdict_before.name
+    facts = (
+        (_("Status sanggah"), sanggah_state(appeal.status, appeal.granted)),
+        (_("Diajukan"), to_local(appeal.filed_at).strftime("%Y-%m-%d")),
+        (_("Ringkasan"), appeal.summary),
+        (_("Diputuskan (final)"), to_local(appeal.decided_at).strftime("%Y-%m-%d") if appeal.decided_at else "–"),
+        (_("Catatan putusan"), appeal.decision_note or ""),
+        (_("Nilai total keputusan TPN"), round(scores.before.total, 4)),
+        (_("Nilai total dengan jawaban sanggah"), round(scores.after.total, 4)),
+        (_("%(name)s: keputusan TPN", name=name), met[scores.verdict_before.passed]),
+        (_("%(name)s: dengan jawaban sanggah", name=name), met[scores.verdict_after.passed]),
+    )
+    headers = (_("Indikator"), _("Uraian"), _("Alasan unit"), _("Tautan bukti"), _("Jawaban keputusan TPN"),
+               _("Tanggapan TPN"), _("Jawaban sanggah"), _("Nilai keputusan TPN"), _("Nilai sanggah"))
+    values = bundle.effective_values()
+    rows = []
+    for item in appeal.items:
+        ind = bundle.criteria.indicators[item.indicator_id]
+        rows.append((item.indicator_id, ind.question, item.reason, "\n".join(item.evidence_urls or ()),
+                     answer_text(ind, values.get(item.indicator_id), locale), item.response or "",
+                     answer_text(ind, item.answer, locale) if item.answer is not None
+                     else (_("tetap") if item.response else ""),
+                     round(scores.before.indicator_nilai(item.indicator_id) or 0.0, 4),
+                     round(scores.after.indicator_nilai(item.indicator_id) or 0.0, 4)))
+    return SanggahSheet(facts, headers, tuple(rows))
 
 
 # -- PortalRB ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 #: every kind a user can choose a channel for
 KINDS = ("submitted", "returned", "resubmitted", "concluded", "proposed", "decided", "assigned", "deadline",
-         "action_due")
+         "action_due", "revoked")
 
 
 def notify(kind: str, assessment: Any, recipients: Iterable[Any], **ctx: Any) -> int:

@@ -18,6 +18,7 @@ KIND_NAMES = {
     "assigned": _l("Penilaian untuk Anda kerjakan"),
     "deadline": _l("Pengingat batas waktu"),
     "action_due": _l("Tenggat kegiatan rencana aksi"),
+    "revoked": _l("Predikat dicabut"),
 }
 
 
@@ -51,6 +52,9 @@ def title(kind: str, p: dict[str, Any]) -> str:
     if kind == "action_due":
         return _("%(days)d hari lagi: kegiatan rencana aksi %(ind)s %(unit)s (tenggat %(date)s)", days=p.get("days", 0),
                  ind=p.get("indicator", ""), unit=p.get("unit", ""), date=_date(p["due_on"]))
+    if kind == "revoked":
+        return _("Predikat %(predicate)s %(unit)s dicabut setelah pemantauan %(year)s",
+                 predicate=p.get("predicate", ""), **who)
     return kind
 
 
@@ -63,6 +67,8 @@ def body(kind: str, p: dict[str, Any]) -> str:
         lines.append(f"- {item['indicator']}: {item['note']}")
     if p.get("note"):
         lines.append(_("Catatan: %(note)s", note=p["note"]))
+    if p.get("reason"):
+        lines.append(_("Alasan pencabutan: %(reason)s", reason=p["reason"]))
     if p.get("activity"):
         lines.append(_("Kegiatan: %(what)s (PIC: %(pic)s)", what=p["activity"], pic=p.get("pic") or "–"))
     return "\n".join(lines)

@@ -41,6 +41,7 @@ from zi_assess.org.forms import (
     UserForm,
 )
 from zi_assess.org.invitations import send_invitation
+from zi_assess.predicates import operations as predicate_ops
 from zi_assess.web import actor
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
@@ -205,8 +206,10 @@ def _save_unit(instansi: Instansi, unit: Unit | None) -> str | Response | tuple[
             unit = db.session.get(Unit, unit.id) if unit is not None and unit.id else None
     rules = load_prerequisites()
     assessments = queries.assessments_of(unit) if unit is not None else []
+    history = predicate_ops.unit_history([unit.id]) if unit is not None else []
     return _form_page("org/unit_form.html", form, instansi=instansi, unit=unit, rules=rules,
-                           UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, confirm=ConfirmForm(), assessments=assessments)
+                      UNIT_TYPE_NAMES=UNIT_TYPE_NAMES, confirm=ConfirmForm(), assessments=assessments,
+                      predicate_history=history)
 
 
 @bp.route("/instansi/<int:instansi_id>/unit-baru", methods=["GET", "POST"])

@@ -22,6 +22,8 @@ from zi_assess.domain.workflow import Status
 from zi_assess.extensions import db
 from zi_assess.models import Assessment, PredicateRecord, Unit
 from zi_assess.models.predicates import MONITORING_INTERVAL_YEARS
+from zi_assess.notifications import notify
+from zi_assess.notifications.recipients import UNIT_STAFF, users_with
 
 
 class PredicateRefused(ValueError):
@@ -41,8 +43,18 @@ def records_of(unit_ids: list[int] | None = None) -> list[PredicateRecord]:
 
 
 def monitorings(record_id: int) -> list[Assessment]:
-    return list(db.session.scalars(select(Assessment).where(Assessment.monitors_record_id == record_id)
-                                   .order_by(Assessment.year)))
+    return monitorings_by_record([record_id]).get(record_id, [])
+
+
+def monitorings_by_record(record_ids: list[int]) -> dict[int, list[Assessment]]:
+    """The monitoring assessments of each record, by year, in one query (none without ids)."""
+    out: dict[int, list[Assessment]] = {}
+    if not record_ids:
+        return out
+    for monitoring in db.session.scalars(select(Assessment).where(Assessment.monitors_record_id.in_(record_ids))
+                                         .order_by(Assessment.year, Assessment.id)):
+        out.setdefault(monitoring.monitors_record_id or 0, []).append(monitoring)
+    return out
 
 
 @dataclass(frozen=True)
@@ -52,21 +64,27 @@ class Due:
     year: int
 
 
+def _next_year(held: PredicateRecord, done: list[Assessment]) -> int:
+    return max([held.granted_on.year, *(a.year for a in done)]) + MONITORING_INTERVAL_YEARS
+
+
 def next_monitoring_year(held: PredicateRecord) -> int:
-    done = monitorings(held.id)
-    last = max([held.granted_on.year, *(a.year for a in done)])
-    return last + MONITORING_INTERVAL_YEARS
+    return _next_year(held, monitorings(held.id))
 
 
-def due(records: list[PredicateRecord], today: date | None = None) -> list[Due]:
-    """Held (not revoked) predicates whose monitoring year has come."""
+def due(records: list[PredicateRecord], today: date | None = None,
+        done: dict[int, list[Assessment]] | None = None) -> list[Due]:
+    """Held (not revoked) predicates whose monitoring year has come: one query whatever their number
+    (none when ``done``, the records' monitorings by :func:`monitorings_by_record`, is given)."""
     year = (today or local_date()).year
+    held = [r for r in records if r.revoked_on is None]
+    if done is None:
+        done = monitorings_by_record([r.id for r in held])
     out = []
-    for held in records:
-        if held.revoked_on is None:
-            nxt = next_monitoring_year(held)
-            if nxt <= year:
-                out.append(Due(held, nxt))
+    for record_ in held:
+        nxt = _next_year(record_, done.get(record_.id, []))
+        if nxt <= year:
+            out.append(Due(record_, nxt))
     return out
 
 
@@ -107,10 +125,39 @@ def revoke(actor: Actor, record_id: int, reason: str, today: date | None = None)
     latest = concluded[-1]
     if latest.tpi_eligible:
         raise PredicateRefused("still_meets")
-    held.revoked_on, held.revoked_reason = today or local_date(), reason.strip()
+    day = today or local_date()
+    held.revoked_on, held.revoked_reason = day, reason.strip()
     held.revoked_by_id, held.revoked_after_id = actor.user_id, latest.id
     if unit.current_predicate == held.predicate:
         unit.current_predicate, unit.predicate_granted_on = None, None
     record(actor, "predicate.revoke", assessment_id=latest.id,
            after={"unit": unit.code, "predicate": held.predicate, "reason": held.revoked_reason})
+    # the unit's people (and its instansi's managers) are told; e-mail goes after the commit
+    told = [u for u in users_with(latest, UNIT_STAFF | {"manager"}) if u.id != actor.user_id]
+    notify("revoked", latest, told, predicate=held.predicate, reason=held.revoked_reason,
+           actor=str(getattr(actor.user, "name", "") or ""), revoked_on=day.isoformat())
     return held
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One predicate a unit was granted: when, its monitorings (by year), and its revocation."""
+
+    record: PredicateRecord
+    monitorings: tuple[Assessment, ...]
+
+
+def unit_history(unit_ids: list[int]) -> list[HistoryLine]:
+    """The predicate history of these units, newest grant first (two queries)."""
+    records = records_of(unit_ids) if unit_ids else []
+    done = monitorings_by_record([r.id for r in records])
+    return [HistoryLine(r, tuple(done.get(r.id, []))) for r in records]
+
+
+def revoked_on_of(assessment_ids: list[int]) -> dict[int, date]:
+    """Assessment id → the day the predicate it granted was revoked (one query; revoked only)."""
+    if not assessment_ids:
+        return {}
+    rows = db.session.execute(select(PredicateRecord.assessment_id, PredicateRecord.revoked_on).where(
+        PredicateRecord.assessment_id.in_(assessment_ids), PredicateRecord.revoked_on.is_not(None)))
+    return {a_id: day for a_id, day in rows if a_id is not None and day is not None}

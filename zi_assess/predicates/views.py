@@ -13,22 +13,12 @@ from zi_assess.authz import allowed, visible_units
 from zi_assess.clock import local_date
 from zi_assess.extensions import db
 from zi_assess.forms import BaseForm
+from zi_assess.messages import predicate_message
 from zi_assess.models import PredicateRecord, Unit
 from zi_assess.predicates import operations as ops
 from zi_assess.web import actor
 
 bp = Blueprint("predicates", __name__, url_prefix="/pemantauan")
-
-
-def problem_text(code: str) -> str:
-    return {
-        "revoked": _("Predikat ini sudah dicabut; catatannya terkunci."),
-        "not_concluded": _("Belum ada penilaian pemantauan yang disimpulkan TPI untuk predikat ini."),
-        "still_meets": _("TPI menyimpulkan unit masih memenuhi predikat ini; predikat tidak dapat dicabut."),
-        "reason": _("Isi alasan pencabutan."),
-        "year_taken": _("Unit ini sudah punya penilaian pada tahun tersebut."),
-        "not_due": _("Pemantauan predikat ini belum jatuh tempo."),
-    }.get(code, _("Tidak dapat disimpan."))
 
 
 def _visible_records() -> tuple[list[PredicateRecord], dict[int, Unit]]:
@@ -38,12 +28,13 @@ def _visible_records() -> tuple[list[PredicateRecord], dict[int, Unit]]:
 
 def _page(error: str | None = None, typed: Any = None, status: int = 200) -> tuple[str, int]:
     records, units = _visible_records()
-    rows = [{"record": r, "unit": units[r.unit_id], "monitorings": ops.monitorings(r.id),
+    done = ops.monitorings_by_record([r.id for r in records])
+    rows = [{"record": r, "unit": units[r.unit_id], "monitorings": done.get(r.id, []),
              "can_revoke": r.revoked_on is None and allowed(current_user, "predicate.revoke", units[r.unit_id])}
             for r in records]
     due = [{"due": d, "unit": units[d.record.unit_id],
             "can_start": allowed(current_user, "assessment.create", units[d.record.unit_id])}
-           for d in ops.due(records)]
+           for d in ops.due(records, done=done)]
     return render_template("predicates/index.html", rows=rows, due=due, error=error, typed=typed or {},
                            form=BaseForm(), today=local_date()), status
 
@@ -71,7 +62,7 @@ def start(record_id: int) -> Response | tuple[str, int]:
         monitoring = ops.start_monitoring(actor(), held.id, ops.next_monitoring_year(held))
     except ops.PredicateRefused as exc:
         db.session.rollback()
-        return _page(problem_text(exc.code), status=422)
+        return _page(predicate_message(exc.code), status=422)
     db.session.commit()
     flash(_("Penilaian pemantauan %(year)s dibuka; unit mengisinya dan TPI menilainya.", year=monitoring.year),
           "success")
@@ -90,7 +81,7 @@ def revoke(record_id: int) -> Response | tuple[str, int]:
         ops.revoke(actor(), held.id, request.form.get("alasan") or "")
     except ops.PredicateRefused as exc:
         db.session.rollback()
-        return _page(problem_text(exc.code), request.form, 422)
+        return _page(predicate_message(exc.code), request.form, 422)
     db.session.commit()
     flash(_("Predikat dicabut."), "success")
     return redirect(url_for(".index"))

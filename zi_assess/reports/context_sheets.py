@@ -183,6 +183,8 @@ class RecapLine:
     complete: bool | None
     #: the TPN decision or the TPI conclusion in words ("" while nothing is decided)
     outcome: str = ""
+    #: "dicabut 2028" when the predicate granted (or monitored) was revoked
+    revoked: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ def recap_context(
             status_label(r.status), fmt.num(r.total),
             tuple(fmt.num(r.nilai(c.key)) for c in shape.nodes), tuple(fmt.num(r.nilai(c.key)) for c in shape.areas),
             tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
-            r.complete, r.outcome,
+            r.complete, r.outcome, r.revoked,
         )
         for r in rows
     )

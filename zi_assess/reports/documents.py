@@ -46,6 +46,7 @@ from zi_assess.reports.context import (
 )
 from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_recap_years import RecapYears, recap_comparison
+from zi_assess.reports.context_sanggah import sanggah_context, stored_as
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
 from zi_assess.reports.context_years import year_comparison
 from zi_assess.reports.trends import instansi_trend
@@ -120,6 +121,8 @@ class ReportTarget:
     #: the status change that locked what it shows (None: a draft)
     lock: int | None
     filename: str
+    #: the layer its stored rendering is kept under (an effective LHE with a decided sanggah: apart)
+    store_layer: str
 
 
 def report_target(actor: Actor, assessment_id: int, kind: str, layer_key: str) -> ReportTarget:
@@ -129,12 +132,13 @@ def report_target(actor: Actor, assessment_id: int, kind: str, layer_key: str) -
     assessment = ops.get_assessment(actor, assessment_id)
     changes = load_changes(assessment_id)
     lock = lock_change_id(str(getattr(assessment.status, "value", assessment.status)), changes, layer_key)
-    return ReportTarget(assessment, kind, layer_key, lock, filename(kind, assessment, layer_key))
+    lock, store_layer = stored_as(assessment_id, kind, layer_key, lock)
+    return ReportTarget(assessment, kind, layer_key, lock, filename(kind, assessment, layer_key), store_layer)
 
 
 def stored(actor: Actor, target: ReportTarget, locale: str, *, audit_download: bool = True) -> Rendered | None:
     """The stored rendering of a final report, if it is there intact (its download is audited)."""
-    existing = (storage.find(target.assessment.id, target.kind, target.layer, locale, target.lock)
+    existing = (storage.find(target.assessment.id, target.kind, target.store_layer, locale, target.lock)
                 if target.lock is not None else None)
     pdf = storage.read(existing) if existing is not None else None
     if pdf is None:
@@ -155,7 +159,7 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
         return found
     lock, name = target.lock, target.filename
     changes = load_changes(assessment_id)
-    existing = storage.find(assessment_id, kind, layer_key, locale, lock) if lock is not None else None
+    existing = storage.find(assessment_id, kind, target.store_layer, locale, lock) if lock is not None else None
     bundle = load_bundle(assessment_id)
     assert bundle is not None
     data = load_report_data(bundle, changes)
@@ -166,16 +170,17 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
             upto = None if layer_key == EFFECTIVE else Layer(layer_key)
             context: object = lhe_context(data, upto, draft=draft, locale=locale, lock_change=lock)
             years = year_comparison(bundle, upto, locale)
+            sanggah = sanggah_context(data, upto, locale)
         else:
-            context = lke_context(data, layer_key, draft=draft, locale=locale)
-    pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context, yoy=years),
+            context, sanggah = lke_context(data, layer_key, draft=draft, locale=locale), None
+    pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context, yoy=years, sanggah=sanggah),
                      stylesheets=[stylesheet(), stylesheet(YEARS_CSS)] if years else [stylesheet()])
     if lock is not None:
         sha256 = storage.write(pdf)
         if existing is not None:
             ops.repair_report(actor, existing, sha256=sha256, size=len(pdf))
         else:
-            ops.store_report(actor, bundle.assessment, kind=kind, layer=layer_key, locale=locale,
+            ops.store_report(actor, bundle.assessment, kind=kind, layer=target.store_layer, locale=locale,
                              lock_change_id=lock, criteria_id=bundle.criteria.id,
                              template_version=TEMPLATE_VERSION, sha256=sha256, size=len(pdf))
     if audit_download:

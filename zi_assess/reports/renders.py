@@ -68,7 +68,7 @@ def now_queue_name() -> str:
 def assessment_key(target: documents.ReportTarget, locale: str) -> str:
     """What an assessment report shows: final ones by the step that locked them, drafts by revision."""
     state = f"L{target.lock}" if target.lock is not None else f"r{target.assessment.revision}"
-    return f"{target.kind}:{target.assessment.id}:{target.layer}:{locale}:{state}"
+    return f"{target.kind}:{target.assessment.id}:{target.store_layer}:{locale}:{state}"
 
 
 def recap_key(user_id: int, locale: str, filters: documents.RecapFilters) -> str:
