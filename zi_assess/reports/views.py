@@ -125,7 +125,7 @@ def lhe_pdf(assessment_id: int) -> Response | tuple[str, int]:
 @login_required
 def recap() -> str:
     form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
-    context = documents.recap(actor(), filters, _locale())
+    context = documents.recap(actor(), filters, _locale(), page=request.args.get("halaman", 1, type=int))
     query = {k: v for k, v in request.args.items() if k in form.data and v}
     instansi = db.session.get(Instansi, filters.instansi_id) if filters.instansi_id else None
     return render_template("reports/recap_page.html", form=form, r=context, query=query, filters=filters,
