@@ -16,6 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -89,32 +90,41 @@ def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None, *, decimal
 
 
 def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = None) -> bytes:
-    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text)."""
+    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text).
+    Written in openpyxl's write-only mode: rows stream out as they are made (a national recap of
+    several thousand rows), with no worksheet of cells kept to be serialised afterwards."""
     shape = shape or shape_of(rows)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Rekap")[:31]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Rekap")[:31])
     names = headers(shape)
-    for col, name in enumerate(names, start=1):
-        cell = ws.cell(row=1, column=col)
-        set_text(cell, name)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="0B5D46")
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(_row(row, shape), start=1):
-            cell = ws.cell(row=r, column=col)
-            if isinstance(value, str):
-                set_text(cell, value)
-            else:
-                cell.value = float(value) if isinstance(value, float) else value
-                if isinstance(value, float):
-                    cell.number_format = "0.00" if not isinstance(value, _Raw) else "General"
     widths = [28, 12, 32, 7, 10, 22, 30, 9, 11, 20, *([11] * (len(shape.nodes) + len(shape.areas))),
               *([15] * len(shape.predicates))]
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "D2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(len(rows) + 1, 1)}"
+    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="0B5D46")
+    head = []
+    for name in names:
+        cell = WriteOnlyCell(ws)
+        set_text(cell, name)
+        cell.font, cell.fill = bold, fill
+        head.append(cell)
+    ws.append(head)
+    for row in rows:
+        line: list[Any] = []
+        for value in _row(row, shape):
+            if isinstance(value, str):
+                cell = WriteOnlyCell(ws)
+                set_text(cell, value)
+                line.append(cell)
+            elif isinstance(value, float):
+                cell = WriteOnlyCell(ws, value=float(value))
+                cell.number_format = "0.00" if not isinstance(value, _Raw) else "General"
+                line.append(cell)
+            else:
+                line.append(value)
+        ws.append(line)
     wb.properties.creator = "zi-assess"
     wb.properties.title = title[:200]
     out = io.BytesIO()
