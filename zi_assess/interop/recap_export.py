@@ -38,20 +38,29 @@ def headers(shape: RecapShape) -> list[str]:
     ]
 
 
-def _verdict(passed: bool | None) -> str:
-    if passed is None:
-        return ""
-    return _("memenuhi") if passed else _("belum memenuhi")
+class _Words:
+    """The words of one export, translated once (not once per cell: a national recap has thousands of rows)."""
+
+    def __init__(self) -> None:
+        self.verdict = {None: "", True: _("memenuhi"), False: _("belum memenuhi")}
+        self.complete = {None: "", True: _("ya"), False: _("tidak")}
+        self.status = {key: str(name) for key, name in STATUS_NAMES.items()}
+        self.outcomes: dict[tuple[Any, ...], str] = {}
+
+    def outcome(self, row: RecapRow) -> str:
+        key = (row.criteria_id, row.target, row.tpi_eligible, row.decision_granted)
+        if key not in self.outcomes:
+            self.outcomes[key] = row.outcome
+        return self.outcomes[key]
 
 
-def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
-    complete = "" if row.complete is None else (_("ya") if row.complete else _("tidak"))
+def _row(row: RecapRow, shape: RecapShape, words: _Words) -> list[Any]:
     return [
         row.instansi_name, row.unit_code, row.unit_name, row.year, row.target,
-        str(STATUS_NAMES.get(row.status, row.status)), row.outcome, complete,
+        words.status.get(row.status, row.status), words.outcome(row), words.complete[row.complete],
         _rounded(row.total), _Raw(row.total) if row.total is not None else None,
         *(_rounded(row.nilai(c.key)) for c in (*shape.nodes, *shape.areas)),
-        *(_verdict(row.passed(c.key)) for c in shape.predicates),
+        *(words.verdict[row.passed(c.key)] for c in shape.predicates),
     ]
 
 
@@ -83,9 +92,10 @@ def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None, *, decimal
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if decimal_comma else ",")
     writer.writerow([_safe(name) for name in headers(shape)])
+    words = _Words()
     for row in rows:
         writer.writerow(["" if v is None else (_csv_number(v, decimal_comma) if isinstance(v, float) else _safe(v))
-                         for v in _row(row, shape)])
+                         for v in _row(row, shape, words)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -111,9 +121,10 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
         cell.font, cell.fill = bold, fill
         head.append(cell)
     ws.append(head)
+    words = _Words()
     for row in rows:
         line: list[Any] = []
-        for value in _row(row, shape):
+        for value in _row(row, shape, words):
             if isinstance(value, str):
                 cell = WriteOnlyCell(ws)
                 set_text(cell, value)
