@@ -15,13 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from zi_assess.domain.display import format_plain, round_half_up
-from zi_assess.interop.excel_export import set_text
+from zi_assess.interop import xlsx_lite
 from zi_assess.messages import STATUS_NAMES
 from zi_assess.recap import RecapRow, RecapShape, shape_of
 
@@ -100,44 +96,19 @@ def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None, *, decimal
 
 
 def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = None) -> bytes:
-    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text).
-    Written in openpyxl's write-only mode: rows stream out as they are made (a national recap of
-    several thousand rows), with no worksheet of cells kept to be serialised afterwards."""
+    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text),
+    written row by row as SpreadsheetML (:mod:`zi_assess.interop.xlsx_lite`): a national recap has
+    thousands of rows, and a cell object per value cost more than the rest of the request."""
     shape = shape or shape_of(rows)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Rekap")[:31])
     names = headers(shape)
     widths = [28, 12, 32, 7, 10, 22, 30, 9, 11, 20, *([11] * (len(shape.nodes) + len(shape.areas))),
               *([15] * len(shape.predicates))]
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "D2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(len(rows) + 1, 1)}"
-    bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="0B5D46")
-    head = []
-    for name in names:
-        cell = WriteOnlyCell(ws)
-        set_text(cell, name)
-        cell.font, cell.fill = bold, fill
-        head.append(cell)
-    ws.append(head)
     words = _Words()
-    for row in rows:
-        line: list[Any] = []
-        for value in _row(row, shape, words):
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws)
-                set_text(cell, value)
-                line.append(cell)
-            elif isinstance(value, float):
-                cell = WriteOnlyCell(ws, value=float(value))
-                cell.number_format = "0.00" if not isinstance(value, _Raw) else "General"
-                line.append(cell)
-            else:
-                line.append(value)
-        ws.append(line)
-    wb.properties.creator = "zi-assess"
-    wb.properties.title = title[:200]
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+
+    def cells(row: RecapRow) -> list[xlsx_lite.Cell]:
+        return [(value, xlsx_lite.TWO_DECIMALS if isinstance(value, float) and not isinstance(value, _Raw)
+                 else xlsx_lite.PLAIN) for value in _row(row, shape, words)]
+
+    lines = [[(name, xlsx_lite.HEADER) for name in names]] + [cells(row) for row in rows]
+    return xlsx_lite.worksheet(title[:200], _("Rekap")[:31], lines, columns=len(names), row_count=len(rows) + 1,
+                               widths=widths, freeze="D2", creator="zi-assess")
