@@ -101,7 +101,7 @@ def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
         ("assessment overview", "tpn@demo.zi", f"/penilaian/{a}"),
         ("area page (area 3)", "tpn@demo.zi", f"/penilaian/{a}/area/3"),
         ("PortalRB unit-wbk", "API", f"/api/portalrb/pengusulan/unit-wbk?tahun={YEAR}"),
-        (f"recap page: national, all of {YEAR} (2,204 rows, paged)", "manajer.nasional@demo.zi", f"/rekap?tahun={YEAR}"),
+        (f"recap page: national, {YEAR} (2,204 rows, paged)", "manajer.nasional@demo.zi", f"/rekap?tahun={YEAR}"),
     ]
 
 
