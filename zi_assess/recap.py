@@ -263,8 +263,7 @@ def recap_rows(
         # Rank on the sort keys alone, then read the figures (JSON lookups) of the rows kept only:
         # a national dashboard ranks 15,000 assessments to show 200.
         top = filtered(select(Assessment.id)).order_by(*order).limit(limit).offset(offset or None).subquery()
-        # joined, not IN (…): the kept rows are then read by primary key, not hashed against every assessment
-        query = joined(figures_of).join(top, top.c.id == Assessment.id).order_by(*order)
+        query = joined(figures_of).where(Assessment.id.in_(select(top.c.id))).order_by(*order)
     else:
         query = filtered(figures_of).order_by(*order)
     rows = []
