@@ -113,11 +113,13 @@ def demo_command(if_empty: bool, scale: str | None, years: int, units: int) -> N
     if scale == "national":
         import time
 
-        from zi_assess.demo_national import load_national
+        from zi_assess.demo_national import load_national, vacuum
 
         started = time.perf_counter()
         counts = load_national(units=units, years=years, echo=click.echo)
         db.session.commit()
+        if counts:
+            vacuum()
         if counts:
             click.echo(f"National data set loaded in {time.perf_counter() - started:.0f} s: "
                        + ", ".join(f"{table} {n:,}" for table, n in sorted(counts.items())))

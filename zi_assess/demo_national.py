@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, text, update
 
 from zi_assess.assessments.scores import EFFECTIVE, current_score_values
 from zi_assess.auth.passwords import hash_password
@@ -111,6 +111,16 @@ def load_national(*, units: int = 5000, years: int = 3, echo: Callable[[str], An
     writer.reset_sequences(tables)
     writer.analyze([*tables, Answer, CurrentScore, EvidenceLink, AreaRevision])
     return writer.counts
+
+
+def vacuum() -> None:
+    """After the load is committed (PostgreSQL): VACUUM ANALYZE, so the visibility map is set and
+    index-only scans (recap ranking on ``ix_current_score_effective``) read no heap pages; a bulk
+    COPY leaves that to autovacuum, which may come minutes later (a national dashboard: 49 → 16 ms)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
 
 
 class _Generator:

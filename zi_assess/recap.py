@@ -165,7 +165,11 @@ def recap_criteria_ids(rows: Iterable[RecapRow] = ()) -> tuple[str, ...]:
 
 def known_criteria_ids() -> tuple[str, ...]:
     """The configured criteria version and every version an assessment uses (sort choices)."""
-    used = db.session.scalars(select(Assessment.criteria_id).distinct().order_by(Assessment.criteria_id))
+    # a loose index scan (one probe of ix_assessment_criteria_id per version), not a DISTINCT over every assessment
+    versions = select(func.min(Assessment.criteria_id).label("id")).cte("versions", recursive=True)
+    following = select(func.min(Assessment.criteria_id)).where(Assessment.criteria_id > versions.c.id).scalar_subquery()
+    versions = versions.union_all(select(following).where(versions.c.id.is_not(None)))
+    used = db.session.scalars(select(versions.c.id).where(versions.c.id.is_not(None)).order_by(versions.c.id))
     out = [current_app.config["CRITERIA"]]
     out.extend(c for c in used if c not in out)
     return tuple(out)
@@ -220,6 +224,7 @@ def recap_rows(
     descending: bool = True,
     limit: int | None = None,
     keys: RecapKeys | None = None,
+    offset: int = 0,
 ) -> list[RecapRow]:
     """Units the user may see, with the effective score of their assessment (one query).
 
@@ -227,7 +232,7 @@ def recap_rows(
     ``recap_keys(known_criteria_ids())`` when assessments of other versions may be listed). The
     database extracts each from the stored JSON, so no row's document is parsed in Python.
     ``sort``: one of :data:`FIXED_SORT_KEYS`, a component id ("pengungkit") or ``area_<id>``
-    (see :attr:`RecapKeys.sort_keys`); anything else sorts by total.
+    (see :attr:`RecapKeys.sort_keys`); anything else sorts by total. ``limit``/``offset``: one page.
     """
     keys = keys or recap_keys(recap_criteria_ids())
     score = CurrentScore
@@ -272,7 +277,7 @@ def recap_rows(
     if limit:
         # Rank on the sort keys alone, then read the figures (JSON lookups) of the rows kept only:
         # a national dashboard ranks 15,000 assessments to show 200.
-        top = filtered(select(Assessment.id)).order_by(*order).limit(limit).subquery()
+        top = filtered(select(Assessment.id)).order_by(*order).limit(limit).offset(offset or None).subquery()
         query = joined(figures_of).where(Assessment.id.in_(select(top.c.id))).order_by(*order)
     else:
         query = filtered(figures_of).order_by(*order)

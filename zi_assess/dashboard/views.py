@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from zi_assess.assessments.loading import load_bundle
@@ -31,6 +31,8 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 
 TPI_QUEUE = (Status.SUBMITTED, Status.TPI_REVIEW, Status.RETURNED, Status.TPI_DONE)
 TPN_QUEUE = (Status.PROPOSED, Status.TPN_DESK, Status.TPN_FIELD)
+#: rows of each queue on the dashboard (oldest first)
+QUEUE_ROWS = 25
 unit_card_cache = PageCache()
 
 
@@ -99,12 +101,16 @@ def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
     return {a_id: closes.get(own) or closes.get(national) for a_id, (own, national) in keys.items()}
 
 
-def _queue(statuses: tuple[Status, ...]) -> list[tuple[Assessment, int]]:
+def _queue(statuses: tuple[Status, ...]) -> tuple[list[tuple[Assessment, int]], int]:
+    """The oldest :data:`QUEUE_ROWS` of a queue with their age in days, and how many it holds (the
+    full queue, paged, is /antrean/…: nationally the TPN's holds thousands)."""
+    waiting = Assessment.status.in_([s.value for s in statuses])
+    count = db.session.scalar(visible_assessments(current_user, select(func.count(Assessment.id))).where(waiting))
     query = visible_assessments(current_user, select(Assessment).options(
-        joinedload(Assessment.unit).joinedload(Unit.instansi))).where(
-        Assessment.status.in_([s.value for s in statuses])).order_by(Assessment.status_changed_at)
+        joinedload(Assessment.unit).joinedload(Unit.instansi))).where(waiting).order_by(
+        Assessment.status_changed_at, Assessment.id).limit(QUEUE_ROWS)
     now = utcnow()
-    return [(a, (now - as_utc(a.status_changed_at)).days) for a in db.session.scalars(query)]
+    return [(a, (now - as_utc(a.status_changed_at)).days) for a in db.session.scalars(query)], count or 0
 
 
 @bp.get("/")
@@ -123,9 +129,9 @@ def index() -> str:
         context["can_submit"] = {a.id: allowed(current_user, "transition.submit", a)
                                  or allowed(current_user, "transition.resubmit", a) for a in own}
     if allowed(current_user, "review.queue", Layer.TPI):
-        context["tpi_queue"] = _queue(TPI_QUEUE)
+        context["tpi_queue"], context["tpi_queue_count"] = _queue(TPI_QUEUE)
     if allowed(current_user, "review.queue", Layer.TPN_DESK):
-        context["tpn_queue"] = _queue(TPN_QUEUE)
+        context["tpn_queue"], context["tpn_queue_count"] = _queue(TPN_QUEUE)
     if allowed(current_user, "recap.view"):
         recap = context["recap"] = recap_rows(current_user, limit=200, keys=recap_keys(known_criteria_ids()))
         shape = context["recap_shape"] = shape_of(recap)

@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from zi_assess.domain.display import format_plain, round_half_up
+from zi_assess.interop import xlsx_lite
 from zi_assess.interop.excel_export import set_text
 from zi_assess.messages import STATUS_NAMES
 from zi_assess.recap import RecapRow, RecapShape, YearPair, shape_of
@@ -38,20 +36,29 @@ def headers(shape: RecapShape) -> list[str]:
     ]
 
 
-def _verdict(passed: bool | None) -> str:
-    if passed is None:
-        return ""
-    return _("memenuhi") if passed else _("belum memenuhi")
+class _Words:
+    """The words of one export, translated once (not once per cell: a national recap has thousands of rows)."""
+
+    def __init__(self) -> None:
+        self.verdict = {None: "", True: _("memenuhi"), False: _("belum memenuhi")}
+        self.complete = {None: "", True: _("ya"), False: _("tidak")}
+        self.status = {key: str(name) for key, name in STATUS_NAMES.items()}
+        self.outcomes: dict[tuple[Any, ...], str] = {}
+
+    def outcome(self, row: RecapRow) -> str:
+        key = (row.criteria_id, row.target, row.tpi_eligible, row.decision_granted)
+        if key not in self.outcomes:
+            self.outcomes[key] = row.outcome
+        return self.outcomes[key]
 
 
-def _row(row: RecapRow, shape: RecapShape) -> list[Any]:
-    complete = "" if row.complete is None else (_("ya") if row.complete else _("tidak"))
+def _row(row: RecapRow, shape: RecapShape, words: _Words) -> list[Any]:
     return [
         row.instansi_name, row.unit_code, row.unit_name, row.year, row.target,
-        str(STATUS_NAMES.get(row.status, row.status)), row.outcome, complete,
+        words.status.get(row.status, row.status), words.outcome(row), words.complete[row.complete],
         _rounded(row.total), _Raw(row.total) if row.total is not None else None,
         *(_rounded(row.nilai(c.key)) for c in (*shape.nodes, *shape.areas)),
-        *(_verdict(row.passed(c.key)) for c in shape.predicates), row.revoked,
+        *(words.verdict[row.passed(c.key)] for c in shape.predicates), row.revoked,
     ]
 
 
@@ -83,44 +90,30 @@ def to_csv(rows: Sequence[RecapRow], shape: RecapShape | None = None, *, decimal
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n", delimiter=";" if decimal_comma else ",")
     writer.writerow([_safe(name) for name in headers(shape)])
+    words = _Words()
     for row in rows:
         writer.writerow(["" if v is None else (_csv_number(v, decimal_comma) if isinstance(v, float) else _safe(v))
-                         for v in _row(row, shape)])
+                         for v in _row(row, shape, words)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = None) -> bytes:
-    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text)."""
+    """The CSV's columns as a worksheet (numbers shown with two decimals, text kept as text),
+    written row by row as SpreadsheetML (:mod:`zi_assess.interop.xlsx_lite`): a national recap has
+    thousands of rows, and a cell object per value cost more than the rest of the request."""
     shape = shape or shape_of(rows)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Rekap")[:31]
     names = headers(shape)
-    for col, name in enumerate(names, start=1):
-        cell = ws.cell(row=1, column=col)
-        set_text(cell, name)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="0B5D46")
-    for r, row in enumerate(rows, start=2):
-        for col, value in enumerate(_row(row, shape), start=1):
-            cell = ws.cell(row=r, column=col)
-            if isinstance(value, str):
-                set_text(cell, value)
-            else:
-                cell.value = float(value) if isinstance(value, float) else value
-                if isinstance(value, float):
-                    cell.number_format = "0.00" if not isinstance(value, _Raw) else "General"
     widths = [28, 12, 32, 7, 10, 22, 30, 9, 11, 20, *([11] * (len(shape.nodes) + len(shape.areas))),
               *([15] * len(shape.predicates))]
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "D2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{max(len(rows) + 1, 1)}"
-    wb.properties.creator = "zi-assess"
-    wb.properties.title = title[:200]
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    words = _Words()
+
+    def cells(row: RecapRow) -> list[xlsx_lite.Cell]:
+        return [(value, xlsx_lite.TWO_DECIMALS if isinstance(value, float) and not isinstance(value, _Raw)
+                 else xlsx_lite.PLAIN) for value in _row(row, shape, words)]
+
+    lines = [[(name, xlsx_lite.HEADER) for name in names]] + [cells(row) for row in rows]
+    return xlsx_lite.worksheet(title[:200], _("Rekap")[:31], lines, columns=len(names), row_count=len(rows) + 1,
+                               widths=widths, freeze="D2", creator="zi-assess")
 
 
 # -- two years side by side (issue 16) ------------------------------------------------------------
@@ -152,6 +145,10 @@ def comparison_csv(pairs: Sequence[YearPair], before_year: int, now_year: int, *
 
 def add_comparison_sheet(data: bytes, pairs: Sequence[YearPair], before_year: int, now_year: int) -> bytes:
     """The recap workbook with a second sheet comparing the two years per unit."""
+    from openpyxl import load_workbook  # only here: the recap worksheet itself is written by xlsx_lite
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = load_workbook(io.BytesIO(data))
     ws = wb.create_sheet(_("Perbandingan %(a)s-%(b)s", a=before_year, b=now_year)[:31])
     for col, name in enumerate(comparison_headers(before_year, now_year), start=1):

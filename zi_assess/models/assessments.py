@@ -22,6 +22,8 @@ class Assessment(Base):
         UniqueConstraint("unit_id", "year", name="unit_year"),  # also the index on unit_id
         # the review queues: assessments in some statuses, oldest change first
         Index("ix_assessment_status_changed", "status", "status_changed_at"),
+        # the criteria versions in use (recap columns and sort keys): a loose index scan, one probe per version
+        Index("ix_assessment_criteria_id", "criteria_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

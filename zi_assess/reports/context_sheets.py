@@ -200,6 +200,9 @@ class RecapContext:
     average: str
     shape: RecapShape
     national: bool
+    #: the page of lines shown, of how many (the PDF: all lines, page 1 of 1)
+    page: int = 1
+    pages: int = 1
 
 
 def _verdict_word(passed: bool | None, complete: bool | None) -> str:
@@ -227,9 +230,11 @@ def totals_chart(rows: Sequence[RecapRow], fmt: Fmt, criteria: Criteria | None =
 
 
 def recap_context(
-    rows: Sequence[RecapRow], *, scope: str, filters: str, shape: RecapShape, locale: str, national: bool
+    rows: Sequence[RecapRow], *, scope: str, filters: str, shape: RecapShape, locale: str, national: bool,
+    shown: Sequence[RecapRow] | None = None, page: int = 1, pages: int = 1,
 ) -> RecapContext:
-    """One line per unit (total, components, areas, verdicts: the columns of ``shape``) and a chart of the totals."""
+    """One line per unit (total, components, areas, verdicts: the columns of ``shape``) and a chart of the totals.
+    ``shown``: the lines of one page (default: every row); counts, average and chart cover ``rows``."""
     fmt = Fmt(locale)
     lines = tuple(
         RecapLine(
@@ -239,7 +244,7 @@ def recap_context(
             tuple(VerdictCell(_verdict_word(r.passed(c.key), r.complete), r.passed(c.key)) for c in shape.predicates),
             r.complete, r.outcome, r.revoked,
         )
-        for r in rows
+        for r in (rows if shown is None else shown)
     )
     totals = [r.total for r in rows if r.total is not None]
     header = Header(
@@ -253,5 +258,5 @@ def recap_context(
     return RecapContext(
         header=header, scope=scope, filters=filters, lines=lines, chart=totals_chart(rows, fmt, shape.primary),
         units=len(rows), passed=tuple((c.label, sum(1 for r in rows if r.passed(c.key))) for c in shape.predicates),
-        average=fmt.num(average), shape=shape, national=national,
+        average=fmt.num(average), shape=shape, national=national, page=page, pages=pages,
     )

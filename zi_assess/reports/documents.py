@@ -7,7 +7,7 @@ commits (a stored report's row and the audit event are part of its transaction).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import current_app
@@ -24,6 +24,7 @@ from zi_assess.filenames import slug
 from zi_assess.labels import node_name
 from zi_assess.models import Assessment, Instansi
 from zi_assess.recap import (
+    RecapKeys,
     RecapRow,
     YearPair,
     known_criteria_ids,
@@ -188,6 +189,10 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
     return Rendered(pdf, name, draft=draft, stored=False)
 
 
+#: lines on one recap page (the national recap of a year has 5,000)
+RECAP_PAGE_SIZE = 100
+
+
 @dataclass(frozen=True)
 class RecapFilters:
     instansi_id: int | None = None
@@ -248,27 +253,54 @@ def recap_scope(actor: Actor, instansi_id: int | None) -> Instansi | None:
     return db.session.scalars(instansi_for(user, "recap.view").limit(1)).first()
 
 
-def recap_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
+def recap_lines(actor: Actor, filters: RecapFilters, *, keys: RecapKeys | None = None, limit: int | None = None,
+                offset: int = 0) -> tuple[list[RecapRow], Instansi | None]:
     """The recap rows the actor may see under ``filters``, and the instansi covered (None: national).
-    The recap page, its PDF and the CSV/XLSX exports all read this."""
+    The recap page, its PDF and the CSV/XLSX exports all read this. ``keys``: the figures read
+    (default: every criteria version's); ``limit``/``offset``: one page of rows."""
     instansi = recap_scope(actor, filters.instansi_id)
     assert actor.user is not None
-    keys = recap_keys(known_criteria_ids())
+    keys = keys or recap_keys(known_criteria_ids())
     rows = recap_rows(actor.user, instansi_id=instansi.id if instansi else None, year=filters.year,
                       status=filters.status or None, search=filters.search or None,
                       sort=filters.sort if filters.sort in keys.sort_keys else "total",
-                      descending=filters.descending, keys=keys)
+                      descending=filters.descending, keys=keys, limit=limit, offset=offset)
     return rows, instansi
 
 
-def recap(actor: Actor, filters: RecapFilters, locale: str,
+def recap_summary_lines(actor: Actor, filters: RecapFilters) -> tuple[list[RecapRow], Instansi | None]:
+    """Every recap row under ``filters`` with its total and verdicts only, in a cheap order (the
+    page's summary, chart and year comparison; the shown page is read with its figures apart)."""
+    keys = recap_keys(known_criteria_ids())
+    return recap_lines(actor, replace(filters, sort="unit", descending=False),
+                       keys=RecapKeys((), keys.predicates, keys.sort_keys))
+
+
+def recap(actor: Actor, filters: RecapFilters, locale: str, page: int | None = None,
           lines: tuple[list[RecapRow], Instansi | None] | None = None) -> RecapContext:
-    """The recap of an instansi (or national), as shown on the page and in the PDF
-    (``lines``: :func:`recap_lines` when the caller has read them already)."""
-    rows, instansi = lines if lines is not None else recap_lines(actor, filters)
+    """The recap of an instansi (or national), as shown on the page and in the PDF.
+
+    ``page``: the page shows :data:`RECAP_PAGE_SIZE` lines; only those are read with their figures,
+    while the unit count, average, verdict counts and chart still cover every row (read with the
+    verdicts alone: ``lines``, :func:`recap_summary_lines`, when the caller has them). None: every
+    line (the PDF)."""
+    keys = recap_keys(known_criteria_ids())
+    if page is None:
+        rows, instansi = recap_lines(actor, filters, keys=keys)
+    else:
+        rows, instansi = lines if lines is not None else recap_summary_lines(actor, filters)
+    shown, pages = None, 1
+    if page is not None:
+        pages = max(1, -(-len(rows) // RECAP_PAGE_SIZE))
+        page = min(max(1, page), pages)
+        shown, _instansi = recap_lines(actor, filters, keys=keys, limit=RECAP_PAGE_SIZE,
+                                       offset=(page - 1) * RECAP_PAGE_SIZE)
+        if pages == 1:  # every row on the page: the chart's bars in the page's order
+            rows = shown
     with force_locale(locale):
         return recap_context(rows, scope=instansi.name if instansi else _("Nasional"), filters=filters.describe(),
-                             shape=shape_of(rows), locale=locale, national=instansi is None)
+                             shape=shape_of(rows), locale=locale, national=instansi is None, shown=shown,
+                             page=page or 1, pages=pages)
 
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:

@@ -125,8 +125,9 @@ def lhe_pdf(assessment_id: int) -> Response | tuple[str, int]:
 @login_required
 def recap() -> str:
     form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
-    lines = documents.recap_lines(actor(), filters)
-    context = documents.recap(actor(), filters, _locale(), lines)
+    lines = documents.recap_summary_lines(actor(), filters)
+    context = documents.recap(actor(), filters, _locale(), page=request.args.get("halaman", 1, type=int),
+                              lines=lines)
     years = documents.recap_years_context(actor(), filters, _locale(), *lines)
     # an empty "tahun=" (every year) is kept: without it the links would fall back to the current year
     query = {k: v for k, v in request.args.items() if k in form.data and (v or k == "tahun")}
