@@ -17,7 +17,7 @@ def test_an_unchanged_page_is_not_sent_again(team, flow, login, actor_for):
     client = login(team.operator)
     path = f"/penilaian/{a.id}/area/1"
     first = _get(client, path)
-    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-store"  # never stored (issue 12)
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"  # web.revalidate_privately
     etag = first.headers["ETag"].strip('"')
     again = _get(client, path, f'"{etag}"')
     assert again.status_code == 304 and again.data == b""

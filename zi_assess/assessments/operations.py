@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from zi_assess.assessments.grants import grant
 from zi_assess.assessments.loading import AnswerRow, AssessmentBundle, load_bundle
@@ -173,14 +173,24 @@ def bump_revision(assessment_id: int, areas: Iterable[str] | None = None) -> Non
 
 def get_assessment(actor: Actor, assessment_id: int, action: str = "assessment.view") -> Assessment:
     """One assessment row (with unit and instansi), authorized — without its answers."""
-    assessment = db.session.execute(
-        select(Assessment).options(joinedload(Assessment.unit).joinedload(Unit.instansi))
+    return get_area_assessment(actor, assessment_id, None, action)[0]
+
+
+def get_area_assessment(actor: Actor, assessment_id: int, area: str | None,
+                        action: str = "assessment.view") -> tuple[Assessment, int | None]:
+    """:func:`get_assessment` and, in the same query, the revision of one of its area pages
+    (None without one: assessments older than area revisions)."""
+    revision = select(AreaRevision.revision).where(
+        AreaRevision.assessment_id == Assessment.id, AreaRevision.area == area).scalar_subquery()
+    row = db.session.execute(
+        select(Assessment, revision if area is not None else null())
+        .options(joinedload(Assessment.unit).joinedload(Unit.instansi))
         .where(Assessment.id == assessment_id)
-    ).scalar_one_or_none()
-    if assessment is None:
+    ).one_or_none()
+    if row is None:
         raise NotFound(assessment_id)
-    authorize(actor.user, action, assessment)
-    return assessment
+    authorize(actor.user, action, row[0])
+    return row[0], row[1]
 
 
 def get_bundle(actor: Actor, assessment_id: int, action: str = "assessment.view") -> AssessmentBundle:
@@ -229,8 +239,8 @@ def create_assessment(
 def save_answers(
     actor: Actor, assessment_id: int, layer: Layer, items: Iterable[AnswerInput], *,
     bundle: AssessmentBundle | None = None, reason: str | None = None,
-) -> list[Answer]:
-    """Save several indicators of one layer at once (an area form). All or nothing.
+) -> list[AnswerRow]:
+    """Save several indicators of one layer at once (an area form). All or nothing; returns the rows written.
 
     ``bundle``: the assessment as this request already loaded it (saves loading it again).
     ``reason``: why answers change after the layer was submitted once (required then, raising
@@ -271,8 +281,6 @@ def save_answers(
         raise StaleAnswer(conflicts)
     normalized = merged_items
 
-    # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
-    # then refuses an UPDATE if someone saved between our check above and our write.
     changing = [(item, value, note) for item, value, note in normalized
                 if (row := current.get(item.indicator_id)) is None or row.value != value or row.note != note]
     if not changing:
@@ -280,62 +288,78 @@ def save_answers(
     reason = (reason or "").strip()[:REASON_MAX] or None
     if reason is None and layer_was_submitted(assessment_id, layer):
         raise ReasonRequired(layer)
-    orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
-        Answer.assessment_id == assessment_id, Answer.layer == layer,
-        Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
-    for item, value, note in changing:
-        stored = orm_rows.get(item.indicator_id)
-        if stored is not None and stored.version != getattr(current.get(item.indicator_id), "version", None):
-            raise StaleAnswer([_conflict(item, value, note, stored)])  # saved by someone since we read it
-    saved: list[Answer] = []
+    # Each stored row is updated only at the version this request read (no second read first): a
+    # row someone saved since matches nothing. One UPDATE alone changes nothing when it misses;
+    # several, or a new row (whose INSERT may meet a concurrent one), are undone together.
+    alone = len(changing) == 1 and current.get(changing[0][0].indicator_id) is not None
+    written: list[AnswerRow | Answer] = []
     try:
-        with savepoint():
+        with nullcontext() if alone else savepoint():
             for item, value, note in changing:
-                saved.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
-                                           orm_rows.get(item.indicator_id), reason))
-            db.session.flush()
-    except (StaleDataError, IntegrityError):
-        # Another save won the race between our read and our write; the savepoint undid ours.
+                written.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
+                                             current.get(item.indicator_id), reason))
+            db.session.flush()  # the new rows, in one INSERT
+    except (_Overtaken, IntegrityError):
+        # Another save won the race between our read and our write; nothing of ours was kept.
         fresh = load_bundle(assessment_id)
         theirs = fresh.layer_answers(layer) if fresh else {}
-        raise StaleAnswer(
-            [_conflict(item, value, note, theirs.get(item.indicator_id)) for item, value, note in normalized]
-        ) from None
-    bump_revision(assessment_id, (page_area(stored.indicator_id, criteria) for stored in saved))
-    # The bundle now holds what was just written (versions as flushed) and scores the new state.
+        lost = [(item, value, note) for item, value, note in changing
+                if getattr(theirs.get(item.indicator_id), "version", None)
+                != getattr(current.get(item.indicator_id), "version", None)]
+        raise StaleAnswer([_conflict(item, value, note, theirs.get(item.indicator_id))
+                           for item, value, note in lost or changing]) from None
+    saved = [row if isinstance(row, AnswerRow) else AnswerRow(
+        row.id, row.indicator_id, layer, row.value, row.note, None, row.author_id, row.version, row.updated_at)
+        for row in written]
+    bump_revision(assessment_id, {page_area(row.indicator_id, criteria) for row in saved})
+    # The bundle now holds what was just written and scores the new state: only this layer's
+    # sums and the effective LKE's are computed again.
     rows = dict(bundle.layer_answers(layer))
-    for stored in saved:
-        rows[stored.indicator_id] = AnswerRow(stored.id, stored.indicator_id, layer, stored.value, stored.note,
-                                              stored.prefilled_from, stored.author_id, stored.version,
-                                              stored.updated_at)
+    rows.update((row.indicator_id, row) for row in saved)
     bundle.answers[layer] = rows
     bundle.__dict__.pop("effective", None)
     refresh_current_scores(bundle, [layer])
     return saved
 
 
+class _Overtaken(Exception):
+    """A stored answer changed after this request read it (the UPDATE at the version read matched nothing)."""
+
+
 def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str,
-                  stored: Answer | None, reason: str | None = None) -> Answer:
-    """Insert or update one answer row, with its audit event (flushed by the caller)."""
-    before = {"value": stored.value, "note": stored.note} if stored is not None else None
-    if stored is None:
-        stored = Answer(assessment_id=assessment_id, indicator_id=indicator_id, layer=layer, value=value,
-                        note=note, author_id=actor.user_id)
-        db.session.add(stored)
+                  seen: AnswerRow | None, reason: str | None = None) -> AnswerRow | Answer:
+    """Add one answer (flushed by the caller), or update it at the version ``seen`` (raising
+    _Overtaken when someone saved it since), with its audit event; the row as written."""
+    written: AnswerRow | Answer
+    if seen is None:
+        written = Answer(assessment_id=assessment_id, indicator_id=indicator_id, layer=layer, value=value,
+                         note=note, author_id=actor.user_id)
+        db.session.add(written)
     else:
-        stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
-        stored.carried_from_id = None  # the unit saved it: a carried-over answer is confirmed
+        # ORM-enabled: an Answer this session already holds gets the new values too ("fetch" reads
+        # them from RETURNING); carried_from_id: a carried-over answer the unit saved is confirmed
+        now = utcnow()
+        version = db.session.execute(
+            update(Answer).where(Answer.id == seen.id, Answer.version == seen.version)
+            .values(value=value, note=note, author_id=actor.user_id, prefilled_from=None, carried_from_id=None,
+                    updated_at=now, version=Answer.version + 1)
+            .returning(Answer.version).execution_options(synchronize_session="fetch")
+        ).scalar()
+        if version is None:
+            raise _Overtaken(indicator_id)
+        written = AnswerRow(seen.id, indicator_id, layer, value, note, None, actor.user_id, version, now)
+    before = {"value": seen.value, "note": seen.note} if seen is not None else None
     action = "answer.change" if before is None or before["value"] != value else "answer.note"
     record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
            before=before, after={"value": value, "note": note},
            detail={"reason": reason} if reason is not None else None)
-    return stored
+    return written
 
 
 def save_answer(
     actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str = "",
     seen_version: int | None = None,
-) -> Answer | None:
+) -> AnswerRow | None:
     """Save one indicator (see :func:`save_answers`)."""
     saved = save_answers(actor, assessment_id, layer, [AnswerInput(indicator_id, value, note, seen_version)])
     return saved[0] if saved else None

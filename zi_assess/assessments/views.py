@@ -6,6 +6,7 @@ Views are thin: build the form, validate, call one operation, commit, redirect.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from typing import Any
@@ -46,11 +47,12 @@ from zi_assess.assessments.loading import assessment_evidence
 from zi_assess.assessments.page_cache import AreaParts, area_parts_cache, card_cache
 from zi_assess.assessments.presenters import (
     area_indicators,
+    comments_by_indicator,
     display_answer,
     indicator_views,
     tree_rows,
 )
-from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, open_fixes
+from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, fixes_per_page_of, open_fixes
 from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
 from zi_assess.authz import allowed, assessment_roles, editable_layer
 from zi_assess.clock import local_now
@@ -61,8 +63,8 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import Answer, AreaRevision, CurrentScore, StatusChange, User
-from zi_assess.web import actor
+from zi_assess.models import Answer, CurrentScore, StatusChange, User
+from zi_assess.web import actor, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 
@@ -147,7 +149,7 @@ def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None
 @bp.route("/<int:assessment_id>/area/<area>", methods=["GET", "POST"])
 @login_required
 def area(assessment_id: int, area: str) -> Any:
-    assessment = ops.get_assessment(actor(), assessment_id)
+    assessment, area_revision = ops.get_area_assessment(actor(), assessment_id, area)
     if area not in load_criteria(assessment.criteria_id).page_ids:
         abort(404)
     layer = _layer_param(assessment)
@@ -157,20 +159,22 @@ def area(assessment_id: int, area: str) -> Any:
         if etag is not None and etag in request.if_none_match:
             return _not_modified(etag)  # nothing on the page changed since this browser's copy
         # created_at tells two databases' assessment 1 apart (a restored backup, a test run)
-        key = (assessment.id, assessment.created_at, _area_revision(assessment, area), area, layer, can_edit,
-               current_locale())
+        # the area page's own revision (older assessments without one: the assessment's)
+        revision = area_revision if area_revision is not None else -assessment.revision
+        key = (assessment.id, assessment.created_at, revision, area, layer, can_edit, current_locale())
         typed = session.pop(EVIDENCE_TYPED_KEY, None)  # a refused link's address and title, shown again once
         parts = None if typed else area_parts_cache.get(key)
+        read = None
         if parts is None:
             bundle = ops.load_bundle(assessment_id, assessment)
             form = _area_form(bundle, area, layer) if can_edit else None
-            parts = _area_parts(bundle, area, layer, can_edit, form, typed)
+            read = _read_for_page(bundle, layer)
+            parts = _area_parts(bundle, area, layer, can_edit, form, typed, read.comments)
             if not typed:
                 area_parts_cache.put(key, parts)
-        page = make_response(_area_page(assessment, area, layer, can_edit, parts, None))
+        page = make_response(_area_page(assessment, area, layer, can_edit, parts, None, read))
         if etag is not None and not typed:
-            page.set_etag(etag)
-            page.headers["Cache-Control"] = "private, no-cache"  # signed in: no-store (app.py); ETag still serves
+            revalidate_privately(page, etag)  # else no-store, as every signed-in page
         return page
     if not can_edit:
         abort(403)
@@ -206,8 +210,9 @@ def area(assessment_id: int, area: str) -> Any:
             shown_at = (getattr(form, f"a_{key}", None) if exc.code != "note_too_long" else None) \
                 or getattr(form, f"n_{key}")  # counts and notes: under the note
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
-    return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
-                      form), status
+    read = _read_for_page(bundle, layer)
+    return _area_page(bundle.assessment, area, layer, can_edit,
+                      _area_parts(bundle, area, layer, can_edit, form, None, read.comments), form, read), status
 
 
 @bp.post("/<int:assessment_id>/area/<area>/autosave")
@@ -299,18 +304,32 @@ def _code_version() -> str:
 
 
 def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return revalidate_privately(Response(status=304), etag)
+
+
+@dataclass(frozen=True)
+class _PageRead:
+    """What a request that loaded the whole assessment already knows for the page around the cards."""
+
+    comments: dict[str, list[Any]]
+    answered: set[str]
+
+
+def _read_for_page(bundle: Any, layer: Layer | None) -> _PageRead:
+    """The assessment's comments (one query) and the indicators answered in ``layer`` (any layer
+    when None), from a loaded bundle: the page needs no second read of either."""
+    rows = bundle.layer_answers(layer).values() if layer is not None else \
+        [row for lay in bundle.answers for row in bundle.layer_answers(lay).values()]
+    return _PageRead(comments_by_indicator(bundle.assessment.id),
+                     {row.indicator_id for row in rows if row.value is not None and row.value != {}})
 
 
 def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, form: AreaFormBase | None,
-                typed: dict[str, str] | None = None) -> AreaParts:
+                typed: dict[str, str] | None = None, comments: dict[str, list[Any]] | None = None) -> AreaParts:
     """Render the cards, tabs and running scores of one area page."""
     scores = compute_scores(bundle)
     evidence = assessment_evidence(bundle.assessment.id)
-    views = indicator_views(bundle, scores, area, layer, current_locale(), evidence)
+    views = indicator_views(bundle, scores, area, layer, current_locale(), evidence, comments)
     if Status(bundle.assessment.status) == Status.TPI_REVIEW:
         changes = changes_since_return(bundle.assessment.id, bundle.criteria)
         for view in views:
@@ -353,16 +372,10 @@ def _cards(context: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
-def _area_revision(assessment: Any, area: str) -> int:
-    """The area page's own revision (older assessments without one: the assessment's)."""
-    revision = db.session.scalar(select(AreaRevision.revision).where(
-        AreaRevision.assessment_id == assessment.id, AreaRevision.area == area))
-    return revision if revision is not None else -assessment.revision
-
-
 def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, parts: AreaParts,
-               form: AreaFormBase | None) -> str:
-    """The page around the cards: tabs and running scores come from the stored current scores."""
+               form: AreaFormBase | None, read: _PageRead | None = None) -> str:
+    """The page around the cards: tabs and running scores come from the stored current scores.
+    ``read``: answers and comments this request already read (else they are queried)."""
     criteria = load_criteria(assessment.criteria_id)
     current = {row.layer: (row.total, row.nodes, row.verdicts) for row in db.session.execute(
         select(CurrentScore.layer, CurrentScore.total, CurrentScore.nodes, CurrentScore.verdicts)
@@ -376,20 +389,26 @@ def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, 
     pages = list(criteria.page_ids)
     following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
     return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
-                           answered=_answered_per_page(assessment.id, criteria, layer), next_page=following,
+                           answered=_answered_per_page(assessment.id, criteria, layer,
+                                                       read.answered if read is not None else None),
+                           next_page=following,
                            pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
                            layers=LAYERS, running=running, passed=passed,
                            needs_reason=needs_reason,
-                           fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
+                           fix_pages=fixes_per_page_of(read.comments, criteria) if read is not None
+                           else fixes_per_page(open_fixes(assessment.id, criteria)),
                            tab_persen=page_persen(criteria, shown[1]) if shown else None)
 
 
-def _answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None) -> dict[str, tuple[int, int]]:
-    """Per page of the criteria: (indicators answered in ``layer`` — in any layer when None —, indicators)."""
-    query = select(Answer.indicator_id, Answer.value).where(Answer.assessment_id == assessment_id)
-    if layer is not None:
-        query = query.where(Answer.layer == layer)
-    answered = {ind for ind, value in db.session.execute(query) if value is not None and value != {}}
+def _answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None,
+                       answered: set[str] | None = None) -> dict[str, tuple[int, int]]:
+    """Per page of the criteria: (indicators answered in ``layer`` — in any layer when None —, indicators).
+    ``answered``: those indicators, when the request already knows them."""
+    if answered is None:
+        query = select(Answer.indicator_id, Answer.value).where(Answer.assessment_id == assessment_id)
+        if layer is not None:
+            query = query.where(Answer.layer == layer)
+        answered = {ind for ind, value in db.session.execute(query) if value is not None and value != {}}
     out: dict[str, tuple[int, int]] = {}
     for page in criteria.page_ids:
         inds = criteria.page_indicators(page)
