@@ -62,7 +62,7 @@ def _fields(html):
 def test_cards_are_rendered_one_by_one_and_only_the_changed_one_again(app, team, flow, actor_for, best_answers):
     from flask import render_template
 
-    from zi_assess.assessments import views
+    from zi_assess.assessments import area_page, views
     from zi_assess.assessments.loading import assessment_evidence
     from zi_assess.assessments.page_cache import card_cache
     from zi_assess.assessments.presenters import indicator_views
@@ -81,7 +81,7 @@ def test_cards_are_rendered_one_by_one_and_only_the_changed_one_again(app, team,
         cards = indicator_views(bundle, scores, "1", Layer.MANDIRI, "id", assessment_evidence(a.id))
         context = dict(a=bundle.assessment, criteria=bundle.criteria, area="1", layer=Layer.MANDIRI, can_edit=True,
                        form=form, views=cards, scores=scores, typed={})
-        return str(views._cards(context)), render_template("assessments/_area_cards.html", **context), len(cards)
+        return str(area_page.cards(context)), render_template("assessments/_area_cards.html", **context), len(cards)
 
     with app.test_request_context("/"):
         card_cache.clear()

@@ -105,3 +105,37 @@ def test_signed_in_pages_are_no_store_except_the_area_page_revalidated_privately
     again = login(team.operator)
     fresh = again.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert fresh.status_code == 200 and fresh.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(app, monkeypatch):
+    """No round trip per request for a ping: a connection in steady use is handed out as it is (one
+    closed under it fails that request once), one idle longer than PING_AFTER_IDLE_SECONDS is
+    pinged and replaced when the server has closed it."""
+    import pytest
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    from zi_assess import app as app_module
+
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: the server ends a pooled connection")
+    db.session.remove()
+    killer = create_engine(engine.url, poolclass=NullPool)
+
+    def pooled_pid_ended():
+        with engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with killer.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        return pid
+
+    ended = pooled_pid_ended()
+    with pytest.raises(OperationalError), engine.connect() as conn:  # used just now: not pinged
+        conn.exec_driver_sql("SELECT 1")
+    ended = pooled_pid_ended()
+    monkeypatch.setattr(app_module, "PING_AFTER_IDLE_SECONDS", 0.0)  # every connection counts as idle
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != ended
+    killer.dispose()
