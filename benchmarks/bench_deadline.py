@@ -3,7 +3,8 @@ of its own assessment; 70 % reads of that page (revalidated with If-None-Match, 
 does), 30 % note saves, think time up to 0.5 s. A save is what the browser really sends while
 someone types a note: the area page's autosave (area.js: the form's fields posted by fetch to
 ``/area/<area>/autosave``, answered with JSON holding the new versions — no redirect, no page);
-``CLASSIC=1`` in the environment posts the form with its button instead (POST → 302 → GET).
+``CLASSIC=1`` in the environment posts the form with its button instead (POST → 302 → GET);
+``DEADLINE_CLIENTS=1`` runs one client alone (its latencies without a queue).
 Each client remembers its last acknowledged note per indicator; after the run the database must
 hold exactly those (0 lost writes).
 
@@ -147,6 +148,7 @@ def lost_writes(url: str, clients: list[PageOwner]) -> tuple[int, int]:
 def deadline_mix(base: str, url: str, users: list[tuple[str, int]], server_cpu: Callable[[], float]) -> dict[str, Any]:
     """Run the mix; ``server_cpu``: CPU seconds the server has used so far (its cost per request
     is what a shared machine's load does not distort)."""
+    users = users[:int(os.environ.get("DEADLINE_CLIENTS") or len(users))]  # 1: one client's latencies alone
     clients, elapsed, cpu = asyncio.run(_run(base, users, server_cpu))
     results = [r for c in clients for r in c.results]
     reads = sorted(r[1] for r in results if r[0] == "read")
