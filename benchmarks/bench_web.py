@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 N_CLIENTS = 30
 RATE = 100
 SECONDS = 30
-PASSWORD = "bench password 2026"
+PASSWORD = "kopi tubruk di sore hari bench"
 AREAS = ("1", "2", "3", "4", "5", "6", "H")
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -166,10 +166,12 @@ class Client:
             self.cookies = dict(http.cookies.items())
         await self.load_form()
 
-    async def fetch(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, bytes]:
+    async def fetch(self, method: str, path: str, form: dict[str, str] | None = None,
+                    headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         body = urlencode(form).encode() if form is not None else b""
         head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Connection: close",
-                "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items())]
+                "Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                *(f"{k}: {v}" for k, v in (headers or {}).items())]
         if form is not None:
             head += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
         reader, writer = await asyncio.open_connection(self.host, self.port)

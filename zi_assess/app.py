@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 from zi_assess import config as settings
 from zi_assess.resources import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
@@ -52,7 +54,9 @@ def _derive_settings(app: Flask) -> None:
     if not cfg.get("SECRET_KEY"):  # development only: production has refused to start by now
         cfg["SECRET_KEY"] = settings.load_secret_key(app.instance_path)
     cfg["SQLALCHEMY_ECHO"] = bool(cfg.get("SQL_ECHO"))
-    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    # no ping on every checkout (a round trip per request): a connection idle a while is pinged
+    # before use instead (see _ping_after_idle)
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False, **cfg.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
     upload_bytes = int(cfg["UPLOAD_MAX_MB"]) * 1024 * 1024
     # One upload plus the form around it; larger bodies get HTTP 413 before anything is read.
     cfg["MAX_CONTENT_LENGTH"] = upload_bytes + 1024 * 1024
@@ -116,6 +120,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+#: a pooled connection unused for longer than this is pinged before it is handed out
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "zi_idle_since"
+
+
+@event.listens_for(Engine, "checkin")
+def _idle_since(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+@event.listens_for(Engine, "checkout")
+def _ping_after_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Ping a connection that sat in the pool a while (a database restart, a firewall's idle
+    timeout) before a request uses it; one that fails is replaced by a new one (SQLAlchemy retries
+    the checkout on DisconnectionError). A connection in steady use is not pinged: under load
+    that saves one round trip per request. One closed while in use fails its request once, and
+    SQLAlchemy then replaces every pooled connection opened before the failure.
+    """
+    idle_since = record.info.get(_IDLE_SINCE)
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        alive = proxy._pool._dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs
+    except Exception as exc:  # the driver's error: the connection is gone
+        raise DisconnectionError(str(exc)) from exc
+    if not alive:
+        raise DisconnectionError("ping failed")
 
 
 def _init_extensions(app: Flask) -> None:
@@ -204,6 +238,8 @@ def _register_error_pages(app: Flask) -> None:
 def _register_security_headers(app: Flask) -> None:
     from flask import request, session
 
+    from zi_assess.web import PRIVATE_REVALIDATE
+
     @app.after_request
     def _headers(response):  # type: ignore[no-untyped-def]
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -214,8 +250,11 @@ def _register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         )
-        # pages of a signed-in user are never kept by a browser or proxy cache (shared computers)
+        # pages of a signed-in user are never kept by a browser or proxy cache (shared computers),
+        # except one revalidated privately: private, no-cache with a session-bound ETag
+        # (zi_assess.web.revalidate_privately — the area page)
         if request.endpoint != "static" and session.get("_user_id") and \
-                "no-store" not in response.headers.get("Cache-Control", ""):
+                "no-store" not in response.headers.get("Cache-Control", "") and \
+                not (response.headers.get("Cache-Control") == PRIVATE_REVALIDATE and response.get_etag()[0]):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -36,6 +36,25 @@ def can(action: str, obj: object = None) -> bool:
     return allowed(user, action, obj)
 
 
+#: the only Cache-Control a signed-in page may carry besides no-store (see revalidate_privately)
+PRIVATE_REVALIDATE = "private, no-cache"
+
+
+def revalidate_privately(response: Response, etag: str) -> Response:
+    """Let the browser keep this signed-in page and confirm its copy with ``If-None-Match``.
+
+    The rule for signed-in pages (zi_assess.app._register_security_headers): ``no-store``, so a
+    shared computer keeps nothing — except a page sent through here: ``private, no-cache`` (no
+    proxy stores it; the browser asks before every reuse) with an ETag that must depend on the
+    session (the account and the session's CSRF token: another person or a new login never has a
+    copy confirmed) and on the page's version. Signing out also tells the browser to drop its
+    copies (``Clear-Site-Data``). Only the area page uses it (the deadline day's re-reads).
+    """
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = PRIVATE_REVALIDATE
+    return response
+
+
 def download(data: bytes, name: str, mimetype: str) -> Response:
     """Bytes made for this user (an export): an attachment the browser and proxies never cache."""
     response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)

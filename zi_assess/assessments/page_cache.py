@@ -56,5 +56,5 @@ class PageCache:
 
 
 area_parts_cache = PageCache()
-#: rendered indicator cards keyed by what each shows (see assessments.views._cards)
+#: rendered indicator cards keyed by what each shows (see assessments.area_page.cards)
 card_cache = PageCache(size=4096)

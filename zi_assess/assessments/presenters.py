@@ -136,9 +136,10 @@ def area_indicators(criteria: Criteria, area: str) -> tuple[Indicator, ...]:
 
 def indicator_views(
     bundle: AssessmentBundle, scores: AssessmentScores, area: str, layer: Layer | None, locale: str = "id",
-    evidence_rows: list[Any] | None = None,
+    evidence_rows: list[Any] | None = None, comments: dict[str, list[CommentItem]] | None = None,
 ) -> list[IndicatorView]:
-    """Everything one area page shows per indicator, for ``layer`` (None: the effective answers)."""
+    """Everything one area page shows per indicator, for ``layer`` (None: the effective answers).
+    ``evidence_rows``, ``comments``: the assessment's, when the caller already read them."""
     criteria = bundle.criteria
     sheet = scores.layer(layer) if layer is not None else scores.effective
     warnings = {}
@@ -147,7 +148,8 @@ def indicator_views(
             warnings.setdefault(warning.indicator, []).append(warning.code)
     evidence = _evidence_by_indicator(
         evidence_rows if evidence_rows is not None else assessment_evidence(bundle.assessment.id))
-    comments = _comments_by_indicator(bundle.assessment.id)
+    if comments is None:
+        comments = comments_by_indicator(bundle.assessment.id)
     views = []
     for ind in area_indicators(criteria, area):
         if layer is not None:
@@ -197,7 +199,8 @@ def _evidence_by_indicator(rows: list[Any]) -> dict[str, list[EvidenceItem]]:
     return out
 
 
-def _comments_by_indicator(assessment_id: int) -> dict[str, list[CommentItem]]:
+def comments_by_indicator(assessment_id: int) -> dict[str, list[CommentItem]]:
+    """Every review comment of an assessment by indicator, oldest first (one query)."""
     rows = db.session.execute(
         select(ReviewComment, User.name).join(User, User.id == ReviewComment.author_id)
         .options(lazyload(ReviewComment.author))  # the name is joined above: no second join of the user

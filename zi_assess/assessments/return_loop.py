@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -55,6 +57,12 @@ def open_fixes(assessment_id: int, criteria: Criteria) -> list[FixItem]:
     items = [FixItem(ind_id, criteria.page_of(ind_id), criteria.indicators[ind_id].question, body, author)
              for ind_id, body, author in rows if ind_id in criteria.indicators]
     return sorted(items, key=lambda item: order[item.indicator_id])
+
+
+def fixes_per_page_of(comments: Mapping[str, list[Any]], criteria: Criteria) -> dict[str, int]:
+    """:func:`fixes_per_page` from the assessment's comments already read (presenters.comments_by_indicator)."""
+    return dict(Counter(criteria.page_of(ind_id) for ind_id, items in comments.items()
+                        if ind_id in criteria.indicators and any(c.needs_fix and not c.resolved for c in items)))
 
 
 def fixes_per_page(items: list[FixItem]) -> dict[str, int]:

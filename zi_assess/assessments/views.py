@@ -5,16 +5,11 @@ Views are thin: build the form, validate, call one operation, commit, redirect.
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from importlib import metadata
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
-    current_app,
     flash,
     jsonify,
     make_response,
@@ -26,13 +21,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from zi_assess.assessments import history as history_log
 from zi_assess.assessments import operations as ops
+from zi_assess.assessments.area_page import (
+    area_etag,
+    area_page,
+    area_parts,
+    not_modified,
+    read_for_page,
+)
 from zi_assess.assessments.forms import (
     EVIDENCE_TYPED_KEY,
     AreaFormBase,
@@ -42,16 +42,15 @@ from zi_assess.assessments.forms import (
     choices,
     field_key,
 )
-from zi_assess.assessments.loading import assessment_evidence
-from zi_assess.assessments.page_cache import AreaParts, area_parts_cache, card_cache
+from zi_assess.assessments.page_cache import area_parts_cache
 from zi_assess.assessments.presenters import (
     area_indicators,
     display_answer,
     indicator_views,
     tree_rows,
 )
-from zi_assess.assessments.return_loop import changes_since_return, fixes_per_page, open_fixes
-from zi_assess.assessments.scores import EFFECTIVE, area_rule, compute_scores, page_nilai, page_persen
+from zi_assess.assessments.return_loop import changes_since_return, open_fixes
+from zi_assess.assessments.scores import area_rule, compute_scores
 from zi_assess.authz import allowed, assessment_roles, editable_layer
 from zi_assess.clock import local_now
 from zi_assess.domain import AnswerError, load_criteria, verdict
@@ -61,8 +60,8 @@ from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
-from zi_assess.models import Answer, AreaRevision, CurrentScore, StatusChange, User
-from zi_assess.web import actor
+from zi_assess.models import StatusChange, User
+from zi_assess.web import actor, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 
@@ -147,30 +146,32 @@ def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None
 @bp.route("/<int:assessment_id>/area/<area>", methods=["GET", "POST"])
 @login_required
 def area(assessment_id: int, area: str) -> Any:
-    assessment = ops.get_assessment(actor(), assessment_id)
+    assessment, area_revision = ops.get_area_assessment(actor(), assessment_id, area)
     if area not in load_criteria(assessment.criteria_id).page_ids:
         abort(404)
     layer = _layer_param(assessment)
     can_edit = layer is not None and layer == editable_layer(current_user, assessment)
     if request.method == "GET":
-        etag = _area_etag(assessment, area, layer, can_edit)
+        etag = area_etag(assessment, area, layer, can_edit)
         if etag is not None and etag in request.if_none_match:
-            return _not_modified(etag)  # nothing on the page changed since this browser's copy
+            return not_modified(etag)  # nothing on the page changed since this browser's copy
         # created_at tells two databases' assessment 1 apart (a restored backup, a test run)
-        key = (assessment.id, assessment.created_at, _area_revision(assessment, area), area, layer, can_edit,
-               current_locale())
+        # the area page's own revision (older assessments without one: the assessment's)
+        revision = area_revision if area_revision is not None else -assessment.revision
+        key = (assessment.id, assessment.created_at, revision, area, layer, can_edit, current_locale())
         typed = session.pop(EVIDENCE_TYPED_KEY, None)  # a refused link's address and title, shown again once
         parts = None if typed else area_parts_cache.get(key)
+        read = None
         if parts is None:
             bundle = ops.load_bundle(assessment_id, assessment)
             form = _area_form(bundle, area, layer) if can_edit else None
-            parts = _area_parts(bundle, area, layer, can_edit, form, typed)
+            read = read_for_page(bundle, layer)
+            parts = area_parts(bundle, area, layer, can_edit, form, typed, read.comments)
             if not typed:
                 area_parts_cache.put(key, parts)
-        page = make_response(_area_page(assessment, area, layer, can_edit, parts, None))
+        page = make_response(area_page(assessment, area, layer, can_edit, parts, None, read))
         if etag is not None and not typed:
-            page.set_etag(etag)
-            page.headers["Cache-Control"] = "private, no-cache"  # signed in: no-store (app.py); ETag still serves
+            revalidate_privately(page, etag)  # else no-store, as every signed-in page
         return page
     if not can_edit:
         abort(403)
@@ -206,8 +207,9 @@ def area(assessment_id: int, area: str) -> Any:
             shown_at = (getattr(form, f"a_{key}", None) if exc.code != "note_too_long" else None) \
                 or getattr(form, f"n_{key}")  # counts and notes: under the note
             shown_at.errors.append(answer_message(exc.indicator, exc.code))
-    return _area_page(bundle.assessment, area, layer, can_edit, _area_parts(bundle, area, layer, can_edit, form),
-                      form), status
+    read = read_for_page(bundle, layer)
+    return area_page(bundle.assessment, area, layer, can_edit,
+                      area_parts(bundle, area, layer, can_edit, form, None, read.comments), form, read), status
 
 
 @bp.post("/<int:assessment_id>/area/<area>/autosave")
@@ -272,131 +274,6 @@ def _author_names(items: list[ops.ConflictItem]) -> dict[int, str]:
     if current_user.id in names:
         names[current_user.id] = _("Anda sendiri (di tab atau perangkat lain)")
     return names
-def _area_etag(assessment: Any, area: str, layer: Layer | None, can_edit: bool) -> str | None:
-    """A validator of the whole area page as this session sees it, or None when it must be rendered.
-
-    ``Assessment.revision`` is bumped by every change to what the page shows (answers of any
-    area — the running scores —, evidence, comments, status); the rest is who looks (account,
-    roles, language, the session's CSRF token in the form) and the code. A page with a message
-    to show once (flash, a refused evidence link) has none.
-    """
-    if session.get("_flashes") or EVIDENCE_TYPED_KEY in session:
-        return None
-    generate_csrf()  # the session's token exists before it is part of the validator
-    roles = sorted((r.role.value, r.unit_id or 0, r.instansi_id or 0) for r in current_user.roles)
-    seen = (_code_version(), assessment.id, assessment.created_at.isoformat(), assessment.revision, area,
-            layer.value if layer else "", can_edit, current_locale(), current_user.id, roles,
-            session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
-    return "a-" + hashlib.blake2b(repr(seen).encode(), digest_size=16).hexdigest()
-
-
-@cache
-def _code_version() -> str:
-    try:
-        return metadata.version("zi-assess")
-    except metadata.PackageNotFoundError:
-        return "0"
-
-
-def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _area_parts(bundle: Any, area: str, layer: Layer | None, can_edit: bool, form: AreaFormBase | None,
-                typed: dict[str, str] | None = None) -> AreaParts:
-    """Render the cards, tabs and running scores of one area page."""
-    scores = compute_scores(bundle)
-    evidence = assessment_evidence(bundle.assessment.id)
-    views = indicator_views(bundle, scores, area, layer, current_locale(), evidence)
-    if Status(bundle.assessment.status) == Status.TPI_REVIEW:
-        changes = changes_since_return(bundle.assessment.id, bundle.criteria)
-        for view in views:
-            view.changed = changes[view.id].kinds if view.id in changes else []
-    context = dict(a=bundle.assessment, criteria=bundle.criteria, area=area, layer=layer,
-                   can_edit=can_edit, form=form, views=views, scores=scores, typed=typed or {})
-    return AreaParts(
-        cards=_cards(context) if not typed else Markup(render_template("assessments/_area_cards.html", **context)),
-        evidence_choices=tuple((ev.id, ev.title) for ev in evidence),
-        indicator_choices=tuple((v.key, v.id, v.question[:60]) for v in views),
-    )
-
-
-def _cards(context: dict[str, Any]) -> Markup:
-    """The indicator cards, each reused while what it shows is the same: after a save only the
-    card of the indicator saved is rendered again (the page around it and its sums are cheap).
-
-    A card shows its IndicatorView (answer, note, version, score, earlier layers, evidence,
-    comments) and the form fields of its indicator, in the page's layer, edit mode and language;
-    that is its key. The template renders the cards one after the other after a preamble
-    (translated labels), so the page is the preamble followed by the cards.
-    """
-    a, form = context["a"], context["form"]
-    base = (a.id, a.created_at, context["criteria"].id, context["area"], context["layer"], context["can_edit"],
-            current_locale())
-    preamble = card_cache.get(("preamble", *base))
-    if preamble is None:
-        preamble = Markup(render_template("assessments/_area_cards.html", **dict(context, views=[])))
-        card_cache.put(("preamble", *base), preamble)
-    out = [str(preamble)]
-    for view in context["views"]:
-        fields = tuple((f.name, f.data) for f in form if f.name.endswith("_" + view.key)) if form is not None else ()
-        key = ("card", *base, repr(view), fields)
-        card = card_cache.get(key)
-        if card is None:
-            whole = render_template("assessments/_area_cards.html", **dict(context, views=[view]))
-            card = Markup(whole[len(preamble):])
-            card_cache.put(key, card)
-        out.append(str(card))
-    return Markup("".join(out))
-
-
-def _area_revision(assessment: Any, area: str) -> int:
-    """The area page's own revision (older assessments without one: the assessment's)."""
-    revision = db.session.scalar(select(AreaRevision.revision).where(
-        AreaRevision.assessment_id == assessment.id, AreaRevision.area == area))
-    return revision if revision is not None else -assessment.revision
-
-
-def _area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, parts: AreaParts,
-               form: AreaFormBase | None) -> str:
-    """The page around the cards: tabs and running scores come from the stored current scores."""
-    criteria = load_criteria(assessment.criteria_id)
-    current = {row.layer: (row.total, row.nodes, row.verdicts) for row in db.session.execute(
-        select(CurrentScore.layer, CurrentScore.total, CurrentScore.nodes, CurrentScore.verdicts)
-        .where(CurrentScore.assessment_id == assessment.id))}
-    shown = current.get(layer.value if layer else EFFECTIVE)
-    running = [(key, page_nilai(criteria, current[key][1], area), current[key][0])
-               for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
-    effective = current.get(EFFECTIVE)
-    passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
-    needs_reason = can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer)
-    pages = list(criteria.page_ids)
-    following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
-    return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
-                           answered=_answered_per_page(assessment.id, criteria, layer), next_page=following,
-                           pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
-                           layers=LAYERS, running=running, passed=passed,
-                           needs_reason=needs_reason,
-                           fix_pages=fixes_per_page(open_fixes(assessment.id, criteria)),
-                           tab_persen=page_persen(criteria, shown[1]) if shown else None)
-
-
-def _answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None) -> dict[str, tuple[int, int]]:
-    """Per page of the criteria: (indicators answered in ``layer`` — in any layer when None —, indicators)."""
-    query = select(Answer.indicator_id, Answer.value).where(Answer.assessment_id == assessment_id)
-    if layer is not None:
-        query = query.where(Answer.layer == layer)
-    answered = {ind for ind, value in db.session.execute(query) if value is not None and value != {}}
-    out: dict[str, tuple[int, int]] = {}
-    for page in criteria.page_ids:
-        inds = criteria.page_indicators(page)
-        out[page] = (sum(1 for i in inds if i.id in answered), len(inds))
-    return out
-
-
 def _save_area(form: AreaFormBase, bundle: Any, area: str, layer: Layer) -> None:
     items = []
     keep_theirs = {key for key, value in request.form.items() if key.startswith("pilih_") and value == "theirs"}

@@ -94,7 +94,9 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash(_("Anda telah keluar."), "success")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    response.headers["Clear-Site-Data"] = '"cache"'  # area pages kept for revalidation (web.revalidate_privately)
+    return response
 
 
 @bp.route("/lupa-sandi", methods=["GET", "POST"])

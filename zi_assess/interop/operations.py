@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from zi_assess.assessments.loading import AssessmentBundle
+from zi_assess.assessments.loading import AnswerRow, AssessmentBundle
 from zi_assess.assessments.operations import AnswerInput, NotFound, get_bundle, save_answers
 from zi_assess.audit import Actor, record
 from zi_assess.authz import authorize
@@ -128,7 +128,7 @@ def seen_versions(bundle: AssessmentBundle, layer: Layer) -> dict[str, int | Non
 
 @dataclass(frozen=True)
 class ImportResult:
-    answers: list[Answer]
+    answers: list[AnswerRow]
     links: list[LinkChange]
 
     @property

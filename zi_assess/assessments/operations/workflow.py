@@ -1,16 +1,7 @@
-"""The only code that writes assessments, answers, comments and workflow steps.
-
-Every function takes the acting :class:`~zi_assess.audit.Actor`, checks permission itself,
-records what it changed in the audit trail and flushes; the caller (a view or a CLI command)
-owns the transaction and commits. Nothing typed is lost: a stale save raises
-:class:`StaleAnswer` with both versions instead of overwriting, and an illegal step raises
-:class:`WorkflowRefused` having changed nothing.
-"""
+"""Opening an assessment, review comments and workflow steps (deadlines, quotas, prerequisites)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,20 +10,19 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 
 from zi_assess.assessments.grants import grant
-from zi_assess.assessments.loading import AnswerRow, AssessmentBundle, load_bundle
+from zi_assess.assessments.loading import AssessmentBundle, load_bundle
+from zi_assess.assessments.operations.answers import prefill_layer
+from zi_assess.assessments.operations.lookup import bump_revision, get_bundle, page_area
 from zi_assess.assessments.scores import EFFECTIVE, compute_scores, refresh_current_scores
 from zi_assess.audit import Actor, record
 from zi_assess.authz import PermissionDenied, assessment_roles, authorize, editable_layer
 from zi_assess.clock import local_date
-from zi_assess.domain import AnswerError, Criteria, load_criteria
+from zi_assess.domain import AnswerError, load_criteria
 from zi_assess.domain.contract import ScoreResult, result_to_dict
 from zi_assess.domain.loader import criteria_hash
 from zi_assess.domain.prerequisites import check_prerequisites, load_prerequisites
-from zi_assess.domain.scoring import normalize_answer
 from zi_assess.domain.workflow import (
     PROPOSED_OR_LATER,
     TRANSITIONS,
@@ -40,12 +30,9 @@ from zi_assess.domain.workflow import (
     Layer,
     Status,
     check_transition,
-    previous_layer,
 )
 from zi_assess.extensions import db, savepoint
-from zi_assess.messages import note_max_chars
 from zi_assess.models import (
-    Answer,
     AreaRevision,
     Assessment,
     Deadline,
@@ -63,10 +50,6 @@ from zi_assess.models.base import utcnow
 LAYER_LOCKED: list[Callable[[int], None]] = []
 
 
-class NotFound(Exception):
-    """The object does not exist (or, for this user, must look as if it did not)."""
-
-
 class WorkflowRefused(Exception):
     """A workflow step is not allowed now; ``code`` says why (see domain.workflow.check_transition)."""
 
@@ -75,121 +58,6 @@ class WorkflowRefused(Exception):
         self.transition = transition
         self.code = code
         self.detail = detail
-
-
-class ReasonRequired(Exception):
-    """Answers of a layer that was already submitted once change only with a reason; nothing was written."""
-
-    def __init__(self, layer: Layer) -> None:
-        super().__init__(f"{layer.value}: a reason is required to change answers after submission")
-        self.layer = layer
-
-
-#: longest reason kept with a late change
-REASON_MAX = 1000
-
-
-def layer_was_submitted(assessment_id: int, layer: Layer) -> bool:
-    """Whether ``layer`` was locked (submitted) at least once: changing it again needs a reason."""
-    return db.session.scalar(select(ScoreSnapshot.id).where(
-        ScoreSnapshot.assessment_id == assessment_id, ScoreSnapshot.layer == layer.value).limit(1)) is not None
-
-
-@dataclass(frozen=True)
-class AnswerInput:
-    """One indicator as typed in a form: the value, the note and the version the user saw."""
-
-    indicator_id: str
-    value: Any
-    note: str = ""
-    #: version of the stored answer when the form was rendered (None: there was none)
-    seen_version: int | None = None
-    #: :func:`answer_fingerprint` of the answer the form showed: with it, a stale save conflicts
-    #: only on a field (answer or note) both sides changed; without it, on any change
-    base: str | None = None
-
-
-def answer_fingerprint(value: Any, note: str | None) -> str:
-    """A short fingerprint of an answer's value and of its note ("<value>:<note>"), carried by the
-    area form so a save can tell which fields the user changed and which someone else did."""
-    def digest(data: Any) -> str:
-        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
-
-    return f"{digest(value)}:{digest((note or '').strip())}"
-
-
-def _merge(item: AnswerInput, value: Any, note: str, row: Any) -> tuple[Any, str] | None:
-    """Three-way merge of a stale save against the stored row; None when a field changed on both sides."""
-    assert item.base is not None
-    base_value, _sep, base_note = item.base.partition(":")
-    theirs_value, theirs_note = (row.value, row.note) if row is not None else (None, "")
-    mine = answer_fingerprint(value, note).split(":")
-    theirs = answer_fingerprint(theirs_value, theirs_note).split(":")
-    merged = []
-    for mine_fp, theirs_fp, base_fp, mine_v, theirs_v in ((mine[0], theirs[0], base_value, value, theirs_value),
-                                                          (mine[1], theirs[1], base_note, note, theirs_note)):
-        if mine_fp != base_fp and theirs_fp != base_fp and mine_fp != theirs_fp:
-            return None
-        merged.append(mine_v if mine_fp != base_fp else theirs_v)
-    return merged[0], merged[1]
-
-
-@dataclass(frozen=True)
-class ConflictItem:
-    indicator_id: str
-    yours_value: Any
-    yours_note: str
-    theirs_value: Any
-    theirs_note: str
-    theirs_version: int | None
-    theirs_author_id: int | None
-
-
-class StaleAnswer(Exception):
-    """Someone saved these indicators after the form was opened; nothing was written."""
-
-    def __init__(self, items: list[ConflictItem]) -> None:
-        super().__init__(", ".join(i.indicator_id for i in items))
-        self.items = items
-
-
-def page_area(indicator_id: str, criteria: Criteria) -> str:
-    """The page an indicator is shown on (its area's id, or "H" for hasil; see Criteria.page_ids)."""
-    return criteria.page_of(indicator_id)
-
-
-def bump_revision(assessment_id: int, areas: Iterable[str] | None = None) -> None:
-    """Mark the assessment as changed — as a whole, and the area pages given (default: all) —
-    so pages cached for an older revision are no longer used (see assessments.page_cache)."""
-    db.session.execute(
-        update(Assessment).where(Assessment.id == assessment_id).values(revision=Assessment.revision + 1)
-        .execution_options(synchronize_session=False)
-    )
-    query = update(AreaRevision).where(AreaRevision.assessment_id == assessment_id)
-    if areas is not None:
-        query = query.where(AreaRevision.area.in_(sorted(set(areas))))
-    db.session.execute(query.values(revision=AreaRevision.revision + 1).execution_options(synchronize_session=False))
-
-
-def get_assessment(actor: Actor, assessment_id: int, action: str = "assessment.view") -> Assessment:
-    """One assessment row (with unit and instansi), authorized — without its answers."""
-    assessment = db.session.execute(
-        select(Assessment).options(joinedload(Assessment.unit).joinedload(Unit.instansi))
-        .where(Assessment.id == assessment_id)
-    ).scalar_one_or_none()
-    if assessment is None:
-        raise NotFound(assessment_id)
-    authorize(actor.user, action, assessment)
-    return assessment
-
-
-def get_bundle(actor: Actor, assessment_id: int, action: str = "assessment.view") -> AssessmentBundle:
-    """Load an assessment the actor may act on; unknown and hidden ones are both NotFound."""
-    bundle = load_bundle(assessment_id)
-    if bundle is None:
-        raise NotFound(assessment_id)
-    authorize(actor.user, action, bundle.assessment)
-    return bundle
 
 
 # -- creating ---------------------------------------------------------------------------------
@@ -221,150 +89,6 @@ def create_assessment(
     record(actor, "assessment.create", assessment_id=assessment.id,
            after={"unit": unit.code, "year": year, "target": target, "criteria": criteria.id})
     return assessment
-
-
-# -- answers ----------------------------------------------------------------------------------
-
-
-def save_answers(
-    actor: Actor, assessment_id: int, layer: Layer, items: Iterable[AnswerInput], *,
-    bundle: AssessmentBundle | None = None, reason: str | None = None,
-) -> list[Answer]:
-    """Save several indicators of one layer at once (an area form). All or nothing.
-
-    ``bundle``: the assessment as this request already loaded it (saves loading it again).
-    ``reason``: why answers change after the layer was submitted once (required then, raising
-    :class:`ReasonRequired`; kept in each change's audit row).
-    Raises AnswerError for an invalid value, StaleAnswer when any indicator changed since the
-    form was opened (nothing is written), PermissionDenied when the layer is not writable.
-    """
-    if bundle is None or bundle.assessment.id != assessment_id:
-        bundle = get_bundle(actor, assessment_id)
-    authorize(actor.user, "answer.edit", bundle.assessment, layer=layer)
-    criteria = bundle.criteria
-    current = bundle.layer_answers(layer)
-    normalized = []
-    for item in items:
-        indicator = criteria.indicators.get(item.indicator_id)
-        if indicator is None:
-            raise AnswerError(item.indicator_id, "unknown_indicator", "unknown indicator id")
-        note = (item.note or "").strip()
-        if len(note) > note_max_chars():
-            raise AnswerError(item.indicator_id, "note_too_long", f"note longer than {note_max_chars()} characters")
-        normalized.append((item, normalize_answer(indicator, item.value), note))
-
-    conflicts = []
-    merged_items = []
-    for item, value, note in normalized:
-        row = current.get(item.indicator_id)
-        stale = (row is None and item.seen_version is not None) or (
-            row is not None and row.version != item.seen_version
-        )
-        if stale and not (row is not None and row.value == value and row.note == note):
-            merged = _merge(item, value, note, row) if item.base else None
-            if merged is None:
-                conflicts.append(_conflict(item, value, note, row))
-                continue
-            value, note = merged  # only fields one side changed: both sides' changes are kept
-        merged_items.append((item, value, note))
-    if conflicts:
-        raise StaleAnswer(conflicts)
-    normalized = merged_items
-
-    # Load the rows to change as ORM objects (the bundle holds plain values): version_id_col
-    # then refuses an UPDATE if someone saved between our check above and our write.
-    changing = [(item, value, note) for item, value, note in normalized
-                if (row := current.get(item.indicator_id)) is None or row.value != value or row.note != note]
-    if not changing:
-        return []
-    reason = (reason or "").strip()[:REASON_MAX] or None
-    if reason is None and layer_was_submitted(assessment_id, layer):
-        raise ReasonRequired(layer)
-    orm_rows = {a.indicator_id: a for a in db.session.scalars(select(Answer).where(
-        Answer.assessment_id == assessment_id, Answer.layer == layer,
-        Answer.indicator_id.in_([item.indicator_id for item, _v, _n in changing])))}
-    for item, value, note in changing:
-        stored = orm_rows.get(item.indicator_id)
-        if stored is not None and stored.version != getattr(current.get(item.indicator_id), "version", None):
-            raise StaleAnswer([_conflict(item, value, note, stored)])  # saved by someone since we read it
-    saved: list[Answer] = []
-    try:
-        with savepoint():
-            for item, value, note in changing:
-                saved.append(_write_answer(actor, assessment_id, layer, item.indicator_id, value, note,
-                                           orm_rows.get(item.indicator_id), reason))
-            db.session.flush()
-    except (StaleDataError, IntegrityError):
-        # Another save won the race between our read and our write; the savepoint undid ours.
-        fresh = load_bundle(assessment_id)
-        theirs = fresh.layer_answers(layer) if fresh else {}
-        raise StaleAnswer(
-            [_conflict(item, value, note, theirs.get(item.indicator_id)) for item, value, note in normalized]
-        ) from None
-    bump_revision(assessment_id, (page_area(stored.indicator_id, criteria) for stored in saved))
-    # The bundle now holds what was just written (versions as flushed) and scores the new state.
-    rows = dict(bundle.layer_answers(layer))
-    for stored in saved:
-        rows[stored.indicator_id] = AnswerRow(stored.id, stored.indicator_id, layer, stored.value, stored.note,
-                                              stored.prefilled_from, stored.author_id, stored.version,
-                                              stored.updated_at)
-    bundle.answers[layer] = rows
-    bundle.__dict__.pop("effective", None)
-    refresh_current_scores(bundle, [layer])
-    return saved
-
-
-def _write_answer(actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str,
-                  stored: Answer | None, reason: str | None = None) -> Answer:
-    """Insert or update one answer row, with its audit event (flushed by the caller)."""
-    before = {"value": stored.value, "note": stored.note} if stored is not None else None
-    if stored is None:
-        stored = Answer(assessment_id=assessment_id, indicator_id=indicator_id, layer=layer, value=value,
-                        note=note, author_id=actor.user_id)
-        db.session.add(stored)
-    else:
-        stored.value, stored.note, stored.author_id, stored.prefilled_from = value, note, actor.user_id, None
-        stored.carried_from_id = None  # the unit saved it: a carried-over answer is confirmed
-    action = "answer.change" if before is None or before["value"] != value else "answer.note"
-    record(actor, action, assessment_id=assessment_id, indicator_id=indicator_id, layer=layer.value,
-           before=before, after={"value": value, "note": note},
-           detail={"reason": reason} if reason is not None else None)
-    return stored
-
-
-def save_answer(
-    actor: Actor, assessment_id: int, layer: Layer, indicator_id: str, value: Any, note: str = "",
-    seen_version: int | None = None,
-) -> Answer | None:
-    """Save one indicator (see :func:`save_answers`)."""
-    saved = save_answers(actor, assessment_id, layer, [AnswerInput(indicator_id, value, note, seen_version)])
-    return saved[0] if saved else None
-
-
-def _conflict(item: AnswerInput, value: Any, note: str, row: Any) -> ConflictItem:
-    return ConflictItem(
-        item.indicator_id, value, note,
-        row.value if row else None, row.note if row else "", row.version if row else None,
-        row.author_id if row else None,
-    )
-
-
-def prefill_layer(actor: Actor, bundle: AssessmentBundle, layer: Layer) -> int:
-    """Copy the effective answers so far into ``layer`` where it has none, marked as copied."""
-    source = previous_layer(layer)
-    assert source is not None
-    existing = bundle.layer_answers(layer)
-    copied = 0
-    for indicator_id, (from_layer, answer) in bundle.effective.items():
-        if indicator_id in existing:
-            continue
-        db.session.add(Answer(assessment_id=bundle.assessment.id, indicator_id=indicator_id, layer=layer,
-                              value=answer.value, note="", prefilled_from=from_layer, author_id=actor.user_id))
-        copied += 1
-    record(actor, "answer.prefill", assessment_id=bundle.assessment.id, layer=layer.value,
-           detail={"copied": copied, "from": source.value})
-    bump_revision(bundle.assessment.id)
-    return copied
 
 
 # -- review comments ---------------------------------------------------------------------------

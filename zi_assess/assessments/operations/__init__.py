@@ -1,0 +1,58 @@
+"""The only code that writes assessments, answers, comments and workflow steps.
+
+Every function takes the acting :class:`~zi_assess.audit.Actor`, checks permission itself,
+records what it changed in the audit trail and flushes; the caller (a view or a CLI command)
+owns the transaction and commits. Nothing typed is lost: a stale save raises
+:class:`StaleAnswer` with both versions instead of overwriting, and an illegal step raises
+:class:`WorkflowRefused` having changed nothing.
+
+Split by concern — :mod:`.lookup` (finding an assessment, marking it changed), :mod:`.answers`
+(saving answers), :mod:`.workflow` (opening, review comments, workflow steps) — and imported
+from here as one module, ``from zi_assess.assessments import operations as ops``.
+"""
+
+from zi_assess.assessments.loading import AssessmentBundle, load_bundle
+from zi_assess.assessments.operations.answers import (
+    REASON_MAX,
+    AnswerInput,
+    ConflictItem,
+    ReasonRequired,
+    StaleAnswer,
+    answer_fingerprint,
+    layer_was_submitted,
+    prefill_layer,
+    save_answer,
+    save_answers,
+)
+from zi_assess.assessments.operations.lookup import (
+    NotFound,
+    bump_revision,
+    get_area_assessment,
+    get_assessment,
+    get_bundle,
+    page_area,
+)
+from zi_assess.assessments.operations.workflow import (
+    LAYER_LOCKED,
+    StepResult,
+    WorkflowRefused,
+    add_comment,
+    create_assessment,
+    open_fix_requests,
+    prerequisite_result,
+    prerequisite_results,
+    prerequisite_values,
+    prerequisites_met,
+    transition,
+    within_deadline,
+    within_quota,
+)
+
+__all__ = [
+    "LAYER_LOCKED", "REASON_MAX", "AnswerInput", "AssessmentBundle", "ConflictItem", "NotFound", "ReasonRequired",
+    "StaleAnswer", "StepResult", "WorkflowRefused", "add_comment", "answer_fingerprint", "bump_revision",
+    "create_assessment", "get_area_assessment", "get_assessment", "get_bundle", "layer_was_submitted", "load_bundle",
+    "open_fix_requests", "page_area", "prefill_layer", "prerequisite_result", "prerequisite_results",
+    "prerequisite_values", "prerequisites_met", "save_answer", "save_answers", "transition", "within_deadline",
+    "within_quota",
+]
