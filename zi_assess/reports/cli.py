@@ -1,4 +1,9 @@
-"""``zi-assess report lhe|lke|recap`` and ``zi-assess worker`` (the RQ worker of PDF reports)."""
+"""``zi-assess report lhe|lke|recap`` and ``zi-assess worker`` (the RQ worker of PDF reports).
+
+Both run on the lean app (``build_app(web=False)``): ``zi_assess.cli`` sends them to
+:func:`lean_main` without building the web application; ``flask --app wsgi report …`` still works
+on the full app.
+"""
 
 from __future__ import annotations
 
@@ -128,8 +133,12 @@ def worker_command(burst: bool, max_jobs: int | None) -> None:
     After REPORT_WORKER_MAX_JOBS reports the process replaces itself with a fresh one, so the
     memory WeasyPrint accumulates is returned to the system.
     """
-    from zi_assess.reports import jobs
+    import gc
 
+    from zi_assess.reports import jobs, pdf
+
+    assert pdf.render_pdf  # WeasyPrint, its fonts and stylesheets load now, not in the first report
+    gc.freeze()  # what start-up built stays: the collector never walks it again (bounds.gc_paused)
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("ZI_REDIS_URL is not set; without Redis, exports run inside the web process")
     connection = jobs.redis_connection()
@@ -153,3 +162,20 @@ def worker_command(burst: bool, max_jobs: int | None) -> None:
 
 
 commands = [report_group, worker_command]
+
+
+def lean_main(args: list[str]) -> int:
+    """``zi-assess report …`` and ``zi-assess worker`` on the lean app (see :mod:`zi_assess.cli`)."""
+    import gc
+
+    from flask.cli import ScriptInfo
+
+    from zi_assess.app import build_app
+
+    if args and args[0] == "report":
+        # One document, then the process ends: the cyclic collector would only walk WeasyPrint's
+        # objects again and again (a quarter of the render time); the exit frees them all.
+        gc.disable()
+    group = click.Group("zi-assess", commands=commands, help="Render PDF reports; run the report worker.")
+    info = ScriptInfo(create_app=lambda: build_app(web=False), set_debug_flag=False)
+    return int(group.main(args=args, prog_name="zi-assess", obj=info, standalone_mode=True) or 0)
