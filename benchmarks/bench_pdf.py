@@ -42,7 +42,7 @@ WORDS = ("unit kerja telah melaksanakan kegiatan sosialisasi pembangunan zona in
          "bukti notulen daftar hadir dan dokumentasi foto serta laporan monitoring evaluasi triwulan tim penilai "
          "internal meminta perbaikan dokumen SK penetapan agen perubahan survei kepuasan masyarakat inovasi "
          "pelayanan publik pengaduan tindak lanjut rencana aksi pimpinan komitmen").split()
-PASSWORD = "bench-password-2026"
+PASSWORD = "bench sandi laporan kuat"  # the password rules refuse a word with a year after it
 
 
 def note(rng: random.Random) -> str:

@@ -40,3 +40,24 @@ def test_histogram_counts_values_per_bin():
     counts = sorted(int(t.text) for t in root.findall(f"{SVG}text") if re.fullmatch(r"\d+", t.text or "")
                     and t.get("font-size") == "10" and t.get("fill") == charts.INK)
     assert counts == [1, 2, 3]  # 100 falls in the last bin with 95–99
+
+
+def test_a_pdf_chart_carries_its_texts_as_html_over_the_same_drawing():
+    """WeasyPrint lays out SVG text letter by letter: in PDFs the texts are HTML boxes (#15)."""
+    bars = [charts.Bar('<b>Area</b> & Co', 80.0, "80,00 %"), charts.Bar("Kosong", None, "–")]
+    lines = [charts.Line(60, "WBK 60 %"), charts.Line(75, "WBBM 75 %")]
+    web = charts.bar_chart(bars, title="t", lines=lines)
+    pdf = charts.bar_chart(bars, title="t", lines=lines, pdf_width_mm=180)
+    root = ET.fromstring(str(pdf))  # well-formed: a div holding the SVG and the text boxes
+    assert root.tag == "div" and root.get("style").startswith("width:180.00mm;")
+    svg = root.find(f"{SVG}svg")
+    assert svg.findall(f"{SVG}text") == []
+    web_root = ET.fromstring(str(web))
+    assert [ET.tostring(e) for e in svg if e.tag != f"{SVG}text"] == [ET.tostring(e) for e in web_root
+                                                                        if e.tag != f"{SVG}text"]
+    texts = [span.text for span in root.findall("span")]
+    assert texts == [t.text for t in web_root.findall(f"{SVG}text")]  # every text, in the same order
+    assert "<b>" not in pdf and "&lt;b&gt;Area&lt;/b&gt; &amp; Co" in pdf
+    # a text ending at x (text-anchor end) is a right-aligned box whose right edge is at x
+    label = root.findall("span")[6]
+    assert "text-align:right" in label.get("style") and label.text == "<b>Area</b> & Co"
