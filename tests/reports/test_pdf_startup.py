@@ -81,3 +81,18 @@ def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
         del cycle
         assert alive() is not None  # a cycle: only the collector frees it
     assert gc.isenabled() and alive() is None
+
+
+def test_the_report_process_ends_with_its_exit_code_and_output(tmp_path):
+    """The console script ends a report process with os._exit: the code and the message still come out."""
+    _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        with create_app().app_context():
+            db.create_all()
+    """, tmp_path)
+    env = {"ZI_DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}", "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "zi_assess.cli", "report", "lhe", "1", "-o", str(tmp_path / "x.pdf")],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "no assessment with id 1" in result.stderr
