@@ -16,6 +16,16 @@ start-up included), each render process ≤ 200 MB at its peak (max RSS, ``os.wa
 export with two workers ≥ 2 × the reports per minute of two processes rendering the reference.
 ``--processes-only`` runs just that comparison (no Redis).
 
+What a report process costs, and what was cut (issue #15): ``zi-assess report`` and ``zi-assess
+worker`` build the lean app (``build_app(web=False)``: no blueprints, Alembic, openpyxl or other
+commands); a report process renders with the cyclic GC off and ends with ``os._exit`` once its file
+is written (the interpreter's teardown cost ~0.2 s); workers freeze their start-up objects and
+collect once per report; the LHE's chart carries its texts as HTML (WeasyPrint lays SVG text out
+letter by letter). What is left of an LHE process is roughly a third each: importing Flask,
+SQLAlchemy and the models; importing WeasyPrint (the reference pays that too); the render. The
+LKE is 28 landscape pages of official text (three times the reference's text), so its render
+alone outweighs the whole reference.
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """
@@ -255,7 +265,12 @@ def bench_bulk(app: Any, ids: dict[str, Any], env: dict[str, str], workers: int)
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a warm shutdown that never came: the figures stand
+                print(f"worker {proc.pid} did not stop within 60 s of SIGTERM: killed", file=sys.stderr)
+                proc.kill()
+                proc.wait()
         jobs.queue().delete(delete_jobs=True)
     return {"reports": len(unit_ids), "failed": failed, "wall_s": wall, "per_minute": len(unit_ids) / wall * 60,
             "worker_peak_mb": max(peaks), "largest_kb": max(sizes) / 1024, "zip_kb": (state.zip_size or 0) / 1024}

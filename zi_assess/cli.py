@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         if args and args[0] in LEAN_COMMANDS:
             from zi_assess.reports.cli import lean_main
 
-            return lean_main(args, exit_now=argv is None)
+            return lean_main(args, own_process=argv is None)
         from zi_assess.commands import app_cli
 
         return int(app_cli.main(args=args, prog_name="zi-assess", standalone_mode=True) or 0)
