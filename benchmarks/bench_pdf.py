@@ -26,6 +26,11 @@ SQLAlchemy and the models; importing WeasyPrint (the reference pays that too); t
 LKE is 28 landscape pages of official text (three times the reference's text), so its render
 alone outweighs the whole reference.
 
+Last measured (2026-12-04, 2 cores shared with other work; three interleaved runs of five rounds,
+CPU medians, ratio to the reference in the same run): ``zi-assess report lhe`` 0.90–1.09 × (before
+these changes 1.64–1.75 ×), ``report lke`` 2.30–2.45 × (before 3.14–3.50 ×), peaks 115 and 148 MB.
+Goals not reached: LHE ≤ 0.6 ×, LKE ≤ 0.7 ×, bulk ≥ 2 × (measured 1.4–1.6 ×, ``bench_bulk.py``).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """
