@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 BENCH_BULK_UNITS ?= 10
+BENCH_BULK_ROUNDS ?= 2
 
 # Debian packages: WeasyPrint needs Pango (HarfBuzz subsetting makes it ~20 % faster);
 # the tests also drive Chromium and read PDFs back as images.
@@ -94,7 +95,7 @@ bench-planner: $(VENV)/.installed-test
 
 bench-pdf: need-sysdeps $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_pdf.py
-	$(BIN)/python benchmarks/bench_bulk.py --units $(BENCH_BULK_UNITS) --workers 1,2
+	$(BIN)/python benchmarks/bench_bulk.py --units $(BENCH_BULK_UNITS) --workers 1,2 --rounds $(BENCH_BULK_ROUNDS)
 
 bench-web: need-sysdeps $(VENV)/.installed-test
 	@command -v wrk >/dev/null || $(MAKE) -s APT_TEST=wrk sysdeps-test

@@ -1,8 +1,10 @@
 """The ``zi-assess`` console script.
 
 ``score`` and ``criteria`` run on the pure domain core and never import Flask, so a pipeline
-scoring thousands of LKEs pays no web-framework start-up. Every other command (``db``,
-``users``, ``demo``, ``report``, ``worker``, ``run`` …) is a Flask CLI command of the app.
+scoring thousands of LKEs pays no web-framework start-up. ``report`` and ``worker`` run on the
+lean app (:func:`zi_assess.reports.cli.lean_main`: no blueprints, migrations or other commands),
+so one PDF costs little more than rendering it. Every other command (``db``, ``users``,
+``demo``, ``run`` …) is a Flask CLI command of the full app.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import sys
 
 PURE_COMMANDS = ("score", "criteria")
+LEAN_COMMANDS = ("report", "worker")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,11 +22,16 @@ def main(argv: list[str] | None = None) -> int:
         from zi_assess.cli_score import main as pure_main
 
         return pure_main(args)
-    from zi_assess.commands import app_cli
     from zi_assess.config import EXIT_CONFIG, ConfigurationError
     from zi_assess.domain.loader import CriteriaChanged
 
     try:
+        if args and args[0] in LEAN_COMMANDS:
+            from zi_assess.reports.cli import lean_main
+
+            return lean_main(args, own_process=argv is None)
+        from zi_assess.commands import app_cli
+
         return int(app_cli.main(args=args, prog_name="zi-assess", standalone_mode=True) or 0)
     except ConfigurationError as exc:  # one line naming the setting, no traceback
         sys.stderr.write(f"zi-assess: configuration error: {exc}\n")

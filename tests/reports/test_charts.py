@@ -60,3 +60,24 @@ def test_year_bars_draw_each_series_per_year_with_a_legend_and_thresholds():
     fills = [r.get("fill") for r in single.findall(f"{SVG}rect")]
     assert fills == [charts.COLOURS["low"], charts.COLOURS["good"]]
     assert len([line for line in single.findall(f"{SVG}line") if line.get("stroke-dasharray")]) == 1
+
+
+def test_a_pdf_chart_carries_its_texts_as_html_over_the_same_drawing():
+    """WeasyPrint lays out SVG text letter by letter: in PDFs the texts are HTML boxes (#15)."""
+    bars = [charts.Bar('<b>Area</b> & Co', 80.0, "80,00 %"), charts.Bar("Kosong", None, "–")]
+    lines = [charts.Line(60, "WBK 60 %"), charts.Line(75, "WBBM 75 %")]
+    web = charts.bar_chart(bars, title="t", lines=lines)
+    pdf = charts.bar_chart(bars, title="t", lines=lines, pdf_width_mm=180)
+    root = ET.fromstring(str(pdf))  # well-formed: a div holding the SVG and the text boxes
+    assert root.tag == "div" and root.get("style").startswith("width:180.00mm;")
+    svg = root.find(f"{SVG}svg")
+    assert svg.findall(f"{SVG}text") == []
+    web_root = ET.fromstring(str(web))
+    assert [ET.tostring(e) for e in svg if e.tag != f"{SVG}text"] == [ET.tostring(e) for e in web_root
+                                                                        if e.tag != f"{SVG}text"]
+    texts = [span.text for span in root.findall("span")]
+    assert texts == [t.text for t in web_root.findall(f"{SVG}text")]  # every text, in the same order
+    assert "<b>" not in pdf and "&lt;b&gt;Area&lt;/b&gt; &amp; Co" in pdf
+    # a text ending at x (text-anchor end) is a right-aligned box whose right edge is at x
+    label = root.findall("span")[6]
+    assert "text-align:right" in label.get("style") and label.text == "<b>Area</b> & Co"

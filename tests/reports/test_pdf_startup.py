@@ -39,3 +39,60 @@ def test_weasyprint_loads_its_libraries_without_find_library(tmp_path):
         print(len(calls), rendered[:5].decode())
     """, tmp_path)
     assert out == "0 %PDF-"
+
+
+def test_the_report_command_starts_without_the_web_application(tmp_path):
+    """``zi-assess report`` builds the lean app: no blueprints, no Alembic, no openpyxl (#15)."""
+    _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        with create_app().app_context():
+            db.create_all()
+    """, tmp_path)
+    out = _python(f"""
+        import sys
+        from zi_assess.cli import main
+        try:
+            code = main(["report", "lhe", "1", "-o", {str(tmp_path / "lhe.pdf")!r}])
+        except SystemExit as exit:  # click's standalone mode ends the command with sys.exit
+            code = exit.code
+        loaded = [m for m in ("alembic", "flask_migrate", "openpyxl", "zi_assess.main.views",
+                              "zi_assess.assessments.views", "zi_assess.interop.cli") if m in sys.modules]
+        print(code, loaded or "none")
+    """, tmp_path)
+    assert out.endswith("1 none")  # "no assessment with id 1", after a start that loaded none of them
+
+
+def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
+    import gc
+    import weakref
+
+    from zi_assess.reports import bounds
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with bounds.gc_paused():
+        assert not gc.isenabled()
+        cycle = Node()
+        cycle.self = cycle  # type: ignore[attr-defined]
+        alive = weakref.ref(cycle)
+        del cycle
+        assert alive() is not None  # a cycle: only the collector frees it
+    assert gc.isenabled() and alive() is None
+
+
+def test_the_report_process_ends_with_its_exit_code_and_output(tmp_path):
+    """The console script ends a report process with os._exit: the code and the message still come out."""
+    _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        with create_app().app_context():
+            db.create_all()
+    """, tmp_path)
+    env = {"ZI_DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}", "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "zi_assess.cli", "report", "lhe", "1", "-o", str(tmp_path / "x.pdf")],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and "no assessment with id 1" in result.stderr

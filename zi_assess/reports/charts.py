@@ -67,11 +67,15 @@ def bar_chart(
     scale_max: float = 100.0,
     label_chars: int = 34,
     width: int = 720,
+    pdf_width_mm: float | None = None,
 ) -> Markup:
     """Horizontal bars with labelled reference lines (e.g. area % against 60 % and 75 %).
 
     Bars are coloured by the lines they reach: below the first, between, above the last.
+    ``pdf_width_mm`` (PDFs): the texts are HTML laid over an SVG of lines and bars, ``pdf_width_mm``
+    wide (see :class:`_Texts`).
     """
+    texts = _Texts(pdf_width_mm / width if pdf_width_mm else None)
     row, gap = 20, 6
     top = 20 if len(lines) > 1 else 8  # room for every second line's label above the bars
     label_w = min(300, 7 * label_chars)
@@ -89,27 +93,64 @@ def bar_chart(
     for tick in range(0, int(scale_max) + 1, max(1, int(scale_max) // 5)):
         parts.append(f'<line x1="{_num(x(tick))}" x2="{_num(x(tick))}" y1="{top - 4}" y2="{height - 26}" '
                      f'stroke="{GRID}" stroke-width="1"/>')
-        parts.append(f'<text x="{_num(x(tick))}" y="{height - 14}" text-anchor="middle" fill="{MUTED}" '
-                     f'font-size="10">{tick}</text>')
+        texts.add(parts, x(tick), height - 14, str(tick), anchor="middle", fill=MUTED, size=10)
     for index, bar in enumerate(bars):
         y = top + index * (row + gap)
-        parts.append(f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end" fill="{INK}">'
-                     f"{escape(_short(bar.label, label_chars))}</text>")
+        texts.add(parts, label_w - 8, y + 14, _short(bar.label, label_chars), anchor="end", fill=INK)
         if bar.value is not None:
             parts.append(f'<rect x="{label_w}" y="{y}" width="{_num(x(bar.value) - label_w)}" height="{row}" '
                          f'rx="2" fill="{_tone(bar.value, lines)}"/>')
         end = x(bar.value) if bar.value is not None else label_w
-        parts.append(f'<text x="{_num(end + 5)}" y="{y + 14}" fill="{INK}">{escape(bar.text)}</text>')
+        texts.add(parts, end + 5, y + 14, bar.text, fill=INK)
     for index, line in enumerate(lines):
         colour = LINE_COLOURS[index % len(LINE_COLOURS)]
         lx = _num(x(line.value))
         parts.append(f'<line x1="{lx}" x2="{lx}" y1="{top - 6}" y2="{height - 26}" stroke="{colour}" '
                      f'stroke-width="1.5" stroke-dasharray="5 3"/>')
         label_y = height - 2 if index % 2 == 0 else 10  # close lines (60 %, 75 %) must not overprint
-        parts.append(f'<text x="{lx}" y="{label_y}" text-anchor="middle" fill="{colour}" font-size="10" '
-                     f'font-weight="bold">{escape(line.label)}</text>')
+        texts.add(parts, x(line.value), label_y, line.label, anchor="middle", fill=colour, size=10, bold=True)
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return texts.wrap("".join(parts), width, height)
+
+
+class _Texts:
+    """A chart's texts: SVG ``<text>`` elements, or (PDFs) HTML boxes laid over the SVG.
+
+    WeasyPrint lays out and draws SVG text one letter at a time (a text layout per character:
+    measured, the LHE's one chart cost a quarter of drawing its six pages); as HTML each text is
+    one line of one box. ``mm`` is the size of one chart unit in millimetres (None: SVG text).
+    Positions follow the SVG's: the baseline at ``y``, ``anchor`` as SVG's text-anchor.
+    """
+
+    #: where the baseline sits below the top of a one-line box with line-height 1 (DejaVu Sans)
+    BASELINE = 0.85
+
+    def __init__(self, mm: float | None) -> None:
+        self.mm = mm
+        self.boxes: list[str] = []
+
+    def add(self, parts: list[str], x: float, y: float, text: str, *, anchor: str = "start", fill: str,
+            size: int = 12, bold: bool = False) -> None:
+        if self.mm is None:
+            attributes = [f'x="{_num(x)}"', f'y="{_num(y)}"']
+            attributes += [f'text-anchor="{anchor}"'] if anchor != "start" else []
+            attributes += [f'fill="{fill}"'] + ([f'font-size="{size}"'] if size != 12 else [])
+            attributes += ['font-weight="bold"'] if bold else []
+            parts.append(f'<text {" ".join(attributes)}>{escape(text)}</text>')
+            return
+        mm, span = self.mm, 400  # a box wide enough for any label, aligned on its anchor
+        left = {"start": x, "middle": x - span / 2, "end": x - span}[anchor]
+        align = {"start": "left", "middle": "center", "end": "right"}[anchor]
+        self.boxes.append(
+            f'<span style="left:{left * mm:.2f}mm;top:{(y - self.BASELINE * size) * mm:.2f}mm;width:{span * mm:.2f}mm;'
+            f'text-align:{align};font-size:{size * mm:.2f}mm;color:{fill}{";font-weight:bold" if bold else ""}">'
+            f"{escape(text)}</span>")
+
+    def wrap(self, svg: str, width: int, height: int) -> Markup:
+        if self.mm is None:
+            return Markup(svg)
+        return Markup(f'<div class="chart-html" style="width:{width * self.mm:.2f}mm;height:{height * self.mm:.2f}mm">'
+                      f'{svg}{"".join(self.boxes)}</div>')
 
 
 def histogram(

@@ -381,6 +381,7 @@ def lhe_context(data: ReportData, upto: Layer | None, *, draft: bool, locale: st
          for a in criteria.areas],
         title=_("Capaian area pengungkit (% dari bobot) terhadap batas minimal"),
         lines=[charts.Line(pct, f"{criteria.predicates[p].name} {fmt.num(pct, 0)} %") for p, pct in rules.items()],
+        pdf_width_mm=180,
     )
     chart_lines = ", ".join(_("%(percent)s %% untuk %(name)s", percent=fmt.num(pct, 0),
                               name=criteria.predicates[p].name) for p, pct in rules.items()) \

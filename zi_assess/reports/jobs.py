@@ -186,7 +186,7 @@ def _render_item(job_id: str, item_id: int) -> None:
             if assessment_id is None:
                 error = _("Unit ini belum memiliki penilaian untuk tahun %(year)s.", year=year)
             else:
-                with bounds.render_slot():
+                with bounds.render_slot(), bounds.gc_paused():
                     rendered = documents.assessment_report(Actor(user, "export-job"), assessment_id, "lhe",
                                                            EFFECTIVE, locale)
                 file_name = f"{position:03d}-{rendered.filename}"

@@ -322,7 +322,7 @@ def render_now(job_id: str) -> None:
     error = None
     with force_locale(locale):
         try:
-            with bounds.render_slot():
+            with bounds.render_slot(), bounds.gc_paused():
                 if kind == "recap":
                     rendered = documents.recap_pdf(actor, documents.RecapFilters(**(params or {})), locale)
                 else:
