@@ -283,10 +283,10 @@ def recap(actor: Actor, filters: RecapFilters, locale: str, page: int | None = N
     ``page``: the page shows :data:`RECAP_PAGE_SIZE` lines; only those are read with their figures,
     while the unit count, average, verdict counts and chart still cover every row (read with the
     verdicts alone: ``lines``, :func:`recap_summary_lines`, when the caller has them). None: every
-    line (the PDF)."""
+    line (the PDF; ``lines``: :func:`recap_lines`, when the caller has them)."""
     keys = recap_keys(known_criteria_ids())
-    if page is None:
-        rows, instansi = recap_lines(actor, filters, keys=keys)
+    if page is None:  # every line with its figures (``lines``: read so already)
+        rows, instansi = lines if lines is not None else recap_lines(actor, filters, keys=keys)
     else:
         rows, instansi = lines if lines is not None else recap_summary_lines(actor, filters)
     shown, pages = None, 1
@@ -305,7 +305,7 @@ def recap(actor: Actor, filters: RecapFilters, locale: str, page: int | None = N
 
 def recap_pdf(actor: Actor, filters: RecapFilters, locale: str) -> Rendered:
     lines = recap_lines(actor, filters)
-    context = recap(actor, filters, locale, lines)
+    context = recap(actor, filters, locale, lines=lines)
     years = recap_years_context(actor, filters, locale, *lines)
     pdf = render_pdf(html_for("reports/recap.html", locale, r=context, y=years),
                      stylesheets=[stylesheet(), stylesheet(YEARS_CSS)])
