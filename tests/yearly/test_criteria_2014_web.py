@@ -104,6 +104,15 @@ def test_fill_a_2014_area_and_compare_with_a_2021_year(team, login, flow):
     # area 1 was 4,5 of 5 (90 %) in 2019 and 8 of 8 in 2022: +10 percentage points
     assert re.search(r"Area 1 Manajemen Perubahan 4,50 / 5,00 \(90,00\W%\) 8,00 / 8,00 \(100,00\W%\) \+10,00", text)
     assert "hanya pada" not in text  # every area has its counterpart
+    # the LHE's year appendix reads the earlier version's areas through the same name matching
+    from zi_assess.assessments.operations import load_bundle
+    from zi_assess.reports.context_years import year_comparison
+
+    appendix = year_comparison(load_bundle(new.id), None, "id")
+    assert appendix is not None and not appendix.same_criteria
+    areas = {line.label: (line.before, line.now) for line in appendix.lines if line.level == "area"}
+    assert areas["Area 1 Manajemen Perubahan"] == ("4,50", "8,00")
+    assert all(before != "–" for before, _now in areas.values())  # every 2021 area found its 2019 one
 
 
 def test_area_matching_by_name_with_unmatched_areas():
@@ -111,7 +120,7 @@ def test_area_matching_by_name_with_unmatched_areas():
     whatever their ids; one found in one version only stays unmatched."""
     from pathlib import Path
 
-    from zi_assess.yearly.comparison import match_pages
+    from zi_assess.domain.criteria import match_pages
 
     seven = load_criteria(Path(__file__).resolve().parents[1] / "fixtures" / "criteria" / "uji-tujuh-area")
     old = load_criteria(OLD)

@@ -300,3 +300,26 @@ class Criteria:
             out.extend(part for part in component.parts if part in aspects)
         out.extend(a.id for a in self.areas)
         return tuple(out)
+
+
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def match_pages(now: Criteria, before: Criteria) -> dict[str, str]:
+    """This year's page id → the earlier criteria's page of the same area, by name: equal names
+    (case and spaces aside) first, then one name the start of the other; the hasil pages match
+    each other. A page without a counterpart is left out (each earlier page is used once)."""
+    matches = {HASIL_PAGE: HASIL_PAGE} if HASIL_PAGE in before.page_ids else {}
+    free = {a.id: _name_key(a.name) for a in before.areas}
+    names = {a.id: _name_key(a.name) for a in now.areas}
+    for same_start in (False, True):
+        for page, name in names.items():
+            if page in matches:
+                continue
+            found = next((old for old, old_name in free.items() if old_name == name
+                          or (same_start and (old_name.startswith(name) or name.startswith(old_name)))), None)
+            if found is not None:
+                matches[page] = found
+                del free[found]
+    return matches

@@ -20,7 +20,7 @@ from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle, load_bundle
 from zi_assess.assessments.scores import area_rule, compute_scores
 from zi_assess.domain import ScoreSheet, score
-from zi_assess.domain.criteria import HASIL_PAGE
+from zi_assess.domain.criteria import HASIL_PAGE, match_pages
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import Assessment
@@ -138,9 +138,13 @@ def year_comparison(now: AssessmentBundle, upto: Layer | None, locale: str) -> Y
     nodes = [("total", "total", labels.node_name(criteria, "total"))]
     nodes += [("component", c.id, labels.node_name(criteria, c.id)) for c in criteria.components]
     nodes += [("area", a.id, labels.area_label(a)) for a in criteria.areas]
+    # the earlier criteria's area of the same name (versions differ: 52/2014 against 90/2021)
+    matched = {} if same else match_pages(criteria, before.criteria)
     lines = []
     for level, node_id, label in nodes:
-        old, new = old_sheet.upper_nilai.get(node_id), now_sheet.upper_nilai.get(node_id)
+        old_id = node_id if same or level != "area" else matched.get(node_id)
+        old = old_sheet.upper_nilai.get(old_id) if old_id is not None else None
+        new = now_sheet.upper_nilai.get(node_id)
         change = _difference(old, new)
         lines.append(YearLine(level, label, fmt.num(old), fmt.num(new), signed(change, fmt), _tone(change)))
     pages = _pages(now, before, now_sheet, old_sheet, now_values, fmt) if same else []

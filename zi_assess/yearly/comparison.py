@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from zi_assess.answer_text import answer_text
 from zi_assess.assessments.loading import AssessmentBundle
 from zi_assess.assessments.scores import compute_scores, page_node
-from zi_assess.domain.criteria import HASIL_PAGE, Criteria
+from zi_assess.domain.criteria import HASIL_PAGE, Criteria, match_pages
 from zi_assess.labels import page_label
 
 
@@ -109,28 +109,5 @@ def compare(now: AssessmentBundle, before: AssessmentBundle, locale: str) -> Com
                                            a != b))
     return Comparison(before.assessment.year, now.assessment.year, same, old_sheet.total, new_sheet.total, pages,
                       indicators)
-
-
-def _name_key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-def match_pages(now: Criteria, before: Criteria) -> dict[str, str]:
-    """This year's page id → the earlier criteria's page of the same area, by name: equal names
-    (case and spaces aside) first, then one name the start of the other; the hasil pages match
-    each other. A page without a counterpart is left out (each earlier page is used once)."""
-    matches = {HASIL_PAGE: HASIL_PAGE} if HASIL_PAGE in before.page_ids else {}
-    free = {a.id: _name_key(a.name) for a in before.areas}
-    names = {a.id: _name_key(a.name) for a in now.areas}
-    for same_start in (False, True):
-        for page, name in names.items():
-            if page in matches:
-                continue
-            found = next((old for old, old_name in free.items() if old_name == name
-                          or (same_start and (old_name.startswith(name) or name.startswith(old_name)))), None)
-            if found is not None:
-                matches[page] = found
-                del free[found]
-    return matches
 
 
