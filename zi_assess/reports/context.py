@@ -50,6 +50,14 @@ class Fmt:
     def pct(self, value: float | None, places: int = 2) -> str:
         return format_pct(value, self.locale, places)
 
+    def signed(self, value: float | None) -> str:
+        """A change with its sign: "+1,25", "−0,50", "0,00"; "–" when there is none."""
+        if value is None:
+            return "–"
+        if abs(value) < 0.005:
+            return self.num(0.0)
+        return ("+" if value > 0 else "−") + self.num(abs(value))
+
     def minimum(self, value: float | None) -> str:
         return format_num(value, self.locale) if value is None else format_minimum(value, self.locale)
 

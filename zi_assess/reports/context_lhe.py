@@ -277,12 +277,6 @@ def _findings(data: ReportData, sheet: ScoreSheet, upto: Layer | None, fmt: Fmt)
     return groups
 
 
-def _signed(value: float, fmt: Fmt) -> str:
-    if abs(value) < 0.005:
-        return fmt.num(0.0)
-    return ("+" if value > 0 else "−") + fmt.num(abs(value))
-
-
 def _comparison(data: ReportData, upto: Layer | None, fmt: Fmt) -> Comparison | None:
     """Mandiri vs TPI vs TPN: the LKE as it stood after each layer, and the biggest changes."""
     bundle, criteria = data.bundle, data.criteria
@@ -298,7 +292,7 @@ def _comparison(data: ReportData, upto: Layer | None, fmt: Fmt) -> Comparison | 
     compared += [(a.id, labels.area_label(a)) for a in criteria.areas]
     for node_id, label in compared:
         values = [s.upper_nilai[node_id] for s in sheets]
-        rows.append((label, tuple(fmt.num(v) for v in values), _signed(values[-1] - values[0], fmt)))
+        rows.append((label, tuple(fmt.num(v) for v in values), fmt.signed(values[-1] - values[0])))
     changes = []
     for ind_id in criteria.indicators:
         first, last = sheets[0].indicator_nilai(ind_id), sheets[-1].indicator_nilai(ind_id)
@@ -310,7 +304,7 @@ def _comparison(data: ReportData, upto: Layer | None, fmt: Fmt) -> Comparison | 
     for _size, ind_id, delta in changes[:LARGEST_DIFFERENCES]:
         ind = criteria.indicators[ind_id]
         cells = tuple(answer_text(ind, m[ind_id][1].value, fmt.locale) if ind_id in m else "–" for m in merged)
-        diffs.append(DiffLine(ind_id, ind.question, cells, _signed(delta, fmt)))
+        diffs.append(DiffLine(ind_id, ind.question, cells, fmt.signed(delta)))
     return Comparison(tuple(layer_short(layer.value) for layer in answered), tuple(rows), tuple(diffs))
 
 

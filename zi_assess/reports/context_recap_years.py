@@ -54,15 +54,6 @@ class RecapYears:
     trend: InstansiTrend | None
 
 
-def signed(value: float | None, fmt: Fmt) -> str:
-    """A change with its sign: "+1,25", "−0,50", "0,00"; "–" when there is none."""
-    if value is None:
-        return "–"
-    if abs(value) < 0.005:
-        return fmt.num(0.0)
-    return ("+" if value > 0 else "−") + fmt.num(abs(value))
-
-
 def _average(values: Sequence[float | None]) -> float | None:
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else None
@@ -87,7 +78,7 @@ def recap_comparison(pairs: Sequence[YearPair], before_year: int, now_year: int,
         lines.append(CompareLine(
             pair.unit_code, pair.unit_name, pair.instansi_name,
             fmt.num(pair.before.total if pair.before else None), fmt.num(pair.now.total if pair.now else None),
-            signed(change, fmt), tone, pair_note(pair, before_year, now_year),
+            fmt.signed(change), tone, pair_note(pair, before_year, now_year),
         ))
     both = [p for p in pairs if p.before is not None and p.now is not None]
     before = _average([p.before.total for p in pairs if p.before is not None])
@@ -95,5 +86,5 @@ def recap_comparison(pairs: Sequence[YearPair], before_year: int, now_year: int,
     return RecapComparison(
         before_year, now_year, tuple(lines), len(both), sum(1 for p in pairs if p.now is None),
         sum(1 for p in pairs if p.before is None), fmt.num(before), fmt.num(now),
-        signed(now - before if now is not None and before is not None else None, fmt),
+        fmt.signed(now - before if now is not None and before is not None else None),
     )

@@ -63,12 +63,6 @@ def _day(moment: datetime | None) -> str:
     return format_date(to_local(moment), "long") if moment is not None else ""
 
 
-def _signed(value: float, fmt: Fmt) -> str:
-    if abs(value) < 0.005:
-        return fmt.num(0.0)
-    return ("+" if value > 0 else "−") + fmt.num(abs(value))
-
-
 def sanggah_context(data: ReportData, upto: Layer | None, locale: str,
                     appeal: Appeal | None = None) -> SanggahContext | None:
     """The section's values, or None: no sanggah, or an LHE of one layer (only the effective LHE,
@@ -97,7 +91,7 @@ def sanggah_context(data: ReportData, upto: Layer | None, locale: str,
     rows = [("total", labels.node_label(criteria, "total"))]
     rows += [(c.id, labels.node_label(criteria, c.id)) for c in criteria.components]
     table = tuple((label, fmt.num(before.upper_nilai[node]), fmt.num(after.upper_nilai[node]),
-                   _signed(after.upper_nilai[node] - before.upper_nilai[node], fmt)) for node, label in rows)
+                   fmt.signed(after.upper_nilai[node] - before.upper_nilai[node])) for node, label in rows)
     decided_ = appeal.status == "decided"
     state = sanggah_state(appeal.status, appeal.granted)
     return SanggahContext(

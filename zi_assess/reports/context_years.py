@@ -25,7 +25,6 @@ from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
 from zi_assess.models import Assessment
 from zi_assess.reports.context import Fmt
-from zi_assess.reports.context_recap_years import signed
 from zi_assess.reports.trends import trend_chart, unit_years
 
 
@@ -114,9 +113,9 @@ def _pages(now: AssessmentBundle, before: AssessmentBundle, now_sheet: ScoreShee
             delta = _difference(old_sheet.indicator_nilai(indicator.id) or 0.0,
                                 now_sheet.indicator_nilai(indicator.id) or 0.0)
             changed.append(IndicatorChange(indicator.id, indicator.question, answer_text(indicator, a, fmt.locale),
-                                           answer_text(indicator, b, fmt.locale), signed(delta, fmt), _tone(delta)))
+                                           answer_text(indicator, b, fmt.locale), fmt.signed(delta), _tone(delta)))
         old, new = old_sheet.upper_nilai.get(node), now_sheet.upper_nilai.get(node)
-        pages.append(PageChanges(title, fmt.num(old), fmt.num(new), signed(_difference(old, new), fmt),
+        pages.append(PageChanges(title, fmt.num(old), fmt.num(new), fmt.signed(_difference(old, new)),
                                  tuple(changed), tuple(unchanged)))
     return pages
 
@@ -146,7 +145,7 @@ def year_comparison(now: AssessmentBundle, upto: Layer | None, locale: str) -> Y
         old = old_sheet.upper_nilai.get(old_id) if old_id is not None else None
         new = now_sheet.upper_nilai.get(node_id)
         change = _difference(old, new)
-        lines.append(YearLine(level, label, fmt.num(old), fmt.num(new), signed(change, fmt), _tone(change)))
+        lines.append(YearLine(level, label, fmt.num(old), fmt.num(new), fmt.signed(change), _tone(change)))
     pages = _pages(now, before, now_sheet, old_sheet, now_values, fmt) if same else []
     this_year = now.assessment.year
     history = [y for y in unit_years(now.assessment.unit_id) if y.year <= this_year]
