@@ -165,6 +165,9 @@ def _init_extensions(app: Flask, *, web: bool = True) -> None:
     from zi_assess.i18n import select_locale
 
     db.init_app(app)
+    from zi_assess import result_cache  # registers the revision hooks on every connection
+
+    result_cache.init_app(app)
     if web:  # Alembic (~0.3 s of imports) only where `db upgrade` or the health check may need it
         from flask_migrate import Migrate
 

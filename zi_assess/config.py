@@ -103,6 +103,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
         "IMPORT_TTL_MINUTES": 60,
         "REDIS_URL": None,
+        # national results (recap rows, year figures, dashboard ranking and queues, recap exports) reused
+        # until the data they read change (zi_assess.result_cache); ZI_RESULT_CACHE=false: always computed
+        "RESULT_CACHE": True,
+        "RESULT_CACHE_MAX_ENTRIES": 512,  # per worker process
+        "RESULT_CACHE_MAX_MB": 64,  # per worker process (estimated); Redis keeps its own
+        "RESULT_CACHE_TTL_SECONDS": 3600,  # in Redis (results of older revisions expire by themselves)
+        "RESULT_CACHE_REDIS_TIMEOUT": 0.5,  # seconds; a Redis that fails is left alone for 30 s
         "PORTALRB_API_PREFIX": "/api/portalrb",
         "PORTALRB_RATE_LIMIT_PER_MINUTE": 120,
         "SESSION_IDLE_MINUTES": 30,

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from zi_assess.extensions import db
 from zi_assess.models.base import Base
+from zi_assess.result_cache import WATCHED_TABLES, note_write
 
 
 class BulkWriter:
@@ -47,6 +48,8 @@ class BulkWriter:
         if not self.postgresql:
             self.connection.execute(table.insert(), list(rows))
             return
+        if table.name in WATCHED_TABLES:  # COPY through the driver's cursor: SQLAlchemy does not see it
+            note_write(self.connection)
         json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
         raw = self.connection.connection.driver_connection
         assert raw is not None

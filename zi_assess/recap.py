@@ -6,6 +6,9 @@ assessment by :func:`zi_assess.assessments.scores.refresh_current_scores` on eve
 
 Which columns a recap has (areas, components, predicates) is the criteria's business:
 :func:`recap_shape` reads them from the criteria versions of the rows shown.
+
+The rows are reused until the data they read change (:mod:`zi_assess.result_cache`), keyed by
+the reader's scope (:func:`scope_key`) and every argument; the years live in :mod:`zi_assess.recap_years`.
 """
 
 from __future__ import annotations
@@ -19,16 +22,16 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, or_, select, union_all
+from sqlalchemy import Select, and_, func, or_, select, union_all
 
 from zi_assess.assessments.scores import EFFECTIVE
-from zi_assess.authz import visible_assessments
+from zi_assess.authz import scope_of, visible_assessments
 from zi_assess.domain import Criteria, load_criteria
 from zi_assess.domain.scoring import NodeScore
-from zi_assess.domain.workflow import PROPOSED_OR_LATER
 from zi_assess.extensions import db
 from zi_assess.labels import area_label, node_name, outcome_label, predicate_name
 from zi_assess.models import Assessment, CurrentScore, Instansi, PredicateRecord, Unit, User
+from zi_assess.result_cache import cached
 
 #: sort keys every recap has; the criteria add one per component and per area ("area_<id>")
 FIXED_SORT_KEYS = ("total", "unit", "instansi", "status")
@@ -163,14 +166,27 @@ def recap_criteria_ids(rows: Iterable[RecapRow] = ()) -> tuple[str, ...]:
     return tuple(out)
 
 
+def scope_key(user: User) -> tuple[Any, ...]:
+    """What restricts the assessments ``user`` sees (:func:`zi_assess.authz.scope_of`), as a cache key
+    part: readers with the same scope share results, any other never sees them."""
+    scope = scope_of(user)
+    return (scope.everything, scope.proposed_only_everywhere, tuple(sorted(scope.unit_ids)),
+            tuple(sorted(scope.instansi_ids)), tuple(sorted(scope.assessment_ids)))
+
+
 def known_criteria_ids() -> tuple[str, ...]:
     """The configured criteria version and every version an assessment uses (sort choices)."""
+    configured = current_app.config["CRITERIA"]
+    return cached("criteria-ids", configured, lambda: _known_criteria_ids(configured))
+
+
+def _known_criteria_ids(configured: str) -> tuple[str, ...]:
     # a loose index scan (one probe of ix_assessment_criteria_id per version), not a DISTINCT over every assessment
     versions = select(func.min(Assessment.criteria_id).label("id")).cte("versions", recursive=True)
     following = select(func.min(Assessment.criteria_id)).where(Assessment.criteria_id > versions.c.id).scalar_subquery()
     versions = versions.union_all(select(following).where(versions.c.id.is_not(None)))
     used = db.session.scalars(select(versions.c.id).where(versions.c.id.is_not(None)).order_by(versions.c.id))
-    out = [current_app.config["CRITERIA"]]
+    out = [configured]
     out.extend(c for c in used if c not in out)
     return tuple(out)
 
@@ -235,6 +251,12 @@ def recap_rows(
     (see :attr:`RecapKeys.sort_keys`); anything else sorts by total. ``limit``/``offset``: one page.
     """
     keys = keys or recap_keys(recap_criteria_ids())
+    asked = (instansi_id, year, status, search, sort, descending, limit, keys, offset)
+    return list(cached("recap-rows", (scope_key(user), *asked), lambda: _recap_rows(user, *asked)))
+
+
+def _recap_rows(user: User, instansi_id: int | None, year: int | None, status: str | None, search: str | None,
+                sort: str, descending: bool, limit: int | None, keys: RecapKeys, offset: int) -> list[RecapRow]:
     score = CurrentScore
     n_nodes = len(keys.nodes)
     column = _sort_column(sort)
@@ -315,87 +337,3 @@ def _day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-# -- years: an instansi's trend, two years side by side (issue 16) --------------------------------
-
-
-@dataclass(frozen=True)
-class YearFigures:
-    """One evaluation year of a recap's units: how many were assessed, proposed, granted."""
-
-    year: int
-    assessed: int
-    proposed: int
-    #: target predicate code → units granted it that year
-    granted: Mapping[str, int]
-    #: the average effective total of the scored units (None: none scored)
-    average: float | None
-
-
-def recap_years(user: User, *, instansi_id: int | None = None) -> list[YearFigures]:
-    """Per evaluation year (oldest first), the figures of the assessments the user may see (one query)."""
-    proposed = case((Assessment.status.in_([s.value for s in PROPOSED_OR_LATER]), 1), else_=0)
-    granted = case((Assessment.decision_granted.is_(True), 1), else_=0)
-    query = visible_assessments(user, select(
-        Assessment.year, Assessment.target_predicate, func.count(Assessment.id), func.sum(proposed),
-        func.sum(granted), func.sum(CurrentScore.total), func.count(CurrentScore.total),
-    ).select_from(Assessment)).outerjoin(
-        CurrentScore, and_(CurrentScore.assessment_id == Assessment.id, CurrentScore.layer == EFFECTIVE))
-    if instansi_id is not None:
-        query = query.where(Unit.instansi_id == instansi_id)
-    query = query.group_by(Assessment.year, Assessment.target_predicate).order_by(Assessment.year)
-    years: dict[int, list[Any]] = {}
-    for year, target, count, n_proposed, n_granted, total_sum, scored in db.session.execute(query):
-        entry = years.setdefault(year, [0, 0, {}, 0.0, 0])
-        entry[0] += count
-        entry[1] += int(n_proposed or 0)
-        code = str(getattr(target, "value", target))
-        entry[2][code] = entry[2].get(code, 0) + int(n_granted or 0)
-        entry[3] += float(total_sum or 0.0)
-        entry[4] += scored
-    return [YearFigures(year, e[0], e[1], e[2], e[3] / e[4] if e[4] else None) for year, e in years.items()]
-
-
-def recap_year_list(user: User, *, instansi_id: int | None = None) -> list[int]:
-    """The evaluation years with assessments the user may see, newest first."""
-    query = visible_assessments(user, select(Assessment.year).distinct().select_from(Assessment))
-    if instansi_id is not None:
-        query = query.where(Unit.instansi_id == instansi_id)
-    return sorted(db.session.scalars(query), reverse=True)
-
-
-@dataclass(frozen=True)
-class YearPair:
-    """One unit in two evaluation years; ``before`` or ``now`` is None when it was not assessed then."""
-
-    unit_id: int
-    unit_code: str
-    unit_name: str
-    instansi_name: str
-    before: RecapRow | None
-    now: RecapRow | None
-
-    @property
-    def change(self) -> float | None:
-        if self.before is None or self.now is None or self.before.total is None or self.now.total is None:
-            return None
-        return self.now.total - self.before.total
-
-
-def recap_year_pairs(user: User, before_year: int, now_year: int, *,
-                     known: Mapping[int, list[RecapRow]] | None = None, **filters: Any) -> list[YearPair]:
-    """The units of either year, each with its recap row of both (a query per year not ``known``).
-    ``filters``: those of :func:`recap_rows` (instansi, status, search, sort, keys) — they apply to
-    both years; the order is that of ``now_year``'s rows, then the units of ``before_year`` only.
-    ``known``: a year's rows read already under the same filters."""
-    known = known or {}
-    now_rows = known[now_year] if now_year in known else recap_rows(user, year=now_year, **filters)
-    before_rows = known[before_year] if before_year in known else recap_rows(user, year=before_year, **filters)
-    earlier = {row.unit_id: row for row in before_rows}
-    pairs = [YearPair(r.unit_id, r.unit_code, r.unit_name, r.instansi_name, earlier.get(r.unit_id), r)
-             for r in now_rows]
-    seen = {r.unit_id for r in now_rows}
-    pairs.extend(YearPair(r.unit_id, r.unit_code, r.unit_name, r.instansi_name, r, None)
-                 for r in before_rows if r.unit_id not in seen)
-    return pairs

@@ -17,7 +17,7 @@ from zi_assess.assessments.scores import compute_scores
 from zi_assess.domain.display import format_num
 from zi_assess.domain.workflow import Layer
 from zi_assess.extensions import db
-from zi_assess.recap import recap_years
+from zi_assess.recap_years import recap_years
 
 
 def pdftotext(pdf: bytes) -> str:

@@ -20,7 +20,8 @@ from zi_assess.domain.display import format_plain, round_half_up
 from zi_assess.interop import xlsx_lite
 from zi_assess.interop.excel_export import set_text
 from zi_assess.messages import STATUS_NAMES
-from zi_assess.recap import RecapRow, RecapShape, YearPair, shape_of
+from zi_assess.recap import RecapRow, RecapShape, shape_of
+from zi_assess.recap_years import YearPair
 from zi_assess.reports.context_recap_years import pair_note
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

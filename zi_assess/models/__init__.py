@@ -12,6 +12,7 @@ from zi_assess.models.assessments import (
     StatusChange,
 )
 from zi_assess.models.audit import AuditEvent
+from zi_assess.models.cache import DataRevision
 from zi_assess.models.evidence import Evidence, EvidenceBlob, EvidenceLink
 from zi_assess.models.interop import ApiKey
 from zi_assess.models.notifications import Notification, NotificationPreference, QueueSeen, SentReminder
@@ -31,4 +32,5 @@ __all__ = [
     "ExportItem", "ExportJob", "RenderJob", "StoredReport", "ProposalQuota",
     "ApiKey", "AccountToken", "RecoveryCode", "Notification", "NotificationPreference", "SentReminder", "QueueSeen",
     "ActionActivity", "ActionPlan", "ActionPlanItem", "Appeal", "AppealItem", "PredicateRecord", "ReviewAssignment",
+    "DataRevision",
 ]

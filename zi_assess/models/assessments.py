@@ -24,6 +24,10 @@ class Assessment(Base):
         Index("ix_assessment_status_changed", "status", "status_changed_at"),
         # the criteria versions in use (recap columns and sort keys): a loose index scan, one probe per version
         Index("ix_assessment_criteria_id", "criteria_id"),
+        # the TPN queue (its oldest 25 on the dashboard): LIMIT stops after 25 index entries
+        Index("ix_assessment_tpn_queue", "status_changed_at", "id",
+              postgresql_where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')"),
+              sqlite_where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

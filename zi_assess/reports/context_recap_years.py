@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from zi_assess.recap import YearPair
+from zi_assess.recap_years import YearPair
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.trends import InstansiTrend
 

@@ -26,16 +26,13 @@ from zi_assess.models import Assessment, Instansi
 from zi_assess.recap import (
     RecapKeys,
     RecapRow,
-    YearPair,
     known_criteria_ids,
     recap_criteria_ids,
     recap_keys,
     recap_rows,
-    recap_year_list,
-    recap_year_pairs,
-    recap_years,
     shape_of,
 )
+from zi_assess.recap_years import YearPair, recap_year_list, recap_year_pairs, recap_years
 from zi_assess.reports import operations as ops
 from zi_assess.reports import storage
 from zi_assess.reports.context import (

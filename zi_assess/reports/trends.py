@@ -18,7 +18,7 @@ from zi_assess.domain.display import format_num
 from zi_assess.extensions import db
 from zi_assess.labels import predicate_name
 from zi_assess.models import Assessment, CurrentScore
-from zi_assess.recap import YearFigures
+from zi_assess.recap_years import YearFigures
 from zi_assess.reports import charts
 
 
