@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -20,12 +21,13 @@ from zi_assess.domain import verdicts
 from zi_assess.domain.workflow import Layer, Status
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
-from zi_assess.models import Assessment, Deadline, Unit
+from zi_assess.models import Assessment, Deadline, Instansi, Unit
 from zi_assess.models.base import as_utc, utcnow
 from zi_assess.predicates import operations as predicate_ops
-from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, shape_of
+from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, scope_key, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
+from zi_assess.result_cache import cached
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dasbor")
 
@@ -101,16 +103,52 @@ def _submit_deadlines(assessments: list[Assessment]) -> dict[int, date | None]:
     return {a_id: closes.get(own) or closes.get(national) for a_id, (own, national) in keys.items()}
 
 
-def _queue(statuses: tuple[Status, ...]) -> tuple[list[tuple[Assessment, int]], int]:
-    """The oldest :data:`QUEUE_ROWS` of a queue with their age in days, and how many it holds (the
-    full queue, paged, is /antrean/…: nationally the TPN's holds thousands)."""
+@dataclass(frozen=True)
+class QueueRow:
+    """One assessment of a review queue as the dashboard lists it (plain values: cached)."""
+
+    id: int
+    unit_name: str
+    instansi_name: str
+    year: int
+    status: str
+    status_changed_at: datetime
+
+
+def _queue(statuses: tuple[Status, ...]) -> tuple[list[tuple[QueueRow, int]], int]:
+    """The oldest :data:`QUEUE_ROWS` of a queue with their age in days (counted now, not when
+    cached), and how many it holds (the full queue, paged, is /antrean/…: nationally the TPN's
+    holds thousands). Reused until the data change, per reader scope."""
+    rows, count = cached("dashboard-queue", (scope_key(current_user), statuses, QUEUE_ROWS),
+                         lambda: _queue_rows(statuses, QUEUE_ROWS))
+    now = utcnow()
+    return [(row, (now - as_utc(row.status_changed_at)).days) for row in rows], count
+
+
+def _queue_rows(statuses: tuple[Status, ...], size: int) -> tuple[tuple[QueueRow, ...], int]:
     waiting = Assessment.status.in_([s.value for s in statuses])
     count = db.session.scalar(visible_assessments(current_user, select(func.count(Assessment.id))).where(waiting))
-    query = visible_assessments(current_user, select(Assessment).options(
-        joinedload(Assessment.unit).joinedload(Unit.instansi))).where(waiting).order_by(
-        Assessment.status_changed_at, Assessment.id).limit(QUEUE_ROWS)
-    now = utcnow()
-    return [(a, (now - as_utc(a.status_changed_at)).days) for a in db.session.scalars(query)], count or 0
+    query = visible_assessments(current_user, select(
+        Assessment.id, Unit.name, Instansi.name, Assessment.year, Assessment.status, Assessment.status_changed_at,
+    ).select_from(Assessment)).join(Instansi, Instansi.id == Unit.instansi_id).where(waiting).order_by(
+        Assessment.status_changed_at, Assessment.id).limit(size)
+    rows = tuple(QueueRow(a_id, unit, instansi, year, str(getattr(status, "value", status)), changed)
+                 for a_id, unit, instansi, year, status, changed in db.session.execute(query))
+    return rows, count or 0
+
+
+def _recap_fragment() -> Markup:
+    """The national (or instansi) ranking: the 200 best with a chart, rendered once per data
+    revision, reader scope and language (no form, no CSRF token in it)."""
+    key = (scope_key(current_user), current_locale(), request.script_root)
+    return cached("dashboard-recap", key, _render_recap)
+
+
+def _render_recap() -> Markup:
+    recap = recap_rows(current_user, limit=200, keys=recap_keys(known_criteria_ids()))
+    shape = shape_of(recap)
+    chart = totals_chart(recap, Fmt(current_locale()), shape.primary) if recap else None
+    return Markup(render_template("dashboard/_recap.html", recap=recap, recap_shape=shape, recap_chart=chart))
 
 
 @bp.get("/")
@@ -133,7 +171,5 @@ def index() -> str:
     if allowed(current_user, "review.queue", Layer.TPN_DESK):
         context["tpn_queue"], context["tpn_queue_count"] = _queue(TPN_QUEUE)
     if allowed(current_user, "recap.view"):
-        recap = context["recap"] = recap_rows(current_user, limit=200, keys=recap_keys(known_criteria_ids()))
-        shape = context["recap_shape"] = shape_of(recap)
-        context["recap_chart"] = totals_chart(recap, Fmt(current_locale()), shape.primary) if recap else None
+        context["recap_html"] = _recap_fragment()
     return render_template("dashboard/index.html", **context)
