@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from zi_assess.domain.display import format_plain, round_half_up
@@ -23,6 +24,7 @@ from zi_assess.messages import STATUS_NAMES
 from zi_assess.recap import RecapRow, RecapShape, shape_of
 from zi_assess.recap_years import YearPair
 from zi_assess.reports.context_recap_years import pair_note
+from zi_assess.result_cache import cached
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -115,6 +117,12 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
     lines = [[(name, xlsx_lite.HEADER) for name in names]] + [cells(row) for row in rows]
     return xlsx_lite.worksheet(title[:200], _("Rekap")[:31], lines, columns=len(names), row_count=len(rows) + 1,
                                widths=widths, freeze="D2", creator="zi-assess")
+
+
+def export_bytes(kind: str, key: Hashable, build: Callable[[], bytes]) -> bytes:
+    """A recap file, built once per data revision, ``key`` (the reader's scope, the instansi, the
+    filters, the options) and language, then served from the result cache."""
+    return cached(f"recap-{kind}", (key, str(get_locale())), build)
 
 
 # -- two years side by side (issue 16) ------------------------------------------------------------

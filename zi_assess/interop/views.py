@@ -24,11 +24,12 @@ from zi_assess.interop.excel_export import build_workbook
 from zi_assess.interop.excel_import import Expected, ImportReport, read_workbook
 from zi_assess.interop.forms import ApiKeyForm, ConfirmForm, ImportUploadForm
 from zi_assess.interop.layout import LayoutError, layout_for
-from zi_assess.interop.recap_export import add_comparison_sheet, comparison_csv, to_csv, to_xlsx
+from zi_assess.interop.recap_export import add_comparison_sheet, comparison_csv, export_bytes, to_csv, to_xlsx
 from zi_assess.interop.sources import export_data
 from zi_assess.interop.upload import UploadRejected
 from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
+from zi_assess.recap import scope_key
 from zi_assess.reports.documents import compared_years, recap_lines, recap_pairs
 from zi_assess.reports.forms import filter_problem, recap_filter_form
 from zi_assess.web import actor, download
@@ -219,18 +220,28 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     })
     db.session.commit()
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
-    pairs, years = recap_pairs(actor(), filters, rows, instansi), compared_years(filters)
+    years = compared_years(filters)
     decimal_comma = request.args.get("desimal") == "koma"
-    if pairs is not None and years is not None:  # two years compared: the comparison (CSV) or a second sheet
+    title = _("Rekap penilaian Zona Integritas")
+
+    def build() -> bytes:
+        # read again: the rows above were read before the commit, under what may be an older revision
+        # than the one this file is stored under (the result cache's rule: never stale under a newer key)
+        rows, instansi = recap_lines(actor(), filters)
+        pairs = recap_pairs(actor(), filters, rows, instansi)
+        if pairs is not None and years is not None:  # two years compared: the comparison (CSV) or a second sheet
+            if kind == "csv":
+                return comparison_csv(pairs, *years, decimal_comma=decimal_comma)
+            return add_comparison_sheet(to_xlsx(rows, title), pairs, *years)
+        return to_csv(rows, decimal_comma=decimal_comma) if kind == "csv" else to_xlsx(rows, title)
+
+    data = export_bytes(kind, (scope_key(current_user), instansi.id if instansi else None, filters, decimal_comma),
+                        build)
+    if years is not None:
         name += f"-{years[0]}-{years[1]}"
-        if kind == "csv":
-            return download(comparison_csv(pairs, *years, decimal_comma=decimal_comma), f"{name}.csv",
-                            "text/csv; charset=utf-8")
-        data = add_comparison_sheet(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), pairs, *years)
-        return download(data, f"{name}.xlsx", XLSX)
     if kind == "csv":
-        return download(to_csv(rows, decimal_comma=decimal_comma), f"{name}.csv", "text/csv; charset=utf-8")
-    return download(to_xlsx(rows, _("Rekap penilaian Zona Integritas")), f"{name}.xlsx", XLSX)
+        return download(data, f"{name}.csv", "text/csv; charset=utf-8")
+    return download(data, f"{name}.xlsx", XLSX)
 
 
 @bp.get("/rekap.csv")
