@@ -2,13 +2,17 @@
 latency in-process (one client, no server), its SQL statement count and the time spent in SQL,
 and its slowest statements — figures that mean something on a busy machine, unlike a p95 under load.
 
-Usage: python benchmarks/profile_scale.py [DATABASE_URL] [--sql]
-(the database as bench_scale leaves it; ``--sql`` prints each page's three slowest statements.)
+Usage: python benchmarks/profile_scale.py [DATABASE_URL] [--sql] [--profile=WORDS] [--top=N]
+(the database as bench_scale leaves it; ``--sql`` prints each page's three slowest statements;
+``--profile=WORDS``: cProfile of 50 requests of each page whose label holds WORDS, its top N
+functions by own time and by cumulative time.)
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import sys
 import time
 from typing import Any
@@ -54,7 +58,7 @@ def main() -> None:
     def after(conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         timings.append((_literal(statement, parameters), (time.perf_counter() - conn.info.pop("bench_started")) * 1000))
 
-    print(f"{'page':<50} {'ms (median of 3)':>16} {'SQL ms':>8} {'stmts':>6} {'bytes':>9}")
+    print(f"{'page':<50} {'ms (median of 3)':>16} {'CPU ms':>7} {'SQL ms':>8} {'stmts':>6} {'bytes':>9}")
     with app.app_context():  # left before the requests: each has its own app context (g, session)
         engine = db.engine
     event.listen(engine, "before_cursor_execute", before)
@@ -74,19 +78,34 @@ def main() -> None:
         runs = []
         for _ in range(RUNS):
             timings.clear()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = client.get(path, headers=headers)
             runs.append(((time.perf_counter() - started) * 1000, sum(t for _s, t in timings), len(timings),
-                         list(timings), len(response.get_data())))
+                         list(timings), len(response.get_data()), (time.process_time() - cpu) * 1000))
             assert response.status_code == 200, (path, response.status_code)
         runs.sort(key=lambda r: r[0])
-        ms, sql_ms, n, statements, size = runs[len(runs) // 2]
-        print(f"{label:<50} {ms:16.1f} {sql_ms:8.1f} {n:6d} {size:9,d}")
+        ms, sql_ms, n, statements, size, cpu_ms = runs[len(runs) // 2]
+        print(f"{label:<50} {ms:16.1f} {cpu_ms:7.1f} {sql_ms:8.1f} {n:6d} {size:9,d}")
+        wanted = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--profile=")), None)
+        if wanted is not None and wanted in label:
+            _profile(client, path, headers)
         if "--sql" in sys.argv:
             for statement, t in sorted(statements, key=lambda s: -s[1])[:3]:
                 print(f"      {t:8.1f} ms  {' '.join(statement.split())[:300]}")
                 if "--full" in sys.argv:
                     print(f"        {statement};")
+
+
+def _profile(client: Any, path: str, headers: dict[str, str]) -> None:
+    top = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--top=")), "25"))
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(50):
+        client.get(path, headers=headers)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,13 @@ def scope_key(user: User) -> tuple[Any, ...]:
             tuple(sorted(scope.instansi_ids)), tuple(sorted(scope.assessment_ids)))
 
 
+def reader_key(user: User) -> tuple[Any, ...]:
+    """:func:`scope_key` and the reader's roles (with their units and instansi): the key part of a
+    cached page, whose links and buttons also follow the permissions the roles give."""
+    roles = sorted((str(getattr(a.role, "value", a.role)), a.unit_id or 0, a.instansi_id or 0) for a in user.roles)
+    return (*scope_key(user), tuple(roles))
+
+
 def known_criteria_ids() -> tuple[str, ...]:
     """The configured criteria version and every version an assessment uses (sort choices)."""
     configured = current_app.config["CRITERIA"]

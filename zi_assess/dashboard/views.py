@@ -24,7 +24,7 @@ from zi_assess.i18n import current_locale
 from zi_assess.models import Assessment, Deadline, Instansi, Unit
 from zi_assess.models.base import as_utc, utcnow
 from zi_assess.predicates import operations as predicate_ops
-from zi_assess.recap import known_criteria_ids, recap_keys, recap_rows, scope_key, shape_of
+from zi_assess.recap import known_criteria_ids, reader_key, recap_keys, recap_rows, scope_key, shape_of
 from zi_assess.reports.context import Fmt
 from zi_assess.reports.context_sheets import totals_chart
 from zi_assess.result_cache import cached
@@ -140,7 +140,7 @@ def _queue_rows(statuses: tuple[Status, ...], size: int) -> tuple[tuple[QueueRow
 def _recap_fragment() -> Markup:
     """The national (or instansi) ranking: the 200 best with a chart, rendered once per data
     revision, reader scope and language (no form, no CSRF token in it)."""
-    key = (scope_key(current_user), current_locale(), request.script_root)
+    key = (reader_key(current_user), current_locale(), request.script_root)
     return cached("dashboard-recap", key, _render_recap)
 
 

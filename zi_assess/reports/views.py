@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -15,10 +16,12 @@ from zi_assess.clock import local_date
 from zi_assess.extensions import db
 from zi_assess.i18n import LOCALES, current_locale
 from zi_assess.models import Assessment, ExportJob, Instansi, RenderJob, Unit
+from zi_assess.recap import reader_key
 from zi_assess.reports import documents, jobs, renders
 from zi_assess.reports import operations as ops
 from zi_assess.reports.context import status_label
 from zi_assess.reports.forms import BulkExportForm, choices, filter_problem, recap_filter_form
+from zi_assess.result_cache import cached
 from zi_assess.storage import get_store
 from zi_assess.web import actor
 
@@ -125,15 +128,26 @@ def lhe_pdf(assessment_id: int) -> Response | tuple[str, int]:
 @login_required
 def recap() -> str:
     form, filters = recap_filter_form(current_user)  # a bad field shows its error; the others still apply
+    documents.recap_scope(actor(), filters.instansi_id)  # authorization stays outside the cache
+    page = request.args.get("halaman", 1, type=int)
+    # the form shows the query string as given, and the current year when none is
+    key = (reader_key(current_user), sorted(request.args.items(multi=True)), filters, page, _locale(),
+           local_date().year, request.script_root)
+    content = cached("recap-page", key, lambda: _recap_content(form, filters, page))
+    return render_template("reports/recap_page.html", content=content)
+
+
+def _recap_content(form: Any, filters: documents.RecapFilters, page: int) -> Markup:
+    """The recap page without its layout: once per data revision, reader (scope and roles),
+    query string and language (:mod:`zi_assess.result_cache`)."""
     lines = documents.recap_summary_lines(actor(), filters)
-    context = documents.recap(actor(), filters, _locale(), page=request.args.get("halaman", 1, type=int),
-                              lines=lines)
+    context = documents.recap(actor(), filters, _locale(), page=page, lines=lines)
     years = documents.recap_years_context(actor(), filters, _locale(), *lines)
     # an empty "tahun=" (every year) is kept: without it the links would fall back to the current year
     query = {k: v for k, v in request.args.items() if k in form.data and (v or k == "tahun")}
     instansi = db.session.get(Instansi, filters.instansi_id) if filters.instansi_id else None
-    return render_template("reports/recap_page.html", form=form, r=context, query=query, filters=filters,
-                           instansi=instansi, y=years)
+    return Markup(render_template("reports/_recap_content.html", form=form, r=context, query=query, filters=filters,
+                                 instansi=instansi, y=years))
 
 
 @bp.get("/rekap.pdf")
