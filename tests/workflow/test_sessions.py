@@ -109,6 +109,23 @@ def test_idle_sessions_expire(app, client, make_user):
     assert client.get("/dasbor/").status_code == 302
 
 
+def test_the_session_is_not_signed_again_on_every_request(app, client, make_user):
+    """The last request's time is written once a minute: within it, no new session cookie."""
+    from zi_assess.auth.sessions import SEEN_STEP_SECONDS
+
+    make_user(email="often@test.zi")
+    db.session.commit()
+    login(client, "often@test.zi")
+    client.get("/dasbor/")
+    assert "Set-Cookie" not in client.get("/dasbor/").headers
+    with client.session_transaction() as session:
+        session["seen"] -= SEEN_STEP_SECONDS
+        written = session["seen"]
+    assert "session=" in client.get("/dasbor/").headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        assert session["seen"] > written
+
+
 def test_cookie_flags_and_csrf(app_config, make_user):
     from zi_assess import create_app
 

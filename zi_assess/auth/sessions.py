@@ -28,6 +28,10 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+#: the last request's time is written at most this often: a changed session is signed and sent
+#: again as a cookie on every response; an idle session may end up to this much earlier, never later
+SEEN_STEP_SECONDS = 60
+
 #: requests that never touch the session (a health probe must not get or renew a cookie)
 NO_SESSION_ENDPOINTS = frozenset({"static", "health.healthz"})
 
@@ -55,7 +59,8 @@ def init_sessions(app: Flask) -> None:
         elif last is not None and now - int(last) > limit:
             message = _l("Sesi Anda berakhir karena tidak aktif. Silakan masuk kembali.")
         else:
-            session["seen"] = now
+            if last is None or now - int(last) >= SEEN_STEP_SECONDS:
+                session["seen"] = now
             return None
         logout_user()
         session.pop("seen", None)
