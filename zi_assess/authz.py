@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, false, or_, select
+from sqlalchemy.sql.elements import False_
 
 from zi_assess.domain.workflow import EDITABLE_LAYER, LAYER_ROLES, PROPOSED_OR_LATER, TRANSITIONS, Layer, Status
 from zi_assess.models import Assessment, Evidence, ExportJob, Instansi, RenderJob, Role, RoleAssignment, Unit, User
@@ -542,4 +543,6 @@ def own_unit_ids(user: Principal) -> frozenset[int]:
 def _first_id(units: Select[Any]) -> int | None:
     from zi_assess.extensions import db
 
+    if any(isinstance(c, False_) for c in units._where_criteria):  # nobody's units (TPN, managers): no need to ask
+        return None
     return db.session.scalar(units.with_only_columns(Unit.id).limit(1))
