@@ -315,3 +315,19 @@ def test_the_switch_reads_the_environment(app_config, monkeypatch):
     monkeypatch.setenv("ZI_RESULT_CACHE", "false")
     config = {k: v for k, v in app_config.items() if k != "RESULT_CACHE"}
     assert create_app(config).extensions[result_cache.EXTENSION].enabled is False
+
+
+def test_the_overview_tree_lives_as_long_as_the_assessment_revision(app, client, team, flow):
+    a = flow.create(team.unit, team.head)
+    cache = app.extensions[result_cache.EXTENSION]
+    sign_in(client, team.head)
+    empty = client.get(f"/penilaian/{a.id}").get_data(as_text=True)
+    hits = cache.hits
+    assert client.get(f"/penilaian/{a.id}").get_data(as_text=True) == empty and cache.hits == hits + 1
+    db.session.execute(text("UPDATE unit SET name = name"))  # a write elsewhere: the tree is kept
+    db.session.commit()
+    client.get(f"/penilaian/{a.id}")
+    assert cache.hits == hits + 2
+    flow.fill(team.operator, a, flow.Layer.MANDIRI)  # answers: a new assessment revision
+    filled = client.get(f"/penilaian/{a.id}").get_data(as_text=True)
+    assert filled != empty and cache.hits == hits + 2

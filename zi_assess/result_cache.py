@@ -310,11 +310,14 @@ def the_cache() -> ResultCache | None:
     return cache if cache is not None and cache.enabled else None
 
 
-def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable[[T], int] | None = None) -> T:
+def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable[[T], int] | None = None,
+           versioned: bool = False) -> T:
     """``compute()``, or its result stored under ``name``, ``key`` and the data revision.
 
     ``key`` must hold everything the result depends on besides the watched tables' data: the
-    reader's scope, the filters, the language, the criteria versions."""
+    reader's scope, the filters, the language, the criteria versions. ``versioned``: the key holds
+    a version of its own that every change of the data bumps (``Assessment.revision``), so the
+    result outlives writes elsewhere (only the database's epoch is added)."""
     from zi_assess.extensions import db
 
     cache = the_cache()
@@ -324,6 +327,8 @@ def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable
     if current is None:
         cache.bypassed += 1
         return compute()
+    if versioned:
+        current = current.rsplit(":", 1)[0]
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
     full = f"zi:rc:{name}:{current}:{digest}"
     found, value = cache.get(full)

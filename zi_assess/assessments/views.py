@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
@@ -61,6 +62,7 @@ from zi_assess.i18n import current_locale
 from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
 from zi_assess.models import StatusChange, User
+from zi_assess.result_cache import cached
 from zi_assess.web import actor, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
@@ -105,10 +107,16 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
             form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
                                             ("tidak", _("Predikat %(p)s tidak diberikan", p=name))])
     returned = Status(assessment.status) == Status.RETURNED
+    editable = editable_layer(current_user, assessment)
+    # the tree: once per assessment revision, layer the reader may edit and language (no form in it)
+    tree_key = (assessment.id, assessment.created_at, assessment.revision, bundle.criteria.id, area_rule(),
+                editable, current_locale(), request.script_root)
+    tree_html = cached("overview-tree", tree_key, lambda: Markup(render_template(
+        "assessments/_overview_tree.html", a=assessment, criteria=bundle.criteria, scores=scores,
+        rows=tree_rows(bundle.criteria, scores.effective), editable=editable)), versioned=True)
     return render_template(
-        "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores,
-        rows=tree_rows(bundle.criteria, scores.effective),
-        editable=editable_layer(current_user, assessment), steps=steps, step_form=blank, refused_form=step_form,
+        "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores, tree_html=tree_html,
+        editable=editable, steps=steps, step_form=blank, refused_form=step_form,
         refused=refused,
         history=history, prerequisites=ops.prerequisite_result(assessment),
         fixes=open_fixes(assessment_id, bundle.criteria) if returned else [],
