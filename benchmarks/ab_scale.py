@@ -61,6 +61,8 @@ def main() -> None:
     rounds = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--rounds=")), "2"))
     wanted = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--pages=")), "")
     ids = prepare(url)
+    # both sides share one PortalRB key and serve it ~4× 80 requests in minutes: above its rate limit
+    os.environ["ZI_PORTALRB_RATE_LIMIT_PER_MINUTE"] = "100000"
     with tempfile.TemporaryDirectory(prefix="ab-scale-") as tmp:
         commit = export_tree(ref, Path(tmp))
         servers = {"A": (start_gunicorn(url, PORT_A, Path(tmp) / "tree"), PORT_A),
