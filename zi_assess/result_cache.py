@@ -22,6 +22,7 @@ every worker and server. A Redis that fails is left alone for a while; the resul
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import pickle
@@ -260,7 +261,11 @@ class ResultCache:
             return False, None
         if data is None:
             return False, None
-        value = pickle.loads(data)
+        try:
+            value = pickle.loads(data)
+        except Exception:  # written by another version of the code: computed again (and overwritten)
+            log.warning("result cache: unreadable entry %s", key, exc_info=True)
+            return False, None
         self.local.put(key, value, len(data))
         return True, value
 
@@ -274,6 +279,21 @@ class ResultCache:
             except Exception:
                 self._redis_failed("write")
         self.local.put(key, value, len(data) if data is not None else (size or _estimate(value)))
+
+
+@functools.cache
+def code_tag() -> str:
+    """The deployed code (every module and template: path, size, modification time): results kept
+    in Redis by another version of it are never read, whatever their shape was."""
+    from zi_assess.resources import PACKAGE_DIR, TEMPLATES_DIR
+
+    digest = hashlib.blake2b(digest_size=6)
+    for root in (PACKAGE_DIR, TEMPLATES_DIR):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html", ".css", ".mo", ".yaml", ".yml", ".json"):
+                stat = path.stat()
+                digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
 
 
 def _estimate(value: Any) -> int:
@@ -330,7 +350,7 @@ def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable
     if versioned:
         current = current.rsplit(":", 1)[0]
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
-    full = f"zi:rc:{name}:{current}:{digest}"
+    full = f"zi:rc:{code_tag()}:{name}:{current}:{digest}"
     found, value = cache.get(full)
     if found:
         cache.hits += 1
