@@ -218,10 +218,12 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     ops.record_export(actor(), f"recap_{kind}", detail={
         "instansi": instansi.id if instansi else None, "rows": len(rows), "query": request.query_string.decode()[:300],
     })
-    db.session.commit()
+    # read before the commit expires the user and the instansi (each would be loaded again)
     name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
-    years = compared_years(filters)
     decimal_comma = request.args.get("desimal") == "koma"
+    key = (scope_key(current_user), instansi.id if instansi else None, filters, decimal_comma)
+    db.session.commit()
+    years = compared_years(filters)
     title = _("Rekap penilaian Zona Integritas")
 
     def build() -> bytes:
@@ -235,8 +237,7 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
             return add_comparison_sheet(to_xlsx(rows, title), pairs, *years)
         return to_csv(rows, decimal_comma=decimal_comma) if kind == "csv" else to_xlsx(rows, title)
 
-    data = export_bytes(kind, (scope_key(current_user), instansi.id if instansi else None, filters, decimal_comma),
-                        build)
+    data = export_bytes(kind, key, build)
     if years is not None:
         name += f"-{years[0]}-{years[1]}"
     if kind == "csv":
