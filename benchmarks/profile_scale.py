@@ -2,10 +2,11 @@
 latency in-process (one client, no server), its SQL statement count and the time spent in SQL,
 and its slowest statements — figures that mean something on a busy machine, unlike a p95 under load.
 
-Usage: python benchmarks/profile_scale.py [DATABASE_URL] [--sql] [--profile=WORDS] [--top=N]
+Usage: python benchmarks/profile_scale.py [DATABASE_URL] [--sql] [--profile=WORDS] [--top=N] [--cpu=N]
 (the database as bench_scale leaves it; ``--sql`` prints each page's three slowest statements;
 ``--profile=WORDS``: cProfile of 50 requests of each page whose label holds WORDS, its top N
-functions by own time and by cumulative time.)
+functions by own time and by cumulative time; ``--cpu=N``: N more requests of each page, and the
+process CPU time per request over them — the steadiest figure on a busy machine.)
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def main() -> None:
         runs.sort(key=lambda r: r[0])
         ms, sql_ms, n, statements, size, cpu_ms = runs[len(runs) // 2]
         print(f"{label:<50} {ms:16.1f} {cpu_ms:7.1f} {sql_ms:8.1f} {n:6d} {size:9,d}")
+        repeat = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--cpu=")), "0"))
+        if repeat:
+            cpu = time.process_time()
+            for _ in range(repeat):
+                client.get(path, headers=headers)
+            print(f"{'':<50} CPU {(time.process_time() - cpu) * 1000 / repeat:.2f} ms/request over {repeat}")
         wanted = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--profile=")), None)
         if wanted is not None and wanted in label:
             _profile(client, path, headers)
