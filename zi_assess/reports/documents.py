@@ -58,6 +58,8 @@ TEMPLATES = TEMPLATES_DIR / "reports"
 KINDS = ("lhe", "lke")
 #: the styles of the year-over-year sections (LHE appendix, recap trend and comparison)
 YEARS_CSS = "year_comparison.css"
+#: the LKE sheet's own styles (after report.css)
+LKE_CSS = "lke.css"
 #: how a layer is written in URLs and on the command line ("efektif": every layer merged)
 LAYER_PARAMS = {"efektif": EFFECTIVE, EFFECTIVE: EFFECTIVE, **{layer.value: layer.value for layer in Layer}}
 _CSS: dict[Path, tuple[float, str]] = {}
@@ -195,8 +197,13 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
             sanggah = sanggah_context(data, upto, locale)
         else:
             context, sanggah = lke_context(data, layer_key, draft=draft, locale=locale), None
+    sheets = [stylesheet()]
+    if years:
+        sheets.append(stylesheet(YEARS_CSS))
+    if kind == "lke":
+        sheets.append(stylesheet(LKE_CSS))
     pdf = render_pdf(html_for(f"reports/{kind}.html", locale, r=context, yoy=years, sanggah=sanggah),
-                     stylesheets=[stylesheet(), stylesheet(YEARS_CSS)] if years else [stylesheet()])
+                     stylesheets=sheets)
     if lock is not None:
         sha256 = storage.write(pdf)
         if existing is not None:
