@@ -31,6 +31,19 @@ CPU medians, ratio to the reference in the same run): ``zi-assess report lhe`` 0
 these changes 1.64–1.75 ×), ``report lke`` 2.30–2.45 × (before 3.14–3.50 ×), peaks 115 and 148 MB.
 Goals not reached: LHE ≤ 0.6 ×, LKE ≤ 0.7 ×, bulk ≥ 2 × (measured 1.4–1.6 ×, ``bench_bulk.py``).
 
+The LKE sheet (issue #15, item 3): plain blocks instead of a table (``reports/lke.html`` with
+``lke.css``: one pre-line block per indicator naming its figures, no repeated column header, an
+explanation that says what the options say printed once), 28 → 17 pages; the layout runs on a
+thread of its own (``documents.render_pdf``: on the main thread's heap glibc unmapped and mapped
+memory again ~93,000 times, system time 0.43–0.50 → 0.10–0.15 s). Measured 2026-12-04 (load 2–3.4
+on 2 cores; three ``--processes-only`` runs of five rounds alternated with three of the tree
+before): ``report lke`` 1.01–1.02 × the reference in CPU, 1.42–1.45 s (before 2.26–2.28 ×,
+3.18–3.30 s), peak 117 MB (before 148 MB); one process under ``valgrind --tool=callgrind``:
+9.65 G instructions (before 19.17 G). The 0.7 × goal is not reached: the LKE pays the app's
+start-up (Flask, SQLAlchemy, the models: ~0.4 s CPU), WeasyPrint's import (~0.2 s, as the
+reference does), loading (~0.1 s) and the render of its 66,000 characters of official text, twice
+the reference's (~0.6 s; WeasyPrint draws text glyph by glyph in Python).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """

@@ -16,11 +16,11 @@ from zi_assess.models import AuditEvent, StatusChange, StoredReport
 from zi_assess.reports.context import lock_change_id
 
 
-def test_lke_has_the_official_columns_and_every_row(decided, team, login):
+def test_lke_names_the_figures_in_every_row_and_has_every_row(decided, team, login):
     pdf = login(team.manager).get(f"/penilaian/{decided.id}/lke.pdf").data
     text = pdfutil.text(pdf)
-    assert "Penilaian Bobot Penjelasan Pilihan Jawaban Jawaban Nilai % Catatan" in text
-    assert text.count("Penilaian Bobot Penjelasan") >= pdfutil.pages(pdf) - 1  # the heading repeats per page
+    # blocks, not a table: no column header (repeated per page before), each row names its figures
+    assert "Penilaian Bobot Penjelasan" not in text
     criteria = load_criteria()
     official_order = [ind.id for aspect in criteria.aspects for aa in aspect.aspect_areas for sub in aa.sub_areas
                       for ind in sub.indicators] + [ind.id for ind in criteria.hasil_indicators()]
@@ -30,18 +30,58 @@ def test_lke_has_the_official_columns_and_every_row(decided, team, login):
         match = re.search(rf"(?<![\w.]){re.escape(ind_id)}(?![\w.])", text)
         assert match, ind_id
         positions.append(match.start())
+        # code, question, then the figures of that row: bobot, answer, nilai, %
+        question = criteria.indicators[ind_id].question
+        row = text[match.start():match.start() + len(question) + 200]
+        assert row.startswith(f"{ind_id} {' '.join(question.split())} — Bobot "), row[:200]
+        assert re.search(r"— Bobot \d+,\d\d · Jawaban: .+? · Nilai \d+,\d\d · \d+,\d\d %", row), row[:300]
     assert positions == sorted(positions)  # every indicator, in LKE order
-    for row in ("A Pengungkit 60,00", "P Pemenuhan 30,00", "P1 MANAJEMEN PERUBAHAN 4,00", "P1.i Penyusunan Tim Kerja 0,50",
-                "B Hasil 40,00", "H1 Birokrasi yang Bersih dan Akuntabel 22,50", "NILAI TOTAL 100 91,90"):
+    for row in ("A Pengungkit Bobot 60,00 · Nilai", "P Pemenuhan Bobot 30,00 · Nilai",
+                "P1 MANAJEMEN PERUBAHAN Bobot 4,00 · Nilai", "P1.i Penyusunan Tim Kerja Bobot 0,50 · Nilai",
+                "B Hasil Bobot 40,00 · Nilai", "H1 Birokrasi yang Bersih dan Akuntabel Bobot 22,50 · Nilai",
+                "NILAI TOTAL Bobot 100 · Nilai 91,90"):
         assert row in text, row
     # a % indicator shows its count inputs right below it
     start = text.index("R1.i.a")
-    assert text.index("Jumlah Agen Perubahan", start) < text.index("R1.i.b", start)
-    assert "Jumlah Perubahan yang dibuat 1" in text
+    assert text.index("Jumlah Agen Perubahan: ", start) < text.index("R1.i.b", start)
+    assert "Jumlah Perubahan yang dibuat: 1" in text
     # answers, the layer that gave them, notes, values
-    assert MANDIRI_NOTES["P1.i.b"] in text and TPI_NOTES["P2.i.a"] in text
-    assert "C TPI 0,11 33,00 %" in text  # P2.i.a: C of A–D is worth 0,33 of its 0,33
+    assert f"Catatan: {MANDIRI_NOTES['P1.i.b']}" in text and f"Catatan: {TPI_NOTES['P2.i.a']}" in text
+    assert "Bobot 0,33 · Jawaban: C (TPI) · Nilai 0,11 · 33,00 %" in text  # P2.i.a: C of A–D is worth 0,33 of its 0,33
     assert "Memenuhi ambang batas Menuju WBK" in text
+
+
+def test_lke_prints_an_explanation_only_when_the_options_do_not_say_it(decided, team, login):
+    from zi_assess.reports.context_sheets import same_text
+
+    criteria = load_criteria()
+    text = pdfutil.text(login(team.manager).get(f"/penilaian/{decided.id}/lke.pdf").data)
+    # P1.i.b: its explanation ("a. Jika dengan prosedur … b. Jika …") is its options: printed once, as the options
+    same = criteria.indicators["P1.i.b"]
+    assert same_text(same.explanation, [f"{o.key}. {o.text}" for o in same.options])
+    assert text.count("Jika dengan prosedur/mekanisme yang jelas dan mewakili seluruh unsur") == 1
+    assert "A. Jika dengan prosedur/mekanisme" in text and "a. Jika dengan prosedur/mekanisme" not in text
+    p1ib = text[text.index("P1.i.b "):text.index("P1.ii ")]
+    assert "Penjelasan:" not in p1ib and "Pilihan Jawaban:" not in p1ib
+    # P1.i.a says more than "Ya / Tidak": explanation and options are both printed, each named
+    other = criteria.indicators["P1.i.a"]
+    assert not same_text(other.explanation, ["Ya", "Tidak"])
+    p1ia = text[text.index("P1.i.a "):text.index("P1.i.b ")]
+    assert f"Penjelasan: {' '.join(other.explanation.split())} Pilihan Jawaban: Ya / Tidak" in p1ia
+    # every row: the explanation is printed once at most, and only where it differs from the options
+    differing = [i for i in criteria.indicators.values() if i.explanation.strip()
+                 and not same_text(i.explanation, [o.key if o.text == o.key else f"{o.key}. {o.text}"
+                                                   for o in i.options] if i.kind == "choice" else [])]
+    assert text.count("Penjelasan: ") == len(differing)
+
+
+def test_same_text_ignores_letter_case_and_spacing_only():
+    from zi_assess.reports.context_sheets import same_text
+
+    assert same_text("a. Jika semua  b. Jika\nsebagian", ["A. Jika semua", "B. Jika sebagian"])
+    assert not same_text("a. Jika semua b. Jika sebagian besar", ["A. Jika semua", "B. Jika sebagian"])
+    assert not same_text("Ya, jika tim dibentuk.", ["Ya", "Tidak"])
+    assert not same_text("", ["Ya", "Tidak"])
 
 
 def test_lke_of_one_layer_shows_that_layers_answers(decided, team, login):
@@ -50,9 +90,11 @@ def test_lke_of_one_layer_shows_that_layers_answers(decided, team, login):
     tpi = pdfutil.text(client.get(f"/penilaian/{decided.id}/lke.pdf?lapis=tpi").data)
     assert "Jawaban: Penilaian mandiri (unit)" in mandiri and "Jawaban: Tim Penilai Internal (TPI)" in tpi
     assert TPI_NOTES["P2.i.a"] not in mandiri and TPI_NOTES["P2.i.a"] in tpi
-    # answers the TPI layer copied from the unit name the layer that gave them: "A Mandiri 0,25 100,00 %"
-    assert re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", tpi)
-    assert not re.search(r"\b(Ya|Tidak|[A-E]) Mandiri \d+,\d\d \d+,\d\d %", mandiri)  # own answers: no source
+    # answers the TPI layer copied from the unit name the layer that gave them: "Jawaban: A (Mandiri) · Nilai 0,25"
+    copied = r"Jawaban: (Ya|Tidak|[A-E]) \(Mandiri\) · Nilai \d+,\d\d · \d+,\d\d %"
+    assert re.search(copied, tpi)
+    assert not re.search(copied, mandiri)  # own answers: no source
+    assert re.search(r"Jawaban: (Ya|Tidak|[A-E]) · Nilai \d+,\d\d · \d+,\d\d %", mandiri)
     stored = {(r.kind, r.layer) for r in db.session.scalars(select(StoredReport))}
     assert stored == {("lke", "mandiri"), ("lke", "tpi")}
 
@@ -153,5 +195,6 @@ def test_lke_prints_a_survey_score_of_zero_as_an_answer(team, flow, fill, best_a
     text = pdfutil.text(login(team.head).get(f"/penilaian/{a.id}/lke.pdf").data)
     h1a, h1b, h2a = (text.index(f"{row} ", text.index("B Hasil")) for row in ("H1.a", "H1.b", "H2.a"))
     for row in (text[h1a:h1b], text[h2a:]):  # answer 0,00 from the unit, nilai 0,00, 0,00 % (not "–": unanswered)
-        assert "Nilai survei 0–4 0,00 Mandiri 0,00 0,00 %" in row, row[:300]
-    assert "(belum lengkap)" not in text and "NILAI TOTAL 100 65,00" in text
+        assert "Jawaban: 0,00 (Mandiri) · Nilai 0,00 · 0,00 %" in row and "Pilihan Jawaban: Nilai survei 0–4" in row, \
+            row[:300]
+    assert "(belum lengkap)" not in text and "NILAI TOTAL Bobot 100 · Nilai 65,00" in text

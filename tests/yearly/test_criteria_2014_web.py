@@ -80,7 +80,7 @@ def test_fill_a_2014_area_and_compare_with_a_2021_year(team, login, flow):
     assert lke.status_code == 200 and lke.data.startswith(b"%PDF")
     lke_text = pdfutil.text(lke.data)
     assert "penguatan akuntabilitas" in lke_text.lower() and "pemenuhan" not in lke_text.lower()
-    assert "Keterlibatan pimpinan" in lke_text and "NILAI TOTAL 100 99,50" in lke_text
+    assert "Keterlibatan pimpinan" in lke_text and "NILAI TOTAL Bobot 100 · Nilai 99,50" in lke_text
     assert "Persentase 0–100 %" in lke_text
     lhe = client.get(f"/penilaian/{old.id}/lhe.pdf")
     lhe_text = pdfutil.text(lhe.data)
