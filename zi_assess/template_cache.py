@@ -11,7 +11,7 @@ environment's extensions, so a change of any of them starts an empty folder inst
 bytecode built for another one (Jinja itself checks each template's source checksum). Several
 processes may share the folder: Jinja writes each file under a temporary name and renames it.
 A folder that cannot be written means no cache, never a failed report. ``ZI_TEMPLATE_CACHE=false``
-turns it off.
+turns it off, and the cache of WeasyPrint's C declarations beside it (``<instance>/cache/cffi``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,17 @@ def cache_key(env: jinja2.Environment) -> str:
 
 def cache_dir(app: Flask) -> Path:
     return Path(app.instance_path) / "cache" / "jinja" / cache_key(app.jinja_env)
+
+
+def current_cache_dir(name: str) -> Path | None:
+    """``<instance>/cache/<name>`` of the app in context, for the other start-up caches (WeasyPrint's
+    parsed C declarations, :mod:`zi_assess.reports.cffi_types`); None outside an app context or
+    with the setting off."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or not current_app.config.get("TEMPLATE_CACHE", True):
+        return None
+    return Path(current_app.instance_path) / "cache" / name
 
 
 def install(app: Flask) -> bool:

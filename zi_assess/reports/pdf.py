@@ -34,15 +34,22 @@ def _load_weasyprint() -> None:
     Linux names (``libpango-1.0.so.0``) load directly through the dynamic loader, so the import
     first runs with that lookup answering "not found"; should a library still be missing, it is
     imported again the usual way.
+
+    Its C declarations come parsed from ``<instance>/cache/cffi`` when an earlier process filed
+    them (:mod:`zi_assess.reports.cffi_types`: no pycparser at all).
     """
     if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
         return
     import ctypes.util
 
+    from zi_assess.reports.cffi_types import cached_declarations
+    from zi_assess.template_cache import current_cache_dir
+
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        import weasyprint  # noqa: F401
+        with cached_declarations(current_cache_dir("cffi")):
+            import weasyprint  # noqa: F401
     except OSError:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
