@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from zi_assess.resources import STATIC_DIR
@@ -58,6 +60,34 @@ def _load_weasyprint() -> None:
 
 
 _load_weasyprint()
+
+#: zlib level of the PDF's streams: pydyf (WeasyPrint's PDF writer) asks for 9, which costs
+#: measurably more time than 6 for files a few per cent larger (measured on the LHE, see
+#: benchmarks/bench_pdf.py)
+STREAM_COMPRESSION = 6
+
+
+class _StreamZlib:
+    """``zlib`` as pydyf's module sees it: the same, except for the level its streams are
+    compressed at. pydyf 0.11–0.13 call ``zlib.compressobj(level=9)`` in ``Stream.data`` (setup.cfg
+    pins that range); any other call goes to zlib unchanged."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(STREAM_COMPRESSION if level == 9 else level, *args, **kwargs)
+
+
+def _compress_streams_faster() -> None:
+    import pydyf
+
+    if getattr(pydyf, "zlib", None) is zlib:
+        pydyf.zlib = _StreamZlib()
+
+
+_compress_streams_faster()
 
 from weasyprint import CSS, HTML  # noqa: E402  (after _load_weasyprint)
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
