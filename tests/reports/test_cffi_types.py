@@ -63,6 +63,39 @@ def test_cached_declarations_are_those_of_a_parse(tmp_path, csource):
     assert harfbuzz.hb_version_atleast(999, 0, 0) == 0
 
 
+def test_type_names_a_process_asked_for_are_filed_for_the_next(tmp_path, csource):
+    parsed = cffi.FFI()
+    parsed.cdef(csource)
+    parses: list[str] = []
+    first = _cached_ffi(tmp_path, csource, parses)
+    first.new("PangoRectangle *")
+    first.new("hb_codepoint_t[11]")  # the item type is listed, not this size
+    (listing,) = tmp_path.glob("cdef-*.types")
+    assert set(listing.read_text().split("\n")) == {"PangoRectangle *", "hb_codepoint_t", ""}
+
+    _cached_ffi(tmp_path, csource, parses)  # restores, parses the two names, files them
+    calls: list[str] = []
+    third = _cached_ffi(tmp_path, csource, parses)
+    third_parse_type = third._parser.parse_type
+
+    def spy(cdecl):
+        calls.append(cdecl)
+        return third_parse_type(cdecl)
+
+    third._parser.parse_type = spy
+    rect = third.new("PangoRectangle *")
+    rect.width = 7
+    codes = third.new("hb_codepoint_t[953]", list(range(953)))
+    assert rect.width == 7 and codes[952] == 952 and len(codes) == 953
+    for name in ("PangoRectangle *", "hb_codepoint_t[953]", "hb_codepoint_t[]", "char[4]"):
+        assert third.typeof(name).cname == parsed.typeof(name).cname
+    for name in ("PangoRectangle *", "hb_codepoint_t[953]", "char[4]"):
+        assert third.sizeof(name) == parsed.sizeof(name)
+    assert calls == ["PangoRectangle *", "hb_codepoint_t[953]", "hb_codepoint_t[]", "char[4]"]
+    assert parses == ["parse"]  # only the first parsed the declarations
+    assert "char" in listing.read_text()  # "char[4]" was not filed: its item type is listed now
+
+
 @pytest.mark.parametrize("spoil", ["truncated", "other cffi", "other text", "writable by others", "not types"])
 def test_a_file_that_is_not_exactly_ours_is_parsed_again(tmp_path, csource, spoil):
     parses: list[str] = []
@@ -106,8 +139,8 @@ def _render_process(tmp_path, cache: bool) -> str:
         with app.app_context():
             from zi_assess.reports import pdf
             from zi_assess.reports.documents import stylesheet
-        parsed = "pycparser.c_parser" in sys.modules
         out = pdf.render_pdf("<h1>Laporan</h1><p>Ringkasan nilai: 87,5 — Ωmega ﬁ</p>", stylesheets=[stylesheet()])
+        parsed = "pycparser.c_parser" in sys.modules
         out = re.sub(rb"/(CreationDate|ModDate) \\(D:[^)]*\\)", b"", out)
         out = re.sub(rb"/ID \\[<[0-9a-f]+> <[0-9a-f]+>\\]", b"", out)
         print(parsed, out.hex())
@@ -119,9 +152,11 @@ def _render_process(tmp_path, cache: bool) -> str:
 
 def test_a_report_process_renders_the_same_bytes_without_pycparser(tmp_path):
     plain = _render_process(tmp_path, cache=False)
-    filing = _render_process(tmp_path, cache=True)  # parses and files the declarations
+    filing = _render_process(tmp_path, cache=True)  # parses and files the declarations, lists type names
+    listed = _render_process(tmp_path, cache=True)  # files the type names
     served = _render_process(tmp_path, cache=True)
-    assert plain.startswith("True ") and filing.startswith("True ")
+    assert plain.startswith("True ") and filing.startswith("True ") and listed.startswith("True ")
     assert served.startswith("False ")  # pycparser never ran, nor was its parser imported
-    assert re.sub("^\\w+ ", "", served) == re.sub("^\\w+ ", "", plain) == re.sub("^\\w+ ", "", filing)
+    pdfs = {re.sub("^\\w+ ", "", out) for out in (plain, filing, listed, served)}
+    assert len(pdfs) == 1
     assert list((tmp_path / "instance" / "cache" / "cffi").glob("cdef-*.pickle"))

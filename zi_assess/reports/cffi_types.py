@@ -3,10 +3,13 @@
 Importing WeasyPrint declares some 200 Pango, HarfBuzz and fontconfig functions and types with
 ``cffi.FFI.cdef``, and cffi parses that 16 KB C text with pycparser — a C parser written in
 Python, imported (~30 ms) and run (~45 ms) in every process that renders a PDF. What the parse
-produces is plain data: cffi's type objects (``cffi.model``) by declared name. This module keeps
-that result in a pickle keyed by the Python and cffi versions and the declaration text, and while
-WeasyPrint is imported (:func:`cached_declarations`) a ``cdef`` call whose result is on file gets
-it from there; pycparser is then imported only when something is parsed after all, i.e. never.
+produces is plain data: cffi's type objects (``cffi.model``) by declared name. Rendering then
+asks for a dozen types by name (``ffi.new("PangoRectangle *")``), each parsed by pycparser again.
+This module keeps both in a pickle keyed by the Python and cffi versions and the declaration
+text (the type names a process had to parse are listed beside it, and the next process files
+them), and while WeasyPrint is imported (:func:`cached_declarations`) a ``cdef`` call whose
+result is on file gets it from there; pycparser is then imported only when something is parsed
+after all, i.e. never once the cache is warm.
 
 It reaches into cffi's internals (the parser's tables), so everything falls back to cffi's own
 ``cdef``: any other cffi version (setup.cfg pins the range that was checked), a text, option or
@@ -21,6 +24,7 @@ import importlib.util
 import logging
 import os
 import pickle
+import re
 import sys
 import tempfile
 import types
@@ -37,7 +41,10 @@ log = logging.getLogger(__name__)
 #: the parser's tables a ``cdef`` fills (cffi.cparser.Parser); all of them are kept and restored
 PARSER_STATE = ("_declarations", "_int_constants", "_included_declarations", "_anonymous_counter",
                 "_uses_new_feature")
-FORMAT = 1
+FORMAT = 2
+#: an array type by name, as cffi's parser builds it: ``model.ArrayType(item, length or None)``
+#: (a decimal length only: C reads a leading 0 as octal)
+ARRAY = re.compile(r"(?P<item>[A-Za-z_][\w *]*?) ?\[(?P<length>0|[1-9][0-9]*)?\]")
 
 
 def cache_file(directory: Path, csource: str) -> Path:
@@ -65,39 +72,60 @@ def _fresh(ffi: cffi.FFI) -> bool:
 def _valid(state: Any, csource: str) -> bool:
     if not isinstance(state, dict) or state.get("cffi") != cffi.__version__ or state.get("source") != csource:
         return False
-    declarations = state.get("_declarations")
+    declarations, parsed = state.get("_declarations"), state.get("types")
     return isinstance(declarations, dict) and all(
         # a type and its qualifiers, or for a "macro NAME" key its integer value
         isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], (model.BaseTypeByIdentity, int))
-        and isinstance(value[1], int) for value in declarations.values())
+        and isinstance(value[1], int) for value in declarations.values()) and isinstance(parsed, dict) and all(
+        isinstance(key, str) and isinstance(value, model.BaseTypeByIdentity) for key, value in parsed.items())
 
 
-def restore(ffi: cffi.FFI, path: Path, csource: str) -> bool:
-    """Declare ``csource`` in a fresh ``ffi`` from the file of an earlier parse; False if it cannot."""
+def load(path: Path, csource: str) -> dict[str, Any] | None:
+    """The state an earlier process filed for ``csource``, if it is exactly what this one would parse."""
     if not (_private(path.parent) and _private(path)):
-        return False
+        return None
     try:
         state = pickle.loads(path.read_bytes())
     except Exception as exc:  # a truncated or foreign file: parse instead (and write it again)
         log.debug("cffi declarations not loaded from %s: %s", path, exc)
-        return False
-    if not _valid(state, csource):
-        return False
-    with ffi._lock:
-        for name in PARSER_STATE:
-            setattr(ffi._parser, name, state[name])
-        ffi._cdef_version = object()  # what cffi's own cdef does after a parse
-        ffi._cdefsources.append(csource)
-    return True
+        return None
+    return state if _valid(state, csource) else None
 
 
-def store(ffi: cffi.FFI, path: Path, csource: str) -> None:
-    """Keep what parsing ``csource`` put in ``ffi`` (written under a temporary name, then renamed:
-    several processes may start at once)."""
+def _wanted_file(path: Path) -> Path:
+    return path.with_suffix(".types")
+
+
+def wanted(path: Path) -> list[str]:
+    """The type names (``ffi.new("PangoRectangle *")``) processes asked for that are not on file."""
+    listing = _wanted_file(path)
+    if not _private(listing):
+        return []
+    try:
+        return sorted({line for line in listing.read_text(encoding="utf-8").splitlines() if line})
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _want(path: Path, cdecl: str) -> None:
+    if "\n" in cdecl or not _private(path.parent):
+        return
+    try:
+        descriptor = os.open(_wanted_file(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as listing:
+            listing.write(cdecl + "\n")
+    except OSError as exc:
+        log.debug("cffi type %r not listed: %s", cdecl, exc)
+
+
+def store(ffi: cffi.FFI, path: Path, csource: str, parsed: dict[str, Any]) -> None:
+    """Keep what parsing ``csource`` put in ``ffi`` and the types ``parsed`` from it, before any of
+    them was built (cffi marks a built struct type complete); written under a temporary name,
+    then renamed: several processes may start at once."""
     if ffi._parser._recomplete:
         return
     state = {name: getattr(ffi._parser, name) for name in PARSER_STATE}
-    state.update(cffi=cffi.__version__, source=csource)
+    state.update(cffi=cffi.__version__, source=csource, types=parsed)
     try:
         data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -109,6 +137,52 @@ def store(ffi: cffi.FFI, path: Path, csource: str) -> None:
         os.replace(temporary.name, path)
     except Exception as exc:  # no cache is no error
         log.debug("cffi declarations not cached in %s: %s", path, exc)
+
+
+def declare(ffi: cffi.FFI, directory: Path, csource: str, parse: Callable[[], None]) -> None:
+    """Declare ``csource`` in a fresh ``ffi``: from the file when it is there (``parse`` otherwise),
+    then the type names earlier processes asked for, all before anything is built from them;
+    file whatever had to be parsed. Later type names come from the file too, and one that is
+    not there is parsed and listed for the next process."""
+    path = cache_file(directory, csource)
+    state = load(path, csource)
+    if state is None:
+        parse()
+        parsed: dict[str, Any] = {}
+    else:
+        with ffi._lock:
+            for name in PARSER_STATE:
+                setattr(ffi._parser, name, state[name])
+            ffi._cdef_version = object()  # what cffi's own cdef does after a parse
+            ffi._cdefsources.append(csource)
+        parsed = dict(state["types"])
+    parser = ffi._parser
+    parse_type = parser.parse_type
+    missing = [cdecl for cdecl in wanted(path) if cdecl not in parsed]
+    for cdecl in missing:
+        try:
+            parsed[cdecl] = parse_type(cdecl)
+        except Exception:  # a name of another declaration text: cffi will say so if it is asked for
+            continue
+    if state is None or missing:
+        store(ffi, path, csource, parsed)
+
+    def filed_parse_type(cdecl: str) -> Any:
+        found = parsed.get(cdecl)
+        if found is not None:
+            return found
+        array = ARRAY.fullmatch(cdecl)
+        if array is None:
+            _want(path, cdecl)
+            return parse_type(cdecl)
+        # "hb_codepoint_t[1128]": the sizes change with every document; the item type does not
+        item = parsed.get(array["item"])
+        if item is None or item is model.void_type:
+            _want(path, array["item"])
+            return parse_type(cdecl)
+        return model.ArrayType(item, int(array["length"]) if array["length"] else None)
+
+    parser.parse_type = filed_parse_type
 
 
 class _PycparserOnFirstUse(types.ModuleType):
@@ -154,11 +228,7 @@ def cached_declarations(directory: Path | None) -> Iterator[None]:
         if override or packed or pack is not None or not isinstance(csource, str) or not _fresh(self):
             original(self, csource, override=override, packed=packed, pack=pack)
             return
-        path = cache_file(directory, csource)
-        if restore(self, path, csource):
-            return
-        original(self, csource)
-        store(self, path, csource)
+        declare(self, directory, csource, lambda: original(self, csource))
 
     _defer_pycparser()
     cffi.FFI.cdef = cdef
