@@ -45,6 +45,9 @@ def build_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> F
     _init_observability(app)
     _init_extensions(app, web=web)
     if not web:
+        from zi_assess import template_cache
+
+        template_cache.install(app)  # a report process loads its templates compiled by an earlier one
         return app
     _register_converters(app)
     _register_blueprints(app)

@@ -96,3 +96,24 @@ def test_the_report_process_ends_with_its_exit_code_and_output(tmp_path):
     result = subprocess.run([sys.executable, "-m", "zi_assess.cli", "report", "lhe", "1", "-o", str(tmp_path / "x.pdf")],
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 1 and "no assessment with id 1" in result.stderr
+
+
+def test_pdf_streams_are_compressed_at_level_6_and_still_read():
+    """pydyf asks zlib for level 9; the helper makes it 6 (issue #15: a measurable share of a
+    render for files ~2 % larger). pypdf reads the text back."""
+    import zlib
+    from io import BytesIO
+
+    import pydyf
+    from pypdf import PdfReader
+
+    from zi_assess.reports import pdf
+
+    stream = pydyf.Stream([b"BT /F1 9 Tf (Laporan Hasil Evaluasi) Tj ET"] * 200, compress=True)
+    raw = b"\n".join([b"BT /F1 9 Tf (Laporan Hasil Evaluasi) Tj ET"] * 200)
+    level6 = zlib.compressobj(level=6)
+    assert pdf.STREAM_COMPRESSION == 6
+    assert (level6.compress(raw) + level6.flush()) in stream.data
+    assert pydyf.zlib.decompress(zlib.compress(b"x")) == b"x"  # the rest of zlib is zlib
+    text = PdfReader(BytesIO(pdf.render_pdf("<p>Ringkasan nilai 87,5</p>"))).pages[0].extract_text()
+    assert "Ringkasan nilai 87,5" in text

@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from zi_assess.resources import STATIC_DIR
@@ -34,15 +36,22 @@ def _load_weasyprint() -> None:
     Linux names (``libpango-1.0.so.0``) load directly through the dynamic loader, so the import
     first runs with that lookup answering "not found"; should a library still be missing, it is
     imported again the usual way.
+
+    Its C declarations come parsed from ``<instance>/cache/cffi`` when an earlier process filed
+    them (:mod:`zi_assess.reports.cffi_types`: no pycparser at all).
     """
     if not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
         return
     import ctypes.util
 
+    from zi_assess.reports.cffi_types import cached_declarations
+    from zi_assess.template_cache import current_cache_dir
+
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        import weasyprint  # noqa: F401
+        with cached_declarations(current_cache_dir("cffi")):
+            import weasyprint  # noqa: F401
     except OSError:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
@@ -51,6 +60,34 @@ def _load_weasyprint() -> None:
 
 
 _load_weasyprint()
+
+#: zlib level of the PDF's streams: pydyf (WeasyPrint's PDF writer) asks for 9, which costs
+#: measurably more time than 6 for files a few per cent larger (measured on the LHE, see
+#: benchmarks/bench_pdf.py)
+STREAM_COMPRESSION = 6
+
+
+class _StreamZlib:
+    """``zlib`` as pydyf's module sees it: the same, except for the level its streams are
+    compressed at. pydyf 0.11–0.13 call ``zlib.compressobj(level=9)`` in ``Stream.data`` (setup.cfg
+    pins that range); any other call goes to zlib unchanged."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        return zlib.compressobj(STREAM_COMPRESSION if level == 9 else level, *args, **kwargs)
+
+
+def _compress_streams_faster() -> None:
+    import pydyf
+
+    if getattr(pydyf, "zlib", None) is zlib:
+        pydyf.zlib = _StreamZlib()
+
+
+_compress_streams_faster()
 
 from weasyprint import CSS, HTML  # noqa: E402  (after _load_weasyprint)
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
