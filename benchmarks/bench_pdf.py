@@ -26,6 +26,28 @@ SQLAlchemy and the models; importing WeasyPrint (the reference pays that too); t
 LKE is 28 landscape pages of official text (three times the reference's text), so its render
 alone outweighs the whole reference.
 
+LHE and bulk after issue #15's start-up work (2026-12-04, the machine busy, load 4–7): the page
+margin boxes have a fixed width (WeasyPrint no longer lays their content out several times per
+page), report processes load their templates compiled (``zi_assess.template_cache``) and
+WeasyPrint's C declarations and type names as parsed by an earlier process
+(``zi_assess.reports.cffi_types``: pycparser is not even imported), and PDF streams are compressed
+at zlib level 6 instead of 9. Instructions of the whole ``zi-assess report lhe`` process (demo's
+decided assessment, 6 pages; ``valgrind --tool=callgrind``, bytecode compiled, caches warm):
+7.41 G → 6.52 G (7.37 margin boxes, 7.09 templates, 6.92 declarations, 6.88 zlib, 6.52 type
+names), the reference 8.99 G: 0.82 → 0.73 ×. ``--processes-only --rounds 5``, runs alternated
+with the tree before: LHE CPU 0.81 and 0.84 × the reference (before: 0.89 and 0.89 ×), wall 0.84
+and 1.40 × (a load spike; before 0.84 and 0.94 ×), peak 115 MB. The PDFs are pixel-identical
+(``pdftoppm -r 50``, the LHE also at 150 dpi), byte-identical apart from dates and ids until the
+zlib level (LHE 34.8 → 35.4 KB, LKE 140.0 → 143.4 KB). Bulk (``bench_bulk.py --units 20 --workers
+1,2``, SQLite, one round each): two workers 120.6 reports/min, 1.83 × two reference processes
+(before: 111.9 /min, 1.54 ×); one worker 2.14 × one reference process (before 1.69 ×); worker peak
+128–130 MB (single rounds: noisy). The LHE's layout and writing (~0.3 s of ~1.0 s CPU): its
+tables (``table-layout: fixed``) measured no slower than the same rows as blocks of inline blocks
+or floats, whitespace between tags costs nothing, the chart's SVG and its HTML labels ~10 ms
+each; most of the rest is text, so the template was left as it is.
+Goal not reached: LHE ≤ 0.6 × (what is left of a process: ~0.38 s building the lean app, ~0.19 s
+importing WeasyPrint, ~0.08 s data and HTML, ~0.38 s the render).
+
 Last measured (2026-12-04, 2 cores shared with other work; three interleaved runs of five rounds,
 CPU medians, ratio to the reference in the same run): ``zi-assess report lhe`` 0.90–1.09 × (before
 these changes 1.64–1.75 ×), ``report lke`` 2.30–2.45 × (before 3.14–3.50 ×), peaks 115 and 148 MB.
