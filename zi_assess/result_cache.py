@@ -128,6 +128,8 @@ def _bump_before_commit(conn: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _forget_on_rollback(conn: Connection) -> None:
+    if conn.invalidated:  # the server ended it: nothing to forget (and no info to read); the pool resets it
+        return
     conn.info.pop(_REVISION, None)
     conn.info.pop(_WROTE, None)
 

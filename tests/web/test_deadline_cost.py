@@ -17,8 +17,9 @@ from zi_assess.extensions import db
 REVALIDATION_QUERIES = 2
 #: the account, the assessment, its answers, whether the layer was submitted, the UPDATE at the
 #: version read, the audit chain (lock, last hash, row), the revisions (assessment, area page),
-#: the layer's and the effective LKE's current scores (one upsert)
-AUTOSAVE_QUERIES = 11
+#: the layer's and the effective LKE's current scores (one upsert), the data revision the result
+#: cache keys on (zi_assess.result_cache: bumped before the commit)
+AUTOSAVE_QUERIES = 12
 #: the account, the assessment, its answers, comments, evidence, current scores, whether the
 #: layer was submitted, the unread notifications
 READ_AFTER_SAVE_QUERIES = 8

@@ -131,8 +131,9 @@ def recap() -> str:
     documents.recap_scope(actor(), filters.instansi_id)  # authorization stays outside the cache
     page = request.args.get("halaman", 1, type=int)
     # the form shows the query string as given, and the current year when none is
-    key = (reader_key(current_user), sorted(request.args.items(multi=True)), filters, page, _locale(),
-           local_date().year, request.script_root)
+    # (the form's own fields only: other parameters change nothing and must not each make an entry)
+    asked = sorted((k, v) for k, v in request.args.items(multi=True) if k in form.data)
+    key = (reader_key(current_user), asked, filters, page, _locale(), local_date().year, request.script_root)
     content = cached("recap-page", key, lambda: _recap_content(form, filters, page))
     return render_template("reports/recap_page.html", content=content)
 
