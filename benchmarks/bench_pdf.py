@@ -23,8 +23,8 @@ is written (the interpreter's teardown cost ~0.2 s); workers freeze their start-
 collect once per report; the LHE's chart carries its texts as HTML (WeasyPrint lays SVG text out
 letter by letter). What is left of an LHE process is roughly a third each: importing Flask,
 SQLAlchemy and the models; importing WeasyPrint (the reference pays that too); the render. The
-LKE is 28 landscape pages of official text (three times the reference's text), so its render
-alone outweighs the whole reference.
+LKE was 28 landscape pages of table cells (three times the reference's text) before the rebuild
+described below.
 
 LHE and bulk after issue #15's start-up work (2026-12-04, the machine busy, load 4–7): the page
 margin boxes have a fixed width (WeasyPrint no longer lays their content out several times per
@@ -64,7 +64,10 @@ before): ``report lke`` 1.01–1.02 × the reference in CPU, 1.42–1.45 s (befo
 9.65 G instructions (before 19.17 G). The 0.7 × goal is not reached: the LKE pays the app's
 start-up (Flask, SQLAlchemy, the models: ~0.4 s CPU), WeasyPrint's import (~0.2 s, as the
 reference does), loading (~0.1 s) and the render of its 66,000 characters of official text, twice
-the reference's (~0.6 s; WeasyPrint draws text glyph by glyph in Python).
+the reference's (~0.6 s; WeasyPrint draws text glyph by glyph in Python). With the LHE's start-up
+work above (same commands): callgrind 8.71 G instructions (main at 4072a81), 0.97 × the
+reference's 8.98 G; one ``--processes-only --rounds 5`` run (main at e1d71cd, load 4.1): LKE CPU
+0.93 ×, wall 1.12 ×, 117 MB.
 
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.

@@ -81,24 +81,57 @@ def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
     and drops a great many mid-sized objects, and on the main thread's heap glibc hands each batch
     back to the kernel and asks for it again (measured on the LKE: ~93,000 mmap/munmap pairs,
     0.4–0.5 s of system time); a thread's own arena keeps that memory. The HTML is built before,
-    so the render needs no app or request context; its exception is raised again here."""
+    so the render needs no app or request context; its exception is raised again here. When the
+    caller is interrupted while it waits (RQ's job timeout, a worker's stop, Ctrl-C), the render is
+    stopped as it would have been on the caller's own thread, then the interruption goes on."""
     from zi_assess.reports.pdf import render_pdf as render
 
     result: list[bytes] = []
     failure: list[BaseException] = []
+    done = threading.Event()
 
     def run() -> None:
         try:
             result.append(render(html, stylesheets=stylesheets))
+        except RenderStopped:
+            pass
         except BaseException as exc:  # noqa: BLE001  (raised again in the caller's thread)
             failure.append(exc)
+        finally:
+            done.set()
 
-    thread = threading.Thread(target=run, name="zi-pdf-render")
+    # a daemon: should a render not stop, it never holds the process open at its exit
+    thread = threading.Thread(target=run, name="zi-pdf-render", daemon=True)
     thread.start()
-    thread.join()
+    # an Event, not Thread.join: on Python 3.11 a join interrupted by a signal handler's exception
+    # marks the thread stopped while it still runs (the bpo-45274 fix), and a second join returns at once
+    try:
+        done.wait()
+    except BaseException:
+        _stop(thread)
+        done.wait(STOP_WAIT_SECONDS)
+        raise
     if failure:
         raise failure[0]
     return result[0]
+
+
+#: how long an interrupted caller waits for its render to stop (it is inside Pango or zlib till then)
+STOP_WAIT_SECONDS = 30
+
+
+class RenderStopped(BaseException):
+    """Raised inside a render thread whose caller was interrupted (not an ``Exception``: nothing in
+    WeasyPrint catches it on the way out)."""
+
+
+def _stop(thread: threading.Thread) -> None:
+    """Raise :class:`RenderStopped` in ``thread`` at its next Python instruction (WeasyPrint's layout
+    is Python; a call into Pango or zlib finishes first)."""
+    import ctypes
+
+    assert thread.ident is not None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderStopped))
 
 
 def parse_layer(value: str | None) -> str:
