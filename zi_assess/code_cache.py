@@ -43,7 +43,7 @@ FORMAT = 1
 #: modules whose run-time generated source is compiled through the cache (patched when installed
 #: or, for those imported later, as soon as they are loaded)
 MODULES = ("dataclasses", "typing", "collections", "sqlalchemy.util.langhelpers", "sqlalchemy.util.typing",
-           "cssselect2.compiler")
+           "cssselect2.compiler", "fontTools.ttLib.tables.otConverters")
 #: the ``__future__`` flags a ``compile``/``exec``/``eval`` of text inherits from the calling code
 FUTURE_FLAGS = 0
 for _name in __future__.all_feature_names:

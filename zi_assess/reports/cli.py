@@ -178,7 +178,8 @@ def lean_main(args: list[str], *, own_process: bool = False) -> int:
     renders with the cyclic garbage collector off and ends with ``os._exit`` once its file is
     written, its connections closed and its output flushed. The kernel frees the memory at once;
     the interpreter would first take every object of the app and WeasyPrint apart one by one
-    (measured: ~0.2 s CPU after an LHE). A worker freezes what its start-up built.
+    (measured: ~0.2 s CPU after an LHE). A worker freezes what its start-up built. Both compile
+    the code libraries generate at run time through :mod:`zi_assess.code_cache`.
     """
     import gc
 
@@ -186,9 +187,11 @@ def lean_main(args: list[str], *, own_process: bool = False) -> int:
     _OWN_PROCESS = own_process
 
     from zi_assess import code_cache
-    from zi_assess.config import instance_path
 
-    code_cache.install(instance_path())  # before Flask and SQLAlchemy generate their code
+    if own_process:  # generated code compiled by earlier processes (zi_assess.cli.main installed it first)
+        from zi_assess.config import instance_path
+
+        code_cache.install(instance_path())
     from flask.cli import ScriptInfo
 
     from zi_assess.app import build_app
