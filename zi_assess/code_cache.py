@@ -45,9 +45,11 @@ FORMAT = 1
 MODULES = ("dataclasses", "typing", "collections", "sqlalchemy.util.langhelpers", "sqlalchemy.util.typing",
            "cssselect2.compiler", "fontTools.ttLib.tables.otConverters")
 #: the ``__future__`` flags a ``compile``/``exec``/``eval`` of text inherits from the calling code
+#: (CPython's ``PyCF_MASK``: every feature's flag but nested_scopes', which is ``CO_NESTED``)
 FUTURE_FLAGS = 0
 for _name in __future__.all_feature_names:
-    FUTURE_FLAGS |= getattr(__future__, _name).compiler_flag
+    if _name != "nested_scopes":
+        FUTURE_FLAGS |= getattr(__future__, _name).compiler_flag
 #: a cache that grew beyond this starts again (source texts that differ from run to run)
 MAX_ENTRIES = 20_000
 

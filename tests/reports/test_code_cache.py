@@ -83,3 +83,11 @@ def test_the_code_is_what_the_builtins_compile_with_the_callers_future_flags():
     # anything but a plain text call is the builtin's business
     assert code_cache._compile(source, "<x>", "exec", dont_inherit=True) is not code_cache._compile(source, "<x>",
                                                                                                     "exec")
+
+
+def test_a_nested_caller_shares_the_entry_of_the_same_flags():
+    """CO_NESTED (a function inside a function) is no compiler flag: same code, same entry."""
+    def nested() -> object:
+        return code_cache._compile("1 + 1", "<n>", "eval")
+
+    assert nested() is code_cache._compile("1 + 1", "<n>", "eval")
