@@ -48,6 +48,20 @@ each; most of the rest is text, so the template was left as it is.
 Goal not reached: LHE ≤ 0.6 × (what is left of a process: ~0.38 s building the lean app, ~0.19 s
 importing WeasyPrint, ~0.08 s data and HTML, ~0.38 s the render).
 
+The lean app's start-up (issue #15, item 3; 2026-12-04, load 1.2–2.8): a report process
+compiled ~2,500 snippets of source that libraries generate (dataclasses' methods, ForwardRefs,
+SQLAlchemy's annotations and wrappers, cssselect2's selectors), ~10 % of its instructions; it
+now takes their code objects from ``<instance>/cache/code`` (``zi_assess.code_cache``, installed
+before the first import). The lean app no longer imports Flask-WTF, WTForms or Flask-Login, and
+a report process runs without the cyclic GC from its first line. ``valgrind --tool=callgrind``
+of the whole ``zi-assess report … 3 -o f.pdf`` (demo db, bytecode compiled, caches warm): LHE
+6.53 → 6.06 (code cache) → 6.01 (no WTForms/Flask-Login) → 5.83 G (cache before the first
+import, GC off), LKE 8.79 → 8.22 → 8.18 → 7.99 G; ``pdf_reference.py`` 9.01 G: LHE 0.65 ×,
+LKE 0.89 ×. ``--processes-only --rounds 5``, two runs alternated with the tree before: LHE CPU
+0.68 and 0.68 × the reference (before 0.78 and 0.79 ×), LKE 0.81 and 0.83 × (before 0.95 and
+0.93 ×), peaks 116/117 MB as before. Left: importing Flask, SQLAlchemy (its PostgreSQL dialect
+even on SQLite, for ``JSONB``) and declaring and configuring the 38 models.
+
 Last measured (2026-12-04, 2 cores shared with other work; three interleaved runs of five rounds,
 CPU medians, ratio to the reference in the same run): ``zi-assess report lhe`` 0.90–1.09 × (before
 these changes 1.64–1.75 ×), ``report lke`` 2.30–2.45 × (before 3.14–3.50 ×), peaks 115 and 148 MB.

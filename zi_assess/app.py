@@ -164,7 +164,8 @@ def _ping_after_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
 def _init_extensions(app: Flask, *, web: bool = True) -> None:
     import zi_assess.models  # noqa: F401  (registers every model with the metadata)
-    from zi_assess.extensions import babel, csrf, db, login_manager
+    from zi_assess import extensions
+    from zi_assess.extensions import babel, db
     from zi_assess.i18n import select_locale
 
     db.init_app(app)
@@ -176,15 +177,25 @@ def _init_extensions(app: Flask, *, web: bool = True) -> None:
 
         # render_as_batch: SQLite can only ALTER a table by copying it; Alembic's batch mode does that.
         Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
-    csrf.init_app(app)
-    login_manager.init_app(app)
+    if web:  # sessions, sign-in and forms: the lean app serves no request (no Flask-WTF, Flask-Login)
+        extensions.csrf.init_app(app)
+        extensions.login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     from zi_assess.i18n import register_template_helpers
-    from zi_assess.web import can
 
     register_template_helpers(app)
+    if web:
+        from zi_assess.web import can
+    else:  # the PDF templates never ask; zi_assess.web (Flask-Login) is imported only if one does
+        can = _lean_can
     app.jinja_env.globals["can"] = can  # permission questions of templates go to authz
     app.jinja_env.globals["FAVICON_URI"] = _favicon_uri(app)
+
+
+def _lean_can(action: str, obj: object = None) -> bool:
+    from zi_assess.web import can
+
+    return can(action, obj)
 
 
 def _favicon_uri(app: Flask) -> str:

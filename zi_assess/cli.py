@@ -22,6 +22,15 @@ def main(argv: list[str] | None = None) -> int:
         from zi_assess.cli_score import main as pure_main
 
         return pure_main(args)
+    if argv is None and args and args[0] in LEAN_COMMANDS:  # the console script's own process
+        if args[0] == "report":  # one document, then os._exit: no cyclic collection at all (lean_main)
+            import gc
+
+            gc.disable()
+        from zi_assess import code_cache
+        from zi_assess.config import instance_path
+
+        code_cache.install(instance_path())  # first: the imports below generate code (dataclasses …)
     from zi_assess.config import EXIT_CONFIG, ConfigurationError
     from zi_assess.domain.loader import CriteriaChanged
 

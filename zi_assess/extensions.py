@@ -6,21 +6,42 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import Babel
-from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from zi_assess.models.base import Base
 
+if TYPE_CHECKING:
+    from flask_login import LoginManager
+    from flask_wtf import CSRFProtect
+
+    csrf: CSRFProtect
+    login_manager: LoginManager
+
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
-login_manager = LoginManager()
 babel = Babel()
+
+
+def __getattr__(name: str) -> Any:
+    """``csrf`` and ``login_manager``, made when first asked for (the web app's factory and views
+    do): the lean app of ``zi-assess report`` and ``worker`` serves no request and imports neither
+    Flask-WTF with WTForms nor Flask-Login."""
+    if name == "csrf":
+        from flask_wtf import CSRFProtect
+
+        value: Any = CSRFProtect()
+    elif name == "login_manager":
+        from flask_login import LoginManager
+
+        value = LoginManager()
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 @contextmanager

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from zi_assess.domain.display import format_minimum, format_num, format_pct
 
@@ -18,6 +17,8 @@ def select_locale() -> str:
     (outside a request — a CLI command, a worker — the default language)."""
     if not has_request_context():
         return str(current_app.config.get("DEFAULT_LOCALE") or "id")
+    from flask_login import current_user  # here: the lean app (reports, workers) never imports Flask-Login
+
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in LOCALES:
         return str(user_locale)

@@ -138,6 +138,9 @@ def worker_command(burst: bool, max_jobs: int | None) -> None:
     from zi_assess.reports import jobs, pdf
 
     assert pdf.render_pdf  # WeasyPrint, its fonts and stylesheets load now, not in the first report
+    from zi_assess import code_cache
+
+    code_cache.save()
     if _OWN_PROCESS:
         gc.freeze()  # what start-up built stays: the collector never walks it again (bounds.gc_paused)
     if not current_app.config.get("REDIS_URL"):
@@ -175,13 +178,20 @@ def lean_main(args: list[str], *, own_process: bool = False) -> int:
     renders with the cyclic garbage collector off and ends with ``os._exit`` once its file is
     written, its connections closed and its output flushed. The kernel frees the memory at once;
     the interpreter would first take every object of the app and WeasyPrint apart one by one
-    (measured: ~0.2 s CPU after an LHE). A worker freezes what its start-up built.
+    (measured: ~0.2 s CPU after an LHE). A worker freezes what its start-up built. Both compile
+    the code libraries generate at run time through :mod:`zi_assess.code_cache`.
     """
     import gc
 
     global _OWN_PROCESS
     _OWN_PROCESS = own_process
 
+    from zi_assess import code_cache
+
+    if own_process:  # generated code compiled by earlier processes (zi_assess.cli.main installed it first)
+        from zi_assess.config import instance_path
+
+        code_cache.install(instance_path())
     from flask.cli import ScriptInfo
 
     from zi_assess.app import build_app
@@ -202,6 +212,7 @@ def lean_main(args: list[str], *, own_process: bool = False) -> int:
         return int(group.main(args=args, prog_name="zi-assess", obj=ScriptInfo(create_app=create, set_debug_flag=False),
                               standalone_mode=True) or 0)
     except SystemExit as done:
+        code_cache.save()
         if not (own_process and report):
             raise
         _exit_now(built, done.code if isinstance(done.code, int) else (0 if done.code is None else 1))
