@@ -8,6 +8,7 @@ commits (a stored report's row and the audit event are part of its transaction).
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,12 +93,13 @@ def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
 
     def run() -> None:
         try:
-            result.append(render(html, stylesheets=stylesheets))
-        except RenderStopped:
-            pass
-        except BaseException as exc:  # noqa: BLE001  (raised again in the caller's thread)
-            failure.append(exc)
-        finally:
+            try:
+                result.append(render(html, stylesheets=stylesheets))
+            except RenderStopped:
+                pass
+            except BaseException as exc:  # noqa: BLE001  (raised again in the caller's thread)
+                failure.append(exc)
+        finally:  # also when a second RenderStopped lands in the handlers above
             done.set()
 
     # a daemon: should a render not stop, it never holds the process open at its exit
@@ -108,8 +110,13 @@ def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
     try:
         done.wait()
     except BaseException:
-        _stop(thread)
-        done.wait(STOP_WAIT_SECONDS)
+        # sent again until it lands: one that arrives inside a callback (a weakref's, a __del__)
+        # is reported and ignored there, and the render would go on to its end
+        deadline = time.monotonic() + STOP_WAIT_SECONDS
+        while not done.is_set() and time.monotonic() < deadline:
+            _stop(thread)
+            done.wait(STOP_RETRY_SECONDS)
+        _stop(thread, clear=True)  # none left pending for the thread's last instructions
         raise
     if failure:
         raise failure[0]
@@ -118,6 +125,8 @@ def render_pdf(html: str, *, stylesheets: list[str]) -> bytes:
 
 #: how long an interrupted caller waits for its render to stop (it is inside Pango or zlib till then)
 STOP_WAIT_SECONDS = 30
+#: how often the stop is sent again meanwhile
+STOP_RETRY_SECONDS = 0.2
 
 
 class RenderStopped(BaseException):
@@ -125,13 +134,14 @@ class RenderStopped(BaseException):
     WeasyPrint catches it on the way out)."""
 
 
-def _stop(thread: threading.Thread) -> None:
+def _stop(thread: threading.Thread, *, clear: bool = False) -> None:
     """Raise :class:`RenderStopped` in ``thread`` at its next Python instruction (WeasyPrint's layout
-    is Python; a call into Pango or zlib finishes first)."""
+    is Python; a call into Pango or zlib finishes first); ``clear``: withdraw one still pending."""
     import ctypes
 
     assert thread.ident is not None
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderStopped))
+    exc = None if clear else ctypes.py_object(RenderStopped)
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), exc)
 
 
 def parse_layer(value: str | None) -> str:
