@@ -32,10 +32,11 @@ import logging
 import marshal
 import os
 import sys
-import tempfile
 import types
 from pathlib import Path
 from typing import Any
+
+from zi_assess.cache_files import private, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +63,6 @@ _path: Path | None = None
 def cache_file(directory: Path) -> Path:
     key = "\0".join((str(FORMAT), sys.version, str(sys.flags.optimize)))
     return directory / f"code-{hashlib.sha256(key.encode()).hexdigest()[:16]}.marshal"
-
-
-def _private(path: Path) -> bool:
-    """Owned by this user and writable by nobody else."""
-    try:
-        info = path.stat()
-    except OSError:
-        return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _compiled(source: str, filename: str, mode: str, caller: types.FrameType | None) -> types.CodeType:
@@ -105,7 +97,7 @@ def _eval(source: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _load(path: Path) -> dict[Key, types.CodeType]:
-    if not (_private(path.parent) and _private(path)):
+    if not (private(path.parent) and private(path)):
         return {}
     try:
         loaded = marshal.loads(path.read_bytes())
@@ -181,14 +173,11 @@ class _Patcher:
 def save() -> None:
     """Write the cache if this process compiled anything new (a file that cannot be written is skipped)."""
     global _added
-    if _path is None or not _added or not _private(_path.parent):
+    if _path is None or not _added or not private(_path.parent):
         return
     try:
         data = marshal.dumps(_codes if len(_codes) <= MAX_ENTRIES else {})
-        fd, temporary = tempfile.mkstemp(dir=_path.parent, prefix=".code-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, _path)
+        replace_file(_path, data)
         _added = 0
     except (OSError, ValueError) as exc:
         log.debug("code cache not saved: %s", exc)

@@ -26,7 +26,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +34,8 @@ from typing import Any
 
 import cffi  # type: ignore[import-untyped]
 from cffi import model
+
+from zi_assess.cache_files import private, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,6 @@ ARRAY = re.compile(r"(?P<item>[A-Za-z_][\w *]*?) ?\[(?P<length>0|[1-9][0-9]*)?\]
 def cache_file(directory: Path, csource: str) -> Path:
     key = "\0".join((str(FORMAT), sys.version, cffi.__version__, csource))
     return directory / f"cdef-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pickle"
-
-
-def _private(path: Path) -> bool:
-    """Owned by this user and writable by nobody else (a pickle from anyone else is refused)."""
-    try:
-        info = path.stat()
-    except OSError:
-        return False
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _fresh(ffi: cffi.FFI) -> bool:
@@ -82,7 +74,7 @@ def _valid(state: Any, csource: str) -> bool:
 
 def load(path: Path, csource: str) -> dict[str, Any] | None:
     """The state an earlier process filed for ``csource``, if it is exactly what this one would parse."""
-    if not (_private(path.parent) and _private(path)):
+    if not (private(path.parent) and private(path)):
         return None
     try:
         state = pickle.loads(path.read_bytes())
@@ -99,7 +91,7 @@ def _wanted_file(path: Path) -> Path:
 def wanted(path: Path) -> list[str]:
     """The type names (``ffi.new("PangoRectangle *")``) processes asked for that are not on file."""
     listing = _wanted_file(path)
-    if not _private(listing):
+    if not private(listing):
         return []
     try:
         return sorted({line for line in listing.read_text(encoding="utf-8").splitlines() if line})
@@ -108,7 +100,7 @@ def wanted(path: Path) -> list[str]:
 
 
 def _want(path: Path, cdecl: str) -> None:
-    if "\n" in cdecl or not _private(path.parent):
+    if "\n" in cdecl or not private(path.parent):
         return
     try:
         descriptor = os.open(_wanted_file(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -129,12 +121,9 @@ def store(ffi: cffi.FFI, path: Path, csource: str, parsed: dict[str, Any]) -> No
     try:
         data = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(path.parent):
+        if not private(path.parent):
             return
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=path.name, suffix=".tmp",
-                                         delete=False) as temporary:
-            temporary.write(data)
-        os.replace(temporary.name, path)
+        replace_file(path, data)
     except Exception as exc:  # no cache is no error
         log.debug("cffi declarations not cached in %s: %s", path, exc)
 
