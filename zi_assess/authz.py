@@ -351,7 +351,7 @@ def creatable_units(user: Principal) -> Select[Any]:
 # -- recaps and bulk exports: per instansi ------------------------------------------------------
 
 
-def _instansi_reach(user: Principal, action: str) -> tuple[bool, frozenset[int]]:
+def instansi_reach(user: Principal, action: str) -> tuple[bool, frozenset[int]]:
     """(every instansi?, the instansi ids) where ``user`` may do a per-instansi action."""
     if isinstance(user, SystemPrincipal):
         return action in SYSTEM_ACTIONS, frozenset()
@@ -363,7 +363,7 @@ def _instansi_reach(user: Principal, action: str) -> tuple[bool, frozenset[int]]
 
 def _authorize_per_instansi(user: User, action: str, obj: object) -> None:
     """``recap.view`` / ``export.lhe`` of one instansi, or (obj None) of at least one."""
-    everywhere, ids = _instansi_reach(user, action)
+    everywhere, ids = instansi_reach(user, action)
     if everywhere:
         return
     if isinstance(obj, Instansi):
@@ -376,13 +376,13 @@ def _authorize_per_instansi(user: User, action: str, obj: object) -> None:
 
 
 def _authorize_national_recap(user: User, action: str, _obj: object) -> None:
-    if not _instansi_reach(user, "recap.view")[0]:
+    if not instansi_reach(user, "recap.view")[0]:
         raise PermissionDenied(action, "national readers only")
 
 
 def instansi_for(user: Principal, action: str) -> Select[Any]:
     """The instansi where ``user`` may do ``action`` (``recap.view`` or ``export.lhe``), by name."""
-    everywhere, ids = _instansi_reach(user, action)
+    everywhere, ids = instansi_reach(user, action)
     query = select(Instansi).order_by(Instansi.name)
     return query if everywhere else query.where(Instansi.id.in_(ids) if ids else false())
 

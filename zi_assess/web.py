@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask import request, send_file
+from flask import current_app, render_template, request, send_file
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from zi_assess.audit import Actor
 from zi_assess.authz import allowed
+from zi_assess.result_cache import LocalStore
 
 
 def client_ip() -> str | None:
@@ -34,6 +36,29 @@ def can(action: str, obj: object = None) -> bool:
     only when the page behind it would let the user in (the same :func:`zi_assess.authz.authorize`)."""
     user = current_user._get_current_object() if current_user.is_authenticated else None
     return allowed(user, action, obj)
+
+
+#: the app's store of navigation links per set of roles, language and page (about 2 kB each)
+NAV_LINKS = "zi_nav_links"
+
+
+def nav_links() -> Markup:
+    """The main navigation's links (``_nav_links.html``): which a user sees follows from their
+    roles alone, and which is current from the page's endpoint. Rendered once per worker for each
+    combination; the unread count, the name and the sign-out form (its CSRF token) stay live."""
+    from flask_babel import get_locale  # (zi_assess.i18n imports this module)
+
+    user = current_user._get_current_object()
+    roles = tuple(sorted((r.role.value, r.unit_id or 0, r.instansi_id or 0) for r in user.roles))
+    key = repr((roles, str(get_locale()), request.endpoint, request.blueprint, request.script_root))
+    store = current_app.extensions.get(NAV_LINKS)
+    if store is None:
+        store = current_app.extensions[NAV_LINKS] = LocalStore(max_entries=4096, max_bytes=16 * 1024 * 1024)
+    found, links = store.get(key)
+    if not found:
+        links = Markup(render_template("_nav_links.html"))
+        store.put(key, links, len(links) + len(key) + 200)
+    return links  # type: ignore[no-any-return]
 
 
 #: the only Cache-Control a signed-in page may carry besides no-store (see revalidate_privately)

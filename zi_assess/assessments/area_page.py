@@ -38,6 +38,7 @@ from zi_assess.domain.workflow import LAYERS, Layer, Status
 from zi_assess.extensions import db
 from zi_assess.i18n import current_locale
 from zi_assess.models import Answer, CurrentScore
+from zi_assess.result_cache import cached
 from zi_assess.web import revalidate_privately
 
 
@@ -139,29 +140,42 @@ def cards(context: dict[str, Any]) -> Markup:
 def area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, parts: AreaParts,
                form: AreaFormBase | None, read: PageRead | None = None) -> str:
     """The page around the cards: tabs and running scores come from the stored current scores.
-    ``read``: answers and comments this request already read (else they are queried)."""
+    ``read``: answers and comments this request already read (else they are queried, or taken
+    from the result cache while the assessment's revision is the same)."""
     criteria = load_criteria(assessment.criteria_id)
+    if read is None:
+        key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area, layer, can_edit)
+        around = cached("area-around", key, lambda: surroundings(assessment, criteria, area, layer, can_edit, None),
+                        versioned=True, local=True)
+    else:
+        around = surroundings(assessment, criteria, area, layer, can_edit, read)
+    pages = list(criteria.page_ids)
+    following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
+    return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
+                           next_page=following, pages=criteria.page_ids, layer=layer, can_edit=can_edit,
+                           parts=parts, form=form, layers=LAYERS, **around)
+
+
+def surroundings(assessment: Any, criteria: Any, area: str, layer: Layer | None, can_edit: bool,
+                 read: PageRead | None) -> dict[str, Any]:
+    """What the page shows around the cards, all of it read from data that bumps
+    ``Assessment.revision`` when it changes: answers (the tab counts), current scores (running
+    sums, tab percentages, verdicts), open fix requests and whether the layer was ever submitted."""
     current = {row.layer: (row.total, row.nodes, row.verdicts) for row in db.session.execute(
         select(CurrentScore.layer, CurrentScore.total, CurrentScore.nodes, CurrentScore.verdicts)
         .where(CurrentScore.assessment_id == assessment.id))}
     shown = current.get(layer.value if layer else EFFECTIVE)
-    running = [(key, page_nilai(criteria, current[key][1], area), current[key][0])
-               for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current]
     effective = current.get(EFFECTIVE)
-    passed = [(code, effective[2].get(code)) for code in criteria.predicates] if effective else []
-    needs_reason = can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer)
-    pages = list(criteria.page_ids)
-    following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None
-    return render_template("assessments/area.html", a=assessment, criteria=criteria, area=area,
-                           answered=answered_per_page(assessment.id, criteria, layer,
-                                                       read.answered if read is not None else None),
-                           next_page=following,
-                           pages=criteria.page_ids, layer=layer, can_edit=can_edit, parts=parts, form=form,
-                           layers=LAYERS, running=running, passed=passed,
-                           needs_reason=needs_reason,
-                           fix_pages=fixes_per_page_of(read.comments, criteria) if read is not None
-                           else fixes_per_page(open_fixes(assessment.id, criteria)),
-                           tab_persen=page_persen(criteria, shown[1]) if shown else None)
+    return {
+        "answered": answered_per_page(assessment.id, criteria, layer, read.answered if read is not None else None),
+        "running": [(key, page_nilai(criteria, current[key][1], area), current[key][0])
+                    for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current],
+        "passed": [(code, effective[2].get(code)) for code in criteria.predicates] if effective else [],
+        "needs_reason": can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer),
+        "fix_pages": fixes_per_page_of(read.comments, criteria) if read is not None
+        else fixes_per_page(open_fixes(assessment.id, criteria)),
+        "tab_persen": page_persen(criteria, shown[1]) if shown else None,
+    }
 
 
 def answered_per_page(assessment_id: int, criteria: Any, layer: Layer | None,

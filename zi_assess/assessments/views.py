@@ -43,6 +43,7 @@ from zi_assess.assessments.forms import (
     choices,
     field_key,
 )
+from zi_assess.assessments.loading import checked_criteria
 from zi_assess.assessments.page_cache import area_parts_cache
 from zi_assess.assessments.presenters import (
     area_indicators,
@@ -66,6 +67,8 @@ from zi_assess.result_cache import cached
 from zi_assess.web import actor, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
+#: what one assessment's scores of every layer take in a worker's result cache (estimated)
+SCORES_SIZE = 64 * 1024
 
 
 def _bundle(assessment_id: int) -> Any:
@@ -90,9 +93,13 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
                     refused: tuple[str, str] | None = None) -> str:
     """The overview; ``step_form``/``refused``: a refused workflow step, shown again with what was typed
     and (step name, message) beside its form."""
-    bundle = _bundle(assessment_id)
-    scores = compute_scores(bundle)
-    assessment = bundle.assessment
+    assessment = ops.get_assessment(actor(), assessment_id)
+    criteria = checked_criteria(assessment)
+    # the scores of every layer: once per assessment revision (reading every answer costs most)
+    scores = cached("overview-scores", (assessment.id, assessment.created_at, assessment.revision, criteria.id,
+                                        area_rule()),
+                    lambda: compute_scores(ops.load_bundle(assessment_id, assessment)),
+                    versioned=True, local=True, size=lambda _scores: SCORES_SIZE)
     roles = assessment_roles(current_user, assessment)
     steps = available_transitions(Status(assessment.status), roles)
     history = db.session.execute(
@@ -101,7 +108,7 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
         .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())
     ).all()
     blank = StepForm(formdata=None)
-    name = predicate_name(bundle.criteria, assessment.target_predicate)
+    name = predicate_name(criteria, assessment.target_predicate)
     for form in (blank, step_form):
         if form is not None:
             form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
@@ -109,19 +116,26 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     returned = Status(assessment.status) == Status.RETURNED
     editable = editable_layer(current_user, assessment)
     # the tree: once per assessment revision, layer the reader may edit and language (no form in it)
-    tree_key = (assessment.id, assessment.created_at, assessment.revision, bundle.criteria.id, area_rule(),
+    tree_key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area_rule(),
                 editable, current_locale(), request.script_root)
     tree_html = cached("overview-tree", tree_key, lambda: Markup(render_template(
-        "assessments/_overview_tree.html", a=assessment, criteria=bundle.criteria, scores=scores,
-        rows=tree_rows(bundle.criteria, scores.effective), editable=editable)), versioned=True)
+        "assessments/_overview_tree.html", a=assessment, criteria=criteria, scores=scores,
+        rows=tree_rows(criteria, scores.effective), editable=editable)), versioned=True)
+    score_html = cached("overview-score", tree_key, lambda: Markup(render_template(
+        "assessments/_overview_scores.html", a=assessment, criteria=criteria, scores=scores, editable=editable)),
+        versioned=True)
+    verdicts_key = (*tree_key, assessment.target_predicate)
+    verdicts_html = cached("overview-verdicts", verdicts_key, lambda: Markup(render_template(
+        "assessments/_overview_verdicts.html", a=assessment, criteria=criteria, scores=scores)), versioned=True)
     return render_template(
-        "assessments/overview.html", a=assessment, criteria=bundle.criteria, scores=scores, tree_html=tree_html,
+        "assessments/overview.html", a=assessment, criteria=criteria, scores=scores, tree_html=tree_html,
+        score_html=score_html, verdicts_html=verdicts_html,
         editable=editable, steps=steps, step_form=blank, refused_form=step_form,
         refused=refused,
         history=history, prerequisites=ops.prerequisite_result(assessment),
-        fixes=open_fixes(assessment_id, bundle.criteria) if returned else [],
+        fixes=open_fixes(assessment_id, criteria) if returned else [],
         return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
-        changes=(list(changes_since_return(assessment_id, bundle.criteria).values())
+        changes=(list(changes_since_return(assessment_id, criteria).values())
                  if Status(assessment.status) == Status.TPI_REVIEW
                  and any(change.transition == "resubmit" for change, _name in history) else None),
     )

@@ -26,10 +26,42 @@ def status_choices() -> list[SelectChoice]:
     return choices([("", _l("Semua status"))] + [(s.value, status_label(s.value)) for s in Status])
 
 
+#: the sort keys' labels per language and criteria (they never change while the app runs)
+_SORT_LABELS: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {}
+
+
 def sort_choices() -> list[SelectChoice]:
+    from flask import current_app
+
+    from zi_assess.i18n import current_locale
     from zi_assess.reports.documents import recap_sort_keys, sort_label
 
-    return choices((key, sort_label(key).capitalize()) for key in recap_sort_keys())
+    key = (current_locale(), id(current_app.config["CRITERIA"]))
+    labels = _SORT_LABELS.get(key)
+    if labels is None:
+        labels = _SORT_LABELS[key] = tuple((k, sort_label(k).capitalize()) for k in recap_sort_keys())
+    return choices(labels)
+
+
+def instansi_names(user: Any, action: str) -> list[tuple[int, str]]:
+    """(id, name) of the instansi where ``user`` may do ``action``, by name (the filter's choices):
+    from the result cache while no instansi changed."""
+    from sqlalchemy import false, select
+
+    from zi_assess.authz import instansi_reach
+    from zi_assess.extensions import db
+    from zi_assess.models import Instansi
+    from zi_assess.result_cache import cached
+
+    everywhere, ids = instansi_reach(user, action)
+
+    def read() -> list[tuple[int, str]]:
+        query = select(Instansi.id, Instansi.name).order_by(Instansi.name)
+        if not everywhere:
+            query = query.where(Instansi.id.in_(ids) if ids else false())
+        return [(row.id, row.name) for row in db.session.execute(query)]
+
+    return cached("instansi-names", (everywhere, sorted(ids)), read)
 
 
 class RecapFilterForm(BaseForm):
@@ -56,22 +88,21 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     """
     from flask import request
 
-    from zi_assess.authz import allowed, authorize, instansi_for
+    from zi_assess.authz import allowed, authorize
     from zi_assess.clock import local_date
-    from zi_assess.extensions import db
     from zi_assess.reports.documents import RecapFilters
 
     authorize(user, "recap.view")
-    instansi = db.session.scalars(instansi_for(user, "recap.view")).all()
+    instansi = instansi_names(user, "recap.view")
     national = allowed(user, "recap.national")
     form = RecapFilterForm(request.args)
     form.instansi.choices = choices(([("", _l("Nasional (semua instansi)"))] if national else [])
-                                    + [(str(i.id), i.name) for i in instansi])
+                                    + [(str(id_), name) for id_, name in instansi])
     form.status.choices = status_choices()
     form.urut.choices = sort_choices()
     form.arah.choices = choices([("turun", _l("Menurun")), ("naik", _l("Menaik"))])
     if not form.instansi.data and not national:
-        form.instansi.data = str(instansi[0].id)
+        form.instansi.data = str(instansi[0][0])
     if "tahun" not in request.args:  # the current evaluation year; an empty "tahun=" asks for every year
         form.tahun.data = local_date().year
     form.validate()

@@ -1,0 +1,74 @@
+"""Parts of pages reused between requests (issue #15): the navigation's links, the recap's
+instansi choices, the overview's scores and the area page's surroundings. Each is shown again
+as soon as what it depends on changes."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import sign_in
+from zi_assess.audit import SYSTEM
+from zi_assess.extensions import db
+from zi_assess.models import Role
+from zi_assess.org import operations as org
+
+
+def nav(html: str) -> str:
+    return html.split('<nav class="main-nav"', 1)[1].split("</nav>", 1)[0]
+
+
+def test_the_navigation_follows_roles_page_and_language(client, team, make_user):
+    sign_in(client, team.manager)
+    first = nav(client.get("/akun/").get_data(as_text=True))
+    assert 'href="/rekap"' in first and "Dasbor" in first
+    assert nav(client.get("/akun/").get_data(as_text=True)) == first  # the same links again
+    org.revoke_role(SYSTEM, team.manager.roles[0])
+    org.assign_role(SYSTEM, team.manager, Role.UNIT_HEAD, unit=team.unit)
+    db.session.commit()
+    without = nav(client.get("/akun/").get_data(as_text=True))
+    assert 'href="/rekap"' not in without and "Dasbor" in without  # other roles: their links at once
+    org.assign_role(SYSTEM, team.manager, Role.MANAGER, instansi=team.instansi)
+    db.session.commit()
+    with_recap = nav(client.get("/akun/").get_data(as_text=True))
+    assert 'href="/rekap"' in with_recap
+    on_recap = nav(client.get("/rekap").get_data(as_text=True))
+    assert re.search(r'href="/rekap"\s+aria-current="page"', on_recap)
+    assert not re.search(r'href="/rekap"\s+aria-current="page"', with_recap)  # the current page moves
+    english = make_user("manager", team.instansi, locale="en")
+    other = client.application.test_client()
+    sign_in(other, english)
+    links = nav(other.get("/akun/").get_data(as_text=True))
+    assert "Dashboard" in links and "Recap" in links and "Dasbor" not in links
+
+
+def test_a_new_instansi_is_a_recap_choice_at_once(client, team, make_instansi):
+    sign_in(client, team.national)
+    assert "Instansi Baru" not in client.get("/rekap").get_data(as_text=True)
+    client.get("/rekap")  # the choices now come from the result cache
+    make_instansi("Instansi Baru")
+    db.session.commit()
+    page = client.get("/rekap").get_data(as_text=True)
+    assert re.search(r'<option value="\d+">Instansi Baru</option>', page)
+
+
+def test_the_recap_choices_keep_to_the_readers_instansi(client, team):
+    sign_in(client, team.manager)
+    page = client.get("/rekap").get_data(as_text=True)
+    assert team.instansi.name in page and team.other_instansi.name not in page
+
+
+def test_the_area_tabs_count_a_saved_answer(client, team, flow, best_answers):
+    a = flow.create(team.unit, team.head)
+    sign_in(client, team.operator)
+    path = f"/penilaian/{a.id}/area/1"
+
+    def counts() -> list[str]:
+        return re.findall(r'class="small tab-done[^"]*"[^>]*>(\d+/\d+)<', client.get(path).get_data(as_text=True))
+
+    empty = counts()
+    assert empty == counts() and all(c.startswith("0/") for c in empty)
+    # an answer on another page: this page's cards are kept, the tabs above them are not
+    in_area_2 = next(ind for ind in best_answers if ind.startswith("P2."))
+    flow.fill(team.operator, a, flow.Layer.MANDIRI, {in_area_2: best_answers[in_area_2]})
+    after = counts()
+    assert after[0] == empty[0] and after[1].startswith("1/")
