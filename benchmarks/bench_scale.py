@@ -1,10 +1,11 @@
 """National scale (issue #15): the pages managers, the TPN and PortalRB use, on the national data
 set (``zi-assess demo --scale national``: 5,000 units, 15,000 assessments, 5.5 million answers),
-served by gunicorn (4 sync workers) on PostgreSQL to 20 concurrent clients. Goal: p95 ≤ 100 ms
-per page. Per page also: "cold", one request right after the data revision was bumped (what the
-first reader after a write waits, the result cache empty for that revision), and the workers' CPU
-time per request (their user + system time over the load, divided by the requests served): on a
-busy 2-core machine the figure that moves least, and latency at 20 clients is about 10× it.
+served by gunicorn (4 sync workers, sharing Redis as deployed) on PostgreSQL to 20 concurrent
+clients. Goal: p95 ≤ 100 ms per page. Per page also: "cold", one request right after the data
+revision was bumped (what the first reader after a write waits, the result cache empty for that
+revision), and the workers' CPU time per request (their user + system time over the load, divided
+by the requests served): on a busy 2-core machine the figure that moves least, and latency at 20
+clients is about 10× it.
 
 Usage: python benchmarks/bench_scale.py [DATABASE_URL]
 (default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
@@ -44,6 +45,8 @@ WORKERS = 4
 CLIENTS = 20
 ROUNDS = 3  # requests per client and page (after one warm-up each)
 GOAL_MS = 100
+#: the servers' Redis (BENCH_SCALE_REDIS_URL; empty: none, each worker caches for itself)
+REDIS_URL = os.environ.get("BENCH_SCALE_REDIS_URL", "redis://127.0.0.1:6379/14")
 #: the accounts the pages are read with (besides the PortalRB key)
 READERS = ("manajer.nasional@demo.zi", "tpn@demo.zi")
 
@@ -109,8 +112,10 @@ def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 def start_gunicorn(url: str, port: int = PORT, root: Path = ROOT) -> subprocess.Popen[bytes]:
-    """gunicorn serving the code of ``root`` (its own folder first on the path)."""
+    """gunicorn serving the code of ``root`` (its own folder first on the path), with Redis as a
+    deployment has it (deploy/zi-assess.env.example: the workers share the result cache)."""
     env = {**os.environ, "ZI_DATABASE_URL": url, "ZI_SECRET_KEY": "bench-scale-" * 4,
+           "ZI_REDIS_URL": REDIS_URL,
            "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     exe = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen([exe, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",

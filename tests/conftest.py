@@ -56,6 +56,7 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         # a download waits for its rendering (tests that look at the progress page set 0)
         "REPORT_WAIT_SECONDS": 120,
         "REPORT_PRERENDER_LOCALES": [],  # no renderings ahead after workflow steps (tests that want them set it)
+        "WARM_START": False,  # every test makes an app; the warm start has tests of its own
     }
 
 
@@ -122,11 +123,9 @@ class FreshContextClient(FlaskClient):
 
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Any]:
-    from zi_assess.assessments.page_cache import area_parts_cache
     from zi_assess.dashboard.views import unit_card_cache
     from zi_assess.extensions import db
 
-    area_parts_cache.clear()
     unit_card_cache.clear()
     app = create_app(app_config)
     app.test_client_class = FreshContextClient

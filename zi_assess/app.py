@@ -54,7 +54,21 @@ def build_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> F
     _register_cli(app)
     _register_error_pages(app)
     _register_security_headers(app)
+    if app.config.get("WARM_START"):
+        _warm_start(app)
     return app
+
+
+def _warm_start(app: Flask) -> None:
+    """What a worker would otherwise do on its first requests: compile the templates (read from
+    the shared bytecode cache after the first process) and configure the models' mappers."""
+    from sqlalchemy.orm import configure_mappers
+
+    from zi_assess import template_cache
+
+    template_cache.install(app)
+    template_cache.load_all(app)
+    configure_mappers()
 
 
 def _derive_settings(app: Flask) -> None:

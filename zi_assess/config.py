@@ -99,8 +99,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REPORT_RENDER_RATE_PER_MINUTE": 20,  # new renderings one user may ask for per minute (then 429)
         # languages the final reports of a workflow step are rendered in ahead of any download
         "REPORT_PRERENDER_LOCALES": ["id"],
-        # report commands and workers keep compiled templates in <instance>/cache/jinja (zi_assess.template_cache)
+        # compiled templates kept in <instance>/cache/jinja between processes (zi_assess.template_cache)
         "TEMPLATE_CACHE": True,
+        # a web app loads every template (compiled, through the same cache) and configures the models
+        # as it starts: the first requests a new worker serves are not the slow ones
+        "WARM_START": True,
         "NOTE_MAX_CHARS": 4000,  # longest note of an answer (area form, API, Excel import)
         "REPORT_TIMEZONE": None,  # old name of TIMEZONE, still read when TIMEZONE is not set
         "IMPORT_TTL_MINUTES": 60,

@@ -45,9 +45,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: every table a cached result reads (recap rows and years: assessment, unit, instansi,
-#: current_score, predicate_record; the queues: assessment, unit, instansi). The reader's roles,
-#: assignments and opened drafts are read outside the cache (they are part of the key).
-WATCHED_TABLES = frozenset({"assessment", "unit", "instansi", "current_score", "predicate_record"})
+#: current_score, predicate_record; the queues: assessment, unit, instansi; an overview's Tabel 5
+#: check: prerequisite_record, unit, instansi). The reader's roles, assignments and opened drafts
+#: are read outside the cache (they are part of the key).
+WATCHED_TABLES = frozenset({"assessment", "unit", "instansi", "current_score", "predicate_record",
+                            "prerequisite_record"})
 EXTENSION = "zi_result_cache"
 _WROTE = "zi_cache_wrote"  # connection.info: this transaction wrote a watched table
 _REVISION = "zi_cache_revision"  # connection.info: the revision read in this transaction

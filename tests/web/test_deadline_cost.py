@@ -21,8 +21,9 @@ REVALIDATION_QUERIES = 2
 #: cache keys on (zi_assess.result_cache: bumped before the commit)
 AUTOSAVE_QUERIES = 12
 #: the account, the assessment, its answers, comments, evidence, current scores, whether the
-#: layer was submitted, the unread notifications
-READ_AFTER_SAVE_QUERIES = 8
+#: layer was submitted, the unread notifications, the data revision (the cards are kept in the
+#: result cache, which every worker and server shares)
+READ_AFTER_SAVE_QUERIES = 9
 
 
 @contextmanager

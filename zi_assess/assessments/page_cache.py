@@ -1,4 +1,5 @@
-"""Reuse the expensive parts of an area page while the assessment has not changed.
+"""Reuse the expensive parts of an area page while the assessment has not changed (the
+whole of its cards are kept in the result cache, ``area-parts``; the cards one by one here).
 
 An area page renders up to 22 indicator cards with their full texts, earlier layers, evidence
 and comments; that is most of its cost. The cards depend only on the area page's revision
@@ -55,6 +56,5 @@ class PageCache:
             self._items.clear()
 
 
-area_parts_cache = PageCache()
 #: rendered indicator cards keyed by what each shows (see assessments.area_page.cards)
 card_cache = PageCache(size=4096)

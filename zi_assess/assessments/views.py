@@ -28,6 +28,7 @@ from sqlalchemy.orm import lazyload
 from zi_assess.assessments import history as history_log
 from zi_assess.assessments import operations as ops
 from zi_assess.assessments.area_page import (
+    PageRead,
     area_etag,
     area_page,
     area_parts,
@@ -44,7 +45,7 @@ from zi_assess.assessments.forms import (
     field_key,
 )
 from zi_assess.assessments.loading import checked_criteria
-from zi_assess.assessments.page_cache import area_parts_cache
+from zi_assess.assessments.page_cache import AreaParts
 from zi_assess.assessments.presenters import (
     area_indicators,
     display_answer,
@@ -132,7 +133,11 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
         score_html=score_html, verdicts_html=verdicts_html,
         editable=editable, steps=steps, step_form=blank, refused_form=step_form,
         refused=refused,
-        history=history, prerequisites=ops.prerequisite_result(assessment),
+        history=history,
+        # Tabel 5 (prerequisite records, the unit, its instansi): until any of them changes
+        prerequisites=cached("overview-prerequisites", (assessment.id, assessment.created_at, assessment.year,
+                                                        assessment.target_predicate, assessment.criteria_id),
+                             lambda: ops.prerequisite_result(assessment)),
         fixes=open_fixes(assessment_id, criteria) if returned else [],
         return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
         changes=(list(changes_since_return(assessment_id, criteria).values())
@@ -180,18 +185,23 @@ def area(assessment_id: int, area: str) -> Any:
         # created_at tells two databases' assessment 1 apart (a restored backup, a test run)
         # the area page's own revision (older assessments without one: the assessment's)
         revision = area_revision if area_revision is not None else -assessment.revision
-        key = (assessment.id, assessment.created_at, revision, area, layer, can_edit, current_locale())
+        key = (assessment.id, assessment.created_at, revision, area, layer, can_edit, current_locale(),
+               request.script_root)
         typed = session.pop(EVIDENCE_TYPED_KEY, None)  # a refused link's address and title, shown again once
-        parts = None if typed else area_parts_cache.get(key)
-        read = None
-        if parts is None:
+        loaded: list[PageRead] = []
+
+        def render_parts() -> AreaParts:
             bundle = ops.load_bundle(assessment_id, assessment)
             form = _area_form(bundle, area, layer) if can_edit else None
-            read = read_for_page(bundle, layer)
-            parts = area_parts(bundle, area, layer, can_edit, form, typed, read.comments)
-            if not typed:
-                area_parts_cache.put(key, parts)
-        page = make_response(area_page(assessment, area, layer, can_edit, parts, None, read))
+            loaded.append(read_for_page(bundle, layer))
+            return area_parts(bundle, area, layer, can_edit, form, typed, loaded[0].comments)
+
+        # the cards (no form token, nothing personal): shared by every worker and server through the
+        # result cache while the area page's revision is the same; a refused link's page never is
+        parts = render_parts() if typed else cached("area-parts", key, render_parts, versioned=True,
+                                                      size=lambda p: len(p.cards) + 4096)
+        page = make_response(area_page(assessment, area, layer, can_edit, parts, None,
+                                       loaded[0] if loaded else None))
         if etag is not None and not typed:
             revalidate_privately(page, etag)  # else no-store, as every signed-in page
         return page

@@ -26,6 +26,7 @@ from zi_assess.interop.excel_export import ExportData, LayerAnswers, SanggahShee
 from zi_assess.interop.layout import layout_for
 from zi_assess.messages import STATUS_NAMES, layer_short, sanggah_state
 from zi_assess.models import ApiKey, Assessment, Evidence, Predicate, Unit, User
+from zi_assess.result_cache import cached
 
 
 def evidence_texts(assessment_id: int, layer: Layer) -> dict[str, str]:
@@ -132,7 +133,13 @@ def sanggah_sheet(bundle: AssessmentBundle) -> SanggahSheet | None:
 
 
 def proposed_units(key: ApiKey, year: int, predicate: Predicate) -> list[dict[str, Any]]:
-    """Units the API key reads whose assessment for ``year`` targets ``predicate`` and has been proposed."""
+    """Units the API key reads whose assessment for ``year`` targets ``predicate`` and has been
+    proposed: from the result cache while units, instansi and assessments are unchanged."""
+    return cached("portalrb-units", (key.instansi_id, year, predicate.value, str(current_app.config["PREREQUISITES"])),
+                  lambda: _proposed_units(key, year, predicate))
+
+
+def _proposed_units(key: ApiKey, year: int, predicate: Predicate) -> list[dict[str, Any]]:
     rows = db.session.scalars(api_key_units(
         key, select(Unit).options(joinedload(Unit.instansi)).join(Assessment, Assessment.unit_id == Unit.id)
         .where(Assessment.year == year, Assessment.target_predicate == predicate.value,
