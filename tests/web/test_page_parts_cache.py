@@ -74,6 +74,12 @@ def test_the_area_tabs_count_a_saved_answer(client, team, flow, best_answers):
     flow.fill(team.operator, a, flow.Layer.MANDIRI, {in_area_2: best_answers[in_area_2]})
     after = counts()
     assert after[0] == empty[0] and after[1].startswith("1/")
+    # the same surroundings seen through another layer's link keep that layer in the tabs' links
+    layer_page = client.get(path + "?lapis=mandiri").get_data(as_text=True)
+    tabs = layer_page.split('<nav class="area-tabs"', 1)[1].split("</nav>", 1)[0]
+    assert tabs.count("lapis=mandiri") == len(after)
+    plain = client.get(path).get_data(as_text=True).split('<nav class="area-tabs"', 1)[1].split("</nav>", 1)[0]
+    assert "lapis=" not in plain
 
 
 def test_the_overview_shows_recorded_prerequisites_at_once(client, team, flow):

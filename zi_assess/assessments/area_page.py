@@ -13,6 +13,7 @@ from flask import (
     Response,
     current_app,
     render_template,
+    request,
     session,
 )
 from flask_login import current_user
@@ -144,7 +145,8 @@ def area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, p
     from the result cache while the assessment's revision is the same)."""
     criteria = load_criteria(assessment.criteria_id)
     if read is None:
-        key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area, layer, can_edit)
+        key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area, layer, can_edit,
+               current_locale(), request.args.get("lapis"), request.script_root)
         around = cached("area-around", key, lambda: surroundings(assessment, criteria, area, layer, can_edit, None),
                         versioned=True, local=True)
     else:
@@ -160,21 +162,27 @@ def surroundings(assessment: Any, criteria: Any, area: str, layer: Layer | None,
                  read: PageRead | None) -> dict[str, Any]:
     """What the page shows around the cards, all of it read from data that bumps
     ``Assessment.revision`` when it changes: answers (the tab counts), current scores (running
-    sums, tab percentages, verdicts), open fix requests and whether the layer was ever submitted."""
+    sums, tab percentages, verdicts), open fix requests and whether the layer was ever submitted;
+    the tabs and the running scores rendered (in the request's language, with its ``?lapis=``)."""
     current = {row.layer: (row.total, row.nodes, row.verdicts) for row in db.session.execute(
         select(CurrentScore.layer, CurrentScore.total, CurrentScore.nodes, CurrentScore.verdicts)
         .where(CurrentScore.assessment_id == assessment.id))}
     shown = current.get(layer.value if layer else EFFECTIVE)
     effective = current.get(EFFECTIVE)
+    context = dict(a=assessment, criteria=criteria, area=area, layer=layer, pages=criteria.page_ids,
+                   answered=answered_per_page(assessment.id, criteria, layer,
+                                              read.answered if read is not None else None),
+                   running=[(key, page_nilai(criteria, current[key][1], area), current[key][0])
+                            for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current],
+                   passed=[(code, effective[2].get(code)) for code in criteria.predicates] if effective else [],
+                   fix_pages=fixes_per_page_of(read.comments, criteria) if read is not None
+                   else fixes_per_page(open_fixes(assessment.id, criteria)),
+                   tab_persen=page_persen(criteria, shown[1]) if shown else None)
     return {
-        "answered": answered_per_page(assessment.id, criteria, layer, read.answered if read is not None else None),
-        "running": [(key, page_nilai(criteria, current[key][1], area), current[key][0])
-                    for key in (*(lay.value for lay in LAYERS), EFFECTIVE) if key in current],
-        "passed": [(code, effective[2].get(code)) for code in criteria.predicates] if effective else [],
         "needs_reason": can_edit and layer is not None and ops.layer_was_submitted(assessment.id, layer),
-        "fix_pages": fixes_per_page_of(read.comments, criteria) if read is not None
-        else fixes_per_page(open_fixes(assessment.id, criteria)),
-        "tab_persen": page_persen(criteria, shown[1]) if shown else None,
+        # the tabs (the page's own ?lapis= in their links) and the running scores, rendered here
+        "tabs_html": Markup(render_template("assessments/_area_tabs.html", **context)),
+        "side_html": Markup(render_template("assessments/_area_side.html", **context)),
     }
 
 
