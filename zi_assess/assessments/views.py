@@ -65,7 +65,7 @@ from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
 from zi_assess.models import StatusChange, User
 from zi_assess.result_cache import cached
-from zi_assess.web import actor, revalidate_privately
+from zi_assess.web import actor, can, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 #: what one assessment's scores of every layer take in a worker's result cache (estimated)
@@ -133,17 +133,24 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
         score_html=score_html, verdicts_html=verdicts_html,
         editable=editable, steps=steps, step_form=blank, refused_form=step_form,
         refused=refused,
-        history=history,
-        # Tabel 5 (prerequisite records, the unit, its instansi): until any of them changes
-        prerequisites=cached("overview-prerequisites", (assessment.id, assessment.created_at, assessment.year,
-                                                        assessment.target_predicate, assessment.criteria_id),
-                             lambda: ops.prerequisite_result(assessment)),
+        history=history, prerequisites_html=_prerequisites_html(assessment),
         fixes=open_fixes(assessment_id, criteria) if returned else [],
         return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
         changes=(list(changes_since_return(assessment_id, criteria).values())
                  if Status(assessment.status) == Status.TPI_REVIEW
                  and any(change.transition == "resubmit" for change, _name in history) else None),
     )
+
+
+def _prerequisites_html(assessment: Any) -> Markup:
+    """Tabel 5 of the target predicate (prerequisite records, the unit, its instansi: all watched
+    by the data revision), rendered once per revision, language and the reader's right to record."""
+    may_record = (can("prerequisite.edit", assessment.unit), can("prerequisite.edit", assessment.unit.instansi))
+    key = (assessment.id, assessment.created_at, assessment.year, assessment.target_predicate, assessment.criteria_id,
+           may_record, current_locale(), request.script_root)
+    return cached("overview-prerequisites", key, lambda: Markup(render_template(
+        "assessments/_overview_prerequisites.html", a=assessment, criteria=load_criteria(assessment.criteria_id),
+        prerequisites=ops.prerequisite_result(assessment))))
 
 
 def _area_form(bundle: Any, area: str, layer: Layer | None, formdata: Any = None) -> AreaFormBase:
