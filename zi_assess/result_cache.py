@@ -335,15 +335,13 @@ def the_cache() -> ResultCache | None:
 
 
 def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable[[T], int] | None = None,
-           versioned: bool = False, local: bool = False) -> T:
+           versioned: bool = False) -> T:
     """``compute()``, or its result stored under ``name``, ``key`` and the data revision.
 
     ``key`` must hold everything the result depends on besides the watched tables' data: the
     reader's scope, the filters, the language, the criteria versions. ``versioned``: the key holds
     a version of its own that every change of the data bumps (``Assessment.revision``), so the
-    result outlives writes elsewhere (only the database's epoch is added). ``local``: kept in this
-    process only, never in Redis (objects that hold the criteria and do not pickle, or are cheaper
-    to compute again than to fetch)."""
+    result outlives writes elsewhere (only the database's epoch is added)."""
     from zi_assess.extensions import db
 
     cache = the_cache()
@@ -357,14 +355,11 @@ def cached(name: str, key: Hashable, compute: Callable[[], T], *, size: Callable
         current = current.rsplit(":", 1)[0]
     digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
     full = f"zi:rc:{code_tag()}:{name}:{current}:{digest}"
-    found, value = cache.local.get(full) if local else cache.get(full)
+    found, value = cache.get(full)
     if found:
         cache.hits += 1
         return value  # type: ignore[no-any-return]
     cache.misses += 1
     value = compute()
-    if local:
-        cache.local.put(full, value, size(value) if size is not None else _estimate(value))
-    else:
-        cache.put(full, value, size(value) if size is not None else None)
+    cache.put(full, value, size(value) if size is not None else None)
     return value

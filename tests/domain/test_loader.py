@@ -127,3 +127,22 @@ def test_external_surveys_are_flagged_and_the_flag_is_optional(folder):
     err = load_error(folder)
     assert (err.file, err.path) == ("hasil.json", "groups[0].indicators[0].external")
     assert "expected true or false" in str(err)
+
+
+def test_criteria_pickle_as_a_reference_and_scores_with_them():
+    """Scores shared between workers (zi_assess.result_cache) carry their criteria by id: the
+    unpickled sheet points at the very criteria object this process loaded."""
+    import pickle
+
+    from zi_assess.domain import load_criteria
+    from zi_assess.domain.answers import best_answers
+    from zi_assess.domain.scoring import score
+    from zi_assess.domain.verdict import verdicts
+
+    criteria = load_criteria("permenpanrb-90-2021")  # by id, as assessments load theirs
+    assert pickle.loads(pickle.dumps(criteria)) is criteria
+    assert len(pickle.dumps(criteria)) < 200  # the id, not the 113 indicators
+    sheet = score(criteria, best_answers(criteria))
+    again = pickle.loads(pickle.dumps(sheet))
+    assert again.criteria is criteria and again.total == sheet.total and again.missing == sheet.missing
+    assert verdicts(again) == verdicts(sheet)

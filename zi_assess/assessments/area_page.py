@@ -148,7 +148,7 @@ def area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, p
         key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area, layer, can_edit,
                current_locale(), request.args.get("lapis"), request.script_root)
         around = cached("area-around", key, lambda: surroundings(assessment, criteria, area, layer, can_edit, None),
-                        versioned=True, local=True)
+                        versioned=True)
     else:
         around = surroundings(assessment, criteria, area, layer, can_edit, read)
     pages = list(criteria.page_ids)

@@ -68,8 +68,6 @@ from zi_assess.result_cache import cached
 from zi_assess.web import actor, can, revalidate_privately
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
-#: what one assessment's scores of every layer take in a worker's result cache (estimated)
-SCORES_SIZE = 64 * 1024
 
 
 def _bundle(assessment_id: int) -> Any:
@@ -96,11 +94,12 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     and (step name, message) beside its form."""
     assessment = ops.get_assessment(actor(), assessment_id)
     criteria = checked_criteria(assessment)
-    # the scores of every layer: once per assessment revision (reading every answer costs most)
+    # the scores of every layer: once per assessment revision (reading every answer costs most;
+    # they pickle with their criteria as a reference, so every worker shares them)
     scores = cached("overview-scores", (assessment.id, assessment.created_at, assessment.revision, criteria.id,
                                         area_rule()),
                     lambda: compute_scores(ops.load_bundle(assessment_id, assessment)),
-                    versioned=True, local=True, size=lambda _scores: SCORES_SIZE)
+                    versioned=True)
     roles = assessment_roles(current_user, assessment)
     steps = available_transitions(Status(assessment.status), roles)
     history = db.session.execute(

@@ -20,7 +20,7 @@ its pengungkit component's parts are the areas, and each area holds exactly one 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ScaleKind = Literal["choice", "percent", "survey"]
 AREA_RULES: tuple[str, ...] = ("area_total", "per_aspect")
@@ -219,6 +219,11 @@ class Criteria:
     # eq=False: criteria are compared and hashed by identity (one object per loaded version)
     """A complete, validated criteria version."""
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled by reference, as its id: unpickling loads (or finds loaded) the same version, so
+        scores kept in a shared cache never carry a copy of the criteria."""
+        return (_criteria_by_id, (self.id,))
+
     id: str
     title: str
     title_en: str
@@ -323,3 +328,9 @@ def match_pages(now: Criteria, before: Criteria) -> dict[str, str]:
                 matches[page] = found
                 del free[found]
     return matches
+
+
+def _criteria_by_id(criteria_id: str) -> Criteria:
+    from zi_assess.domain.loader import load_criteria
+
+    return load_criteria(criteria_id)
