@@ -7,6 +7,20 @@ revision), and the workers' CPU time per request (their user + system time over 
 by the requests served): on a busy 2-core machine the figure that moves least, and latency at 20
 clients is about 10× it.
 
+What brought every page under the goal (2026-12-04, second session; CPU ms per request, bench
+figures before → after on the same data set): the gunicorn workers start warm (``ZI_WARM_START``:
+templates loaded through the shared bytecode cache, mappers configured — a new worker's first
+national dashboard cost ~180 ms of CPU, ~100 ms of it compiling templates, paid inside this
+benchmark's 80 requests by each of the 4 workers); the servers share Redis as deployed, so a
+result computed by one worker serves the others (area page's cards, an assessment's scores —
+criteria now pickle as their id —, the overview's tree, score card, verdicts and Tabel 5); the
+recap filter's instansi choices come from the result cache as (id, name) pairs instead of 172 ORM
+rows per request (recap pages and XLSX −2 ms each); the area page's tabs and running scores are
+rendered once per assessment revision; the navigation's links once per set of roles, language and
+page. National dashboard 9.0 → 5.5–6.4, TPN queue 5.9 → 4.8–5.2, recap by area 11.8 → 4.5–5.7,
+one instansi 8.3 → 4.6–5.4, XLSX 10.1 → 5.9–6.4, overview 15.6 → 7.5–8.1, area page 13.6 →
+7.1–7.4, PortalRB 7.4 → 4.0–4.6, national recap 10.3 → 4.6–5.4.
+
 Usage: python benchmarks/bench_scale.py [DATABASE_URL]
 (default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
 database is migrated, and the national set is generated into it once — about four minutes —

@@ -61,7 +61,7 @@ def instansi_names(user: Any, action: str) -> list[tuple[int, str]]:
             query = query.where(Instansi.id.in_(ids) if ids else false())
         return [(row.id, row.name) for row in db.session.execute(query)]
 
-    return cached("instansi-names", (everywhere, sorted(ids)), read)
+    return cached("instansi-names", (action, everywhere, sorted(ids)), read)
 
 
 class RecapFilterForm(BaseForm):
