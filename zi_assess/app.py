@@ -61,14 +61,22 @@ def build_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> F
 
 def _warm_start(app: Flask) -> None:
     """What a worker would otherwise do on its first requests: compile the templates (read from
-    the shared bytecode cache after the first process) and configure the models' mappers."""
+    the shared bytecode cache after the first process), configure the models' mappers, read the
+    translations of every language and fingerprint the code (the result cache's key prefix)."""
+    from flask_babel import force_locale, get_translations
     from sqlalchemy.orm import configure_mappers
 
-    from zi_assess import template_cache
+    from zi_assess import result_cache, template_cache
+    from zi_assess.i18n import LOCALES
 
     template_cache.install(app)
     template_cache.load_all(app)
     configure_mappers()
+    result_cache.code_tag()
+    with app.test_request_context():
+        for locale in LOCALES:
+            with force_locale(locale):
+                get_translations()
 
 
 def _derive_settings(app: Flask) -> None:
