@@ -99,3 +99,24 @@ def test_the_overview_shows_recorded_prerequisites_at_once(client, team, flow):
     org.record_prerequisites(SYSTEM, a.year, GOOD_PREREQUISITES_UNIT, unit=team.unit)
     db.session.commit()
     assert "terpenuhi" in badge() and "belum" not in badge()
+
+
+def test_the_dashboard_queue_counts_its_ages_now(client, team, flow, monkeypatch):
+    from datetime import timedelta
+
+    from zi_assess.dashboard import views as dashboard
+    from zi_assess.models.base import utcnow
+
+    a = flow.create(team.unit, team.head)
+    flow.fill(team.operator, a, flow.Layer.MANDIRI)
+    flow.step(team.head, a, "submit")
+    sign_in(client, team.tpi)
+
+    def ages() -> list[str]:
+        page = client.get("/dasbor/").get_data(as_text=True)
+        return re.findall(r'<td class="num[^"]*">(\d+)</td></tr>', page.split("Antrean TPI", 1)[1])
+
+    assert ages() == ["0"] and ages() == ["0"]  # the second card from the cache
+    later = utcnow() + timedelta(days=3, hours=1)
+    monkeypatch.setattr(dashboard, "utcnow", lambda: later)
+    assert ages() == ["3"]  # nothing changed in the data: the card is rendered for its new age

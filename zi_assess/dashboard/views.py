@@ -115,14 +115,18 @@ class QueueRow:
     status_changed_at: datetime
 
 
-def _queue(statuses: tuple[Status, ...]) -> tuple[list[tuple[QueueRow, int]], int]:
-    """The oldest :data:`QUEUE_ROWS` of a queue with their age in days (counted now, not when
-    cached), and how many it holds (the full queue, paged, is /antrean/…: nationally the TPN's
-    holds thousands). Reused until the data change, per reader scope."""
+def _queue_html(name: str, statuses: tuple[Status, ...]) -> Markup:
+    """A review queue's card: its oldest :data:`QUEUE_ROWS` with their age in days (counted now,
+    not when cached) and how many it holds (the full queue, paged, is /antrean/…: nationally the
+    TPN's holds thousands). The rows are reused until the data change, per reader scope; the card
+    is rendered once per those rows, their ages, the language and the reader's roles."""
     rows, count = cached("dashboard-queue", (scope_key(current_user), statuses, QUEUE_ROWS),
                          lambda: _queue_rows(statuses, QUEUE_ROWS))
     now = utcnow()
-    return [(row, (now - as_utc(row.status_changed_at)).days) for row in rows], count
+    ages = tuple((now - as_utc(row.status_changed_at)).days for row in rows)
+    key = (reader_key(current_user), name, statuses, QUEUE_ROWS, ages, current_locale(), request.script_root)
+    return cached("dashboard-queue-card", key, lambda: Markup(render_template(
+        "dashboard/_queue.html", name=name, queue=list(zip(rows, ages, strict=True)), count=count)))
 
 
 def _queue_rows(statuses: tuple[Status, ...], size: int) -> tuple[tuple[QueueRow, ...], int]:
@@ -166,10 +170,9 @@ def index() -> str:
         context["deadlines"] = _submit_deadlines(own)
         context["can_submit"] = {a.id: allowed(current_user, "transition.submit", a)
                                  or allowed(current_user, "transition.resubmit", a) for a in own}
-    if allowed(current_user, "review.queue", Layer.TPI):
-        context["tpi_queue"], context["tpi_queue_count"] = _queue(TPI_QUEUE)
-    if allowed(current_user, "review.queue", Layer.TPN_DESK):
-        context["tpn_queue"], context["tpn_queue_count"] = _queue(TPN_QUEUE)
+    context["queues_html"] = [_queue_html(name, statuses) for name, layer, statuses in
+                              (("tpi", Layer.TPI, TPI_QUEUE), ("tpn", Layer.TPN_DESK, TPN_QUEUE))
+                              if allowed(current_user, "review.queue", layer)]
     if allowed(current_user, "recap.view"):
         context["recap_html"] = _recap_fragment()
     return render_template("dashboard/index.html", **context)
