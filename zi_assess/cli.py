@@ -13,6 +13,9 @@ import sys
 
 PURE_COMMANDS = ("score", "criteria")
 LEAN_COMMANDS = ("report", "worker")
+#: what Flask and Werkzeug import that the lean app never runs: Werkzeug's development server
+#: (with http.server, http.client and ssl, ~10 ms of a report process), imported on first use
+LEAN_DEFERRED = {"werkzeug.serving": ("run_simple", "is_running_from_reloader")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args and args[0] in LEAN_COMMANDS:
-            from zi_assess.reports.cli import lean_main
+            from zi_assess.deferred_imports import deferred
+
+            with deferred(LEAN_DEFERRED):  # Flask and Werkzeug load here
+                from zi_assess.reports.cli import lean_main
 
             return lean_main(args, own_process=argv is None)
         from zi_assess.commands import app_cli

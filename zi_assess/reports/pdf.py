@@ -14,18 +14,16 @@ each), so renders are serialised by a lock; the parsed stylesheets and their
 
 from __future__ import annotations
 
-import importlib
 import logging
 import sys
 import threading
-import types
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from zi_assess.deferred_imports import deferred
 from zi_assess.resources import STATIC_DIR
 
 
@@ -53,7 +51,7 @@ def _load_weasyprint() -> None:
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        with cached_declarations(current_cache_dir("cffi")), _deferred(DEFERRED):
+        with cached_declarations(current_cache_dir("cffi")), deferred(DEFERRED):
             import weasyprint  # noqa: F401
     except OSError:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
@@ -69,52 +67,6 @@ DEFERRED: dict[str, tuple[str, ...]] = {
     "fontTools.subset": (),
     "fontTools.varLib.instancer": ("instantiateVariableFont",),
 }
-
-
-class _DeferredModule(types.ModuleType):
-    """Stands in for a module while WeasyPrint is imported; the first use of one of its attributes
-    imports the real module (once the stand-in has left ``sys.modules``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return getattr(_real_module(self.__name__), name)
-
-
-def _real_module(name: str) -> types.ModuleType:
-    if isinstance(sys.modules.get(name), _DeferredModule):
-        del sys.modules[name]
-    return importlib.import_module(name)
-
-
-def _forwarder(module: str, name: str) -> Any:
-    def forward(*args: Any, **kwargs: Any) -> Any:
-        return getattr(_real_module(module), name)(*args, **kwargs)
-
-    forward.__name__ = forward.__qualname__ = name
-    return forward
-
-
-@contextmanager
-def _deferred(modules: dict[str, tuple[str, ...]]) -> Iterator[None]:
-    """Within: ``import name`` and ``from name import attr`` of ``modules`` not yet imported give
-    stand-ins (the attributes named are functions that import the module when called). After,
-    only those already taken by the code imported within are left: a later import is real."""
-    placed = []
-    for name, attributes in modules.items():
-        if name in sys.modules:
-            continue
-        stand_in = _DeferredModule(name)
-        for attribute in attributes:
-            setattr(stand_in, attribute, _forwarder(name, attribute))
-        sys.modules[name] = stand_in
-        placed.append(name)
-    try:
-        yield
-    finally:
-        for name in placed:
-            if isinstance(sys.modules.get(name), _DeferredModule):
-                del sys.modules[name]
 
 
 _load_weasyprint()
