@@ -16,7 +16,7 @@ LEAN_COMMANDS = ("report", "worker")
 #: what Flask and Werkzeug import that a report process never runs: Werkzeug's development server
 #: (with http.server, http.client and ssl, ~10 ms of a report process), imported on first use. Not
 #: in a worker: it lives long (its start-up is paid once), so it imports its libraries unchanged
-LEAN_DEFERRED = {"werkzeug.serving": ("run_simple", "is_running_from_reloader")}
+LEAN_DEFERRED: dict[str, tuple[str, ...]] = {"werkzeug.serving": ("run_simple", "is_running_from_reloader")}
 
 
 def main(argv: list[str] | None = None) -> int:
