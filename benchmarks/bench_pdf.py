@@ -68,6 +68,39 @@ Last measured (2026-12-04 16:00, all of the above merged, the machine idle, load
 (``bench_bulk.py``, two workers) 1.95 × two reference processes with 20 LHE, 1.83 and 1.90 × with
 40, worker peak 129 MB. Goals not reached: LHE ≤ 0.6 ×, LKE ≤ 0.7 ×, bulk ≥ 2 ×.
 
+Imports a report process does not need (issue #15, item 3; 2026-12-04 17:00–17:55, the machine
+shared, load 0.6–1.7 on 2 cores): WeasyPrint imports fontTools' subsetter and variable-font
+instancer (~45 ms) that it uses only without HarfBuzz-subset or for variable fonts; they are
+stand-ins until first use (``zi_assess.deferred_imports``, as Werkzeug's development server in a
+``report`` process). SQLAlchemy's PostgreSQL dialect is no longer imported on SQLite: JSON
+documents are a ``TypeDecorator`` (JSONB on PostgreSQL, as the variant was; the two partial
+indexes' ``postgresql_*`` options are given once that dialect is used, ``models.base``). Callgrind,
+whole ``zi-assess report … 3 -o f.pdf`` (demo db, bytecode compiled, caches warm): LHE 5.82 →
+5.59 (fontTools) → 5.51 (PostgreSQL dialect) → 5.48 G (development server), LKE 8.00 → 7.77 →
+7.68 → 7.65 G; ``pdf_reference.py`` 9.00 G: LHE 0.65 → 0.61 ×, LKE 0.89 → 0.85 ×.
+``--processes-only --rounds 5``, alternated with the tree before (2d9349b), load 0.8–1.0: before
+LHE CPU 0.72 ×, LKE 0.86 × (1.16 and 1.39 s against 1.62 s), after 0.64–0.65 × and 0.80–0.81 ×
+in three runs (1.03–1.05 and 1.29–1.31 s against 1.59–1.65 s; the reference itself took 1.6 s
+of CPU where it took 1.35 s on the idle machine at 16:00), peaks 116/117 → 104/105 MB. The PDFs'
+text and pages at 50 dpi are the same (but the date). Bulk (``bench_bulk.py --units 20 --workers
+1,2 --rounds 1``): not changed by this work (a worker's start-up is not measured), and not
+measurable this evening: two reference processes rendered no faster than one (the other core
+busy), so the ratios (1.36 ×, then 3.72 ×) say nothing; one worker 1.91 and 2.07 × one reference
+process, worker peak 118–119 MB. A worker's cyclic collection after each report costs ~20 ms of
+~400 ms, nearly all of it freeing the report's ~45,600 objects in cycles (freezing what survives
+each time saved ~5 ms but would keep whatever of it later becomes garbage: not done).
+What is left of an LHE process, measured: importing Flask, click and SQLAlchemy ~0.22 s; declaring the 38
+models ~90 ms and configuring them ~35 ms (spread thin over SQLAlchemy's declarative machinery, no
+hot spot); WeasyPrint's import ~0.15 s (of which ~40 ms parse its user-agent and presentational-hint
+stylesheets at module level; the reference pays it too); the stylesheets ~35 ms; the render
+~0.38 s (style computation and HTML parsing ~a quarter of it). Goals not reached: LHE ≤ 0.6 ×,
+LKE ≤ 0.7 × (the LKE's render of 66,000 characters, ~0.65 s, is most of what separates it),
+bulk ≥ 2 × not measured reliably. Seen while testing, before and after this work alike (2d9349b
+too): RQ's worker now and then waits 60 s in its teardown (``unsubscribe`` → redis-py's pub/sub
+thread ``stop`` joins a ``get_message`` waiting ``sleep_time=60`` for a subscription), which fails
+``test_bulk_rq.py::…restarts_after_max_jobs…`` and ``test_render_rq.py::…longer_than_the_timeout…``
+and makes ``bench_bulk.py`` print "did not stop within 60 s of SIGTERM".
+
 The LKE sheet (issue #15, item 3): plain blocks instead of a table (``reports/lke.html`` with
 ``lke.css``: one pre-line block per indicator naming its figures, no repeated column header, an
 explanation that says what the options say printed once), 28 → 17 pages; the layout runs on a

@@ -13,6 +13,10 @@ import sys
 
 PURE_COMMANDS = ("score", "criteria")
 LEAN_COMMANDS = ("report", "worker")
+#: what Flask and Werkzeug import that a report process never runs: Werkzeug's development server
+#: (with http.server, http.client and ssl, ~10 ms of a report process), imported on first use. Not
+#: in a worker: it lives long (its start-up is paid once), so it imports its libraries unchanged
+LEAN_DEFERRED: dict[str, tuple[str, ...]] = {"werkzeug.serving": ("run_simple", "is_running_from_reloader")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +40,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args and args[0] in LEAN_COMMANDS:
-            from zi_assess.reports.cli import lean_main
+            from zi_assess.deferred_imports import deferred
+
+            with deferred(LEAN_DEFERRED if args[0] == "report" else {}):  # Flask and Werkzeug load here
+                from zi_assess.reports.cli import lean_main
 
             return lean_main(args, own_process=argv is None)
         from zi_assess.commands import app_cli

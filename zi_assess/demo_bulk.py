@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from zi_assess.extensions import db
-from zi_assess.models.base import Base
+from zi_assess.models.base import Base, JSONDocument
 from zi_assess.result_cache import WATCHED_TABLES, note_write
 
 
@@ -50,7 +50,7 @@ class BulkWriter:
             return
         if table.name in WATCHED_TABLES:  # COPY through the driver's cursor: SQLAlchemy does not see it
             note_write(self.connection)
-        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+        json_columns = {name for name in columns if isinstance(table.c[name].type, (JSON, JSONDocument))}
         raw = self.connection.connection.driver_connection
         assert raw is not None
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"

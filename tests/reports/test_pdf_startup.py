@@ -57,10 +57,13 @@ def test_the_report_command_starts_without_the_web_application(tmp_path):
         except SystemExit as exit:  # click's standalone mode ends the command with sys.exit
             code = exit.code
         loaded = [m for m in ("alembic", "flask_migrate", "openpyxl", "zi_assess.main.views",
-                              "zi_assess.assessments.views", "zi_assess.interop.cli") if m in sys.modules]
-        print(code, loaded or "none")
+                              "zi_assess.assessments.views", "zi_assess.interop.cli", "werkzeug.serving",
+                              "http.server", "fontTools.subset") if m in sys.modules]
+        import werkzeug.serving  # imported when asked for: the real module
+        print(code, loaded or "none", werkzeug.serving.is_running_from_reloader.__module__)
     """, tmp_path)
-    assert out.endswith("1 none")  # "no assessment with id 1", after a start that loaded none of them
+    # "no assessment with id 1", after a start that loaded none of them
+    assert out.endswith("1 none werkzeug.serving")
 
 
 def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
@@ -117,3 +120,38 @@ def test_pdf_streams_are_compressed_at_level_6_and_still_read():
     assert pydyf.zlib.decompress(zlib.compress(b"x")) == b"x"  # the rest of zlib is zlib
     text = PdfReader(BytesIO(pdf.render_pdf("<p>Ringkasan nilai 87,5</p>"))).pages[0].extract_text()
     assert "Ringkasan nilai 87,5" in text
+
+
+def test_weasyprint_loads_without_fonttools_subsetter_until_it_is_used(tmp_path):
+    """fontTools' subsetter and variable-font instancer are imported by WeasyPrint but only used
+    without HarfBuzz-subset or with variable fonts: stand-ins until first use, then the real modules."""
+    out = _python("""
+        import sys
+        from zi_assess.reports import pdf
+        from weasyprint.pdf import fonts
+        before = [m for m in ("fontTools.subset", "fontTools.varLib.instancer") if m in sys.modules]
+        rendered = pdf.render_pdf("<p>Halo</p>")
+        after = [m for m in ("fontTools.subset", "fontTools.varLib.instancer") if m in sys.modules]
+        options = fonts.subset.Options()  # the first use imports the real module
+        import fontTools.subset
+        from fontTools.varLib.instancer import instantiateVariableFont
+        print(before or "none", after or "none", rendered[:5].decode(), type(options) is fontTools.subset.Options,
+              fonts.instantiateVariableFont.__name__, callable(instantiateVariableFont),
+              type(sys.modules["fontTools.subset"]).__name__)
+    """, tmp_path)
+    assert out == "none none %PDF- True instantiateVariableFont True module"
+
+
+def test_a_deferred_function_imports_its_module_when_called():
+    import sys
+
+    from zi_assess.deferred_imports import DeferredModule, deferred
+
+    sys.modules.pop("colorsys", None)
+    with deferred({"colorsys": ("rgb_to_hsv",)}):
+        from colorsys import rgb_to_hsv
+
+        assert isinstance(sys.modules["colorsys"], DeferredModule)
+    assert "colorsys" not in sys.modules  # the stand-in is gone; its function still works
+    assert rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    assert type(sys.modules["colorsys"]).__name__ == "module"

@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.util import identity_key
 
 from zi_assess.assessments.loading import AssessmentBundle
@@ -91,8 +90,12 @@ def current_score_values(sheet: ScoreSheet) -> dict[str, Any]:
 
 @cache
 def _upsert_statement(dialect: str) -> Any:
-    """One statement writes every row, no read first (PostgreSQL and SQLite share the syntax)."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    """One statement writes every row, no read first (PostgreSQL and SQLite share the syntax). The
+    dialect's module is imported here: a process on SQLite never imports PostgreSQL's (report processes)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     statement = insert(CurrentScore.__table__)
     return statement.on_conflict_do_update(
         index_elements=["assessment_id", "layer"],

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zi_assess.domain.workflow import Layer, Status
-from zi_assess.models.base import JSON_DOCUMENT, Base, utcnow
+from zi_assess.models.base import JSON_DOCUMENT, Base, postgresql_options, utcnow
 from zi_assess.models.org import Unit, _enum
 from zi_assess.models.users import User
 
@@ -25,9 +25,9 @@ class Assessment(Base):
         # the criteria versions in use (recap columns and sort keys): a loose index scan, one probe per version
         Index("ix_assessment_criteria_id", "criteria_id"),
         # the TPN queue (its oldest 25 on the dashboard): LIMIT stops after 25 index entries
-        Index("ix_assessment_tpn_queue", "status_changed_at", "id",
-              postgresql_where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')"),
-              sqlite_where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')")),
+        postgresql_options(Index("ix_assessment_tpn_queue", "status_changed_at", "id",
+                                 sqlite_where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')")),
+                           where=text("status IN ('proposed', 'tpn_desk', 'tpn_field')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,8 +176,9 @@ class CurrentScore(Base):
     __table_args__ = (
         # recaps rank every visible assessment by its effective total: a narrow index of those rows
         # (total included on PostgreSQL) instead of a scan of every layer's row with its JSON
-        Index("ix_current_score_effective", "assessment_id", postgresql_include=["total"],
-              postgresql_where=text("layer = 'effective'"), sqlite_where=text("layer = 'effective'")),
+        postgresql_options(Index("ix_current_score_effective", "assessment_id",
+                                 sqlite_where=text("layer = 'effective'")),
+                           include=["total"], where=text("layer = 'effective'")),
     )
 
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), primary_key=True)

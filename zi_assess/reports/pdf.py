@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from zi_assess.deferred_imports import deferred
 from zi_assess.resources import STATIC_DIR
 
 
@@ -50,13 +51,22 @@ def _load_weasyprint() -> None:
     lookup = ctypes.util.find_library
     ctypes.util.find_library = lambda name: None
     try:
-        with cached_declarations(current_cache_dir("cffi")):
+        with cached_declarations(current_cache_dir("cffi")), deferred(DEFERRED):
             import weasyprint  # noqa: F401
     except OSError:
         for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
             del sys.modules[name]
     finally:
         ctypes.util.find_library = lookup
+
+
+#: modules WeasyPrint imports for what zi-assess's reports never use, with the names it takes from
+#: them at import: fontTools' subsetter (fonts are subset by HarfBuzz, ``libharfbuzz-subset0``) and
+#: its variable-font instancer (the shipped fonts are static). ~45 ms of a report process's start.
+DEFERRED: dict[str, tuple[str, ...]] = {
+    "fontTools.subset": (),
+    "fontTools.varLib.instancer": ("instantiateVariableFont",),
+}
 
 
 _load_weasyprint()
