@@ -19,7 +19,12 @@ rows per request (recap pages and XLSX −2 ms each); the area page's tabs and r
 rendered once per assessment revision; the navigation's links once per set of roles, language and
 page. National dashboard 9.0 → 5.5–6.4, TPN queue 5.9 → 4.8–5.2, recap by area 11.8 → 4.5–5.7,
 one instansi 8.3 → 4.6–5.4, XLSX 10.1 → 5.9–6.4, overview 15.6 → 7.5–8.1, area page 13.6 →
-7.1–7.4, PortalRB 7.4 → 4.0–4.6, national recap 10.3 → 4.6–5.4.
+7.1–7.4, PortalRB 7.4 → 4.0–4.6, national recap 10.3 → 4.6–5.4; also the dashboard's queue
+cards are rendered once per their rows and ages. Three runs at 18:06 (idle machine, load 0.2–1.1)
+after all of it: p95 dashboard 84/92/121 ms, TPN queue 58/55/56, recap by area 74/63/63, one
+instansi 104/75/71, XLSX 100/100/88, overview 101/114/102, area page 90/106/92, PortalRB 81/74/75,
+national recap 64/63/72: 7, 6 and 7 of 9 pages within the goal; the overview (CPU 7.7–8.8 ms) is
+the one that misses in every run, by 1–14 ms.
 
 Usage: python benchmarks/bench_scale.py [DATABASE_URL]
 (default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
