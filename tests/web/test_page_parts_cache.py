@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import sign_in
+from zi_assess import result_cache
 from zi_assess.audit import SYSTEM
 from zi_assess.extensions import db
 from zi_assess.models import Role
@@ -80,6 +81,13 @@ def test_the_area_tabs_count_a_saved_answer(client, team, flow, best_answers):
     assert tabs.count("lapis=mandiri") == len(after)
     plain = client.get(path).get_data(as_text=True).split('<nav class="area-tabs"', 1)[1].split("</nav>", 1)[0]
     assert "lapis=" not in plain
+    # a ?lapis= that names no layer is shown as given (as before) but never becomes a cache key
+    cache = client.application.extensions[result_cache.EXTENSION]
+    entries = len(cache.local)
+    for junk in ("x1", "x2", "x3"):
+        page = client.get(f"{path}?lapis={junk}")
+        assert page.status_code == 200 and f"lapis={junk}" in page.get_data(as_text=True)
+    assert len(cache.local) == entries
 
 
 def test_the_overview_shows_recorded_prerequisites_at_once(client, team, flow):

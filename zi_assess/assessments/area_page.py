@@ -138,18 +138,23 @@ def cards(context: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
+#: the ``?lapis=`` values that name a layer
+LAYER_VALUES = frozenset(layer.value for layer in Layer)
+
+
 def area_page(assessment: Any, area: str, layer: Layer | None, can_edit: bool, parts: AreaParts,
                form: AreaFormBase | None, read: PageRead | None = None) -> str:
     """The page around the cards: tabs and running scores come from the stored current scores.
     ``read``: answers and comments this request already read (else they are queried, or taken
     from the result cache while the assessment's revision is the same)."""
     criteria = load_criteria(assessment.criteria_id)
-    if read is None:
+    lapis = request.args.get("lapis")  # kept in the tabs' links as given
+    if read is None and (lapis is None or lapis in LAYER_VALUES):
         key = (assessment.id, assessment.created_at, assessment.revision, criteria.id, area, layer, can_edit,
-               current_locale(), request.args.get("lapis"), request.script_root)
+               current_locale(), lapis, request.script_root)
         around = cached("area-around", key, lambda: surroundings(assessment, criteria, area, layer, can_edit, None),
                         versioned=True)
-    else:
+    else:  # (a ?lapis= that names no layer is never a key: no one can fill the cache by inventing them)
         around = surroundings(assessment, criteria, area, layer, can_edit, read)
     pages = list(criteria.page_ids)
     following = pages[pages.index(area) + 1] if pages.index(area) + 1 < len(pages) else None

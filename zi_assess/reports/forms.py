@@ -26,8 +26,8 @@ def status_choices() -> list[SelectChoice]:
     return choices([("", _l("Semua status"))] + [(s.value, status_label(s.value)) for s in Status])
 
 
-#: the sort keys' labels per language and criteria (they never change while the app runs)
-_SORT_LABELS: dict[tuple[str, int], tuple[tuple[str, str], ...]] = {}
+#: the sort keys' labels per language and criteria version (they never change while the app runs)
+_SORT_LABELS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
 
 
 def sort_choices() -> list[SelectChoice]:
@@ -36,7 +36,7 @@ def sort_choices() -> list[SelectChoice]:
     from zi_assess.i18n import current_locale
     from zi_assess.reports.documents import recap_sort_keys, sort_label
 
-    key = (current_locale(), id(current_app.config["CRITERIA"]))
+    key = (current_locale(), str(current_app.config["CRITERIA"]))
     labels = _SORT_LABELS.get(key)
     if labels is None:
         labels = _SORT_LABELS[key] = tuple((k, sort_label(k).capitalize()) for k in recap_sort_keys())
