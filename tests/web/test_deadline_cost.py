@@ -20,10 +20,10 @@ REVALIDATION_QUERIES = 2
 #: the layer's and the effective LKE's current scores (one upsert), the data revision the result
 #: cache keys on (zi_assess.result_cache: bumped before the commit)
 AUTOSAVE_QUERIES = 12
-#: the account, the assessment, its answers, comments, evidence, current scores, whether the
-#: layer was submitted, the unread notifications, the data revision (the cards are kept in the
-#: result cache, which every worker and server shares)
-READ_AFTER_SAVE_QUERIES = 9
+#: the account (with its unread notifications and the data revision the result cache keys on, in
+#: one statement), the assessment, its answers, comments, evidence, current scores, whether the
+#: layer was submitted (the cards are kept in the result cache, which every worker and server shares)
+READ_AFTER_SAVE_QUERIES = 7
 
 
 @contextmanager

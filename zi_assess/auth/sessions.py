@@ -9,10 +9,13 @@ from typing import Any
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user, user_logged_in
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from zi_assess import result_cache
 from zi_assess.extensions import db, login_manager
 from zi_assess.models import User
+from zi_assess.notifications.operations import remember_unread, unread_count_column
 
 
 @login_manager.user_loader
@@ -21,10 +24,20 @@ def load_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    # one query: the user with every role assignment joined in
-    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
-    if user is None or not user.is_active or user.session_token != token:
+    # one statement: the user with every role assignment joined in, the unread count the page
+    # header shows, and the data revision the result cache keys on (each page would read it)
+    uid = int(user_id)
+    revision = result_cache.revision_column(db.session)
+    columns = [User, unread_count_column(uid)] + ([revision] if revision is not None else [])
+    row = db.session.execute(select(*columns).where(User.id == uid).options(joinedload(User.roles))).unique().first()
+    if row is None:
         return None
+    user = row[0]
+    if revision is not None:
+        result_cache.remember_revision(db.session, row[2])
+    if not user.is_active or user.session_token != token:
+        return None
+    remember_unread(user.id, row[1])
     return user
 
 

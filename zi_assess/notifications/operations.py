@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, func, select, update
 
 from zi_assess.audit import Actor
 from zi_assess.extensions import db
@@ -23,7 +23,38 @@ def preferences(user_ids: list[int], kind: str | None = None) -> dict[tuple[int,
     return {(p.user_id, p.kind): p for p in db.session.scalars(query)} if user_ids else {}
 
 
+#: ``g``: (user id, unread count) read with the signed-in user (one statement instead of two on
+#: every page); dropped as soon as this request writes a notification
+_UNREAD = "zi_unread_notifications"
+
+
+def unread_count_column(user_id: int) -> ScalarSelect[int]:
+    """The user's unread count, as a column to read beside the user."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    g.setdefault(_UNREAD, (user_id, count))
+
+
+def _forget_unread() -> None:
+    if has_app_context():
+        g.pop(_UNREAD, None)
+
+
+def unread_count(user_id: int) -> int:
+    """The user's unread notifications: as read with the user when this request has not written
+    one since, else counted now."""
+    known = g.get(_UNREAD) if has_app_context() else None
+    if known is not None and known[0] == user_id:
+        return int(known[1])
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
 def deliver(kind: str, assessment: Any, recipients: list[User], ctx: dict[str, Any]) -> int:
+    _forget_unread()
     users = {u.id: u for u in recipients if u.is_active}
     if not users:
         return 0
@@ -52,6 +83,7 @@ def _link(path: str) -> str:
 def mark_read(actor: Actor, notification_id: int | None = None) -> int:
     """Mark one (or every) unread notification of the acting user as read."""
     assert actor.user is not None
+    _forget_unread()
     query = update(Notification).where(Notification.user_id == actor.user.id, Notification.read_at.is_(None))
     if notification_id is not None:
         query = query.where(Notification.id == notification_id)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from zi_assess.authz import authorize
@@ -27,8 +27,7 @@ def _unread() -> dict[str, Any]:
     def unread_notifications() -> int:
         if not current_user.is_authenticated:
             return 0
-        return db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None))) or 0
+        return ops.unread_count(current_user.id)
 
     return {"unread_notifications": unread_notifications}
 
