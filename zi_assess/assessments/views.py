@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from zi_assess.assessments import history as history_log
 from zi_assess.assessments import operations as ops
@@ -102,11 +101,11 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
                     versioned=True)
     roles = assessment_roles(current_user, assessment)
     steps = available_transitions(Status(assessment.status), roles)
-    history = db.session.execute(
-        select(StatusChange, User.name).join(User, User.id == StatusChange.actor_id)
-        .options(lazyload(StatusChange.actor))  # the name is joined above: no second join of the user
-        .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())
-    ).all()
+    # the columns the page shows, as plain rows (no ORM objects to build on every request)
+    history = [(change, change.name) for change in db.session.execute(
+        select(StatusChange.transition, StatusChange.note, StatusChange.at, User.name)
+        .join(User, User.id == StatusChange.actor_id)
+        .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc()))]
     blank = StepForm(formdata=None)
     name = predicate_name(criteria, assessment.target_predicate)
     for form in (blank, step_form):
