@@ -331,12 +331,13 @@ def test_the_overview_tree_lives_as_long_as_the_assessment_revision(app, client,
     empty = overview()
     hits = cache.hits
     assert overview() == empty
-    # the scores, the tree, the score card, the verdicts (per assessment revision) and Tabel 5
-    assert cache.hits == hits + 5
+    # the scores, the tree, the score card, the verdicts (per assessment revision), Tabel 5 and
+    # the heading (per data revision)
+    assert cache.hits == hits + 6
     db.session.execute(text("UPDATE unit SET name = name"))  # a write elsewhere: the first four are kept
     db.session.commit()
     client.get(f"/penilaian/{a.id}")
-    assert cache.hits == hits + 9  # (Tabel 5 reads the unit: computed again)
+    assert cache.hits == hits + 10  # (Tabel 5 and the heading read the unit: computed again)
     flow.fill(team.operator, a, flow.Layer.MANDIRI)  # answers: a new assessment revision
     filled = overview()
-    assert filled != empty and cache.hits == hits + 9
+    assert filled != empty and cache.hits == hits + 10

@@ -207,9 +207,10 @@ def _init_extensions(app: Flask, *, web: bool = True) -> None:
 
     register_template_helpers(app)
     if web:
-        from zi_assess.web import can, nav_links
+        from zi_assess.web import assessment_header, can, nav_links
 
         app.jinja_env.globals["nav_links"] = nav_links
+        app.jinja_env.globals["assessment_header"] = assessment_header
     else:  # the PDF templates never ask; zi_assess.web (Flask-Login) is imported only if one does
         can = _lean_can
     app.jinja_env.globals["can"] = can  # permission questions of templates go to authz

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import current_app, render_template, request, send_file
 from flask_login import current_user
@@ -10,8 +11,8 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from zi_assess.audit import Actor
-from zi_assess.authz import allowed
-from zi_assess.result_cache import LocalStore
+from zi_assess.authz import allowed, assessment_roles
+from zi_assess.result_cache import LocalStore, cached
 
 
 def client_ip() -> str | None:
@@ -59,6 +60,21 @@ def nav_links() -> Markup:
         links = Markup(render_template("_nav_links.html"))
         store.put(key, links, len(links) + len(key) + 200)
     return links  # type: ignore[no-any-return]
+
+
+def assessment_header(assessment: Any) -> Markup:
+    """The heading of every assessment page (``assessments/_header.html``: unit, status, target,
+    the page links and downloads). What a reader may open there follows from the roles they hold
+    on the assessment now (authz.assessment_roles: status and scope included), so it is rendered
+    once per those roles, language and data revision (the assessment, its unit and instansi are
+    watched tables) and kept in the result cache."""
+    from flask_babel import get_locale  # (zi_assess.i18n imports this module)
+
+    user = current_user._get_current_object()
+    key = (assessment.id, assessment.created_at, tuple(sorted(assessment_roles(user, assessment))),
+           str(get_locale()), request.script_root)
+    return cached("assessment-header", key, lambda: Markup(render_template(
+        "assessments/_header.html", a=assessment)))
 
 
 #: the only Cache-Control a signed-in page may carry besides no-store (see revalidate_privately)

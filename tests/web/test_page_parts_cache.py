@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import text
+
 from tests.conftest import sign_in
 from zi_assess import result_cache
 from zi_assess.audit import SYSTEM
@@ -128,3 +130,33 @@ def test_the_dashboard_queue_counts_its_ages_now(client, team, flow, monkeypatch
     later = utcnow() + timedelta(days=3, hours=1)
     monkeypatch.setattr(dashboard, "utcnow", lambda: later)
     assert ages() == ["3"]  # nothing changed in the data: the card is rendered for its new age
+
+
+def test_the_assessment_heading_follows_status_roles_and_names(login, team, flow, best_answers):
+    """The heading is kept per the roles the reader holds on the assessment and the data revision:
+    at every step each reader's import link is what authz says, and a new unit name shows at once."""
+    from zi_assess.authz import allowed
+
+    a = flow.create(team.unit, team.head)
+    flow.fill(team.operator, a, flow.Layer.MANDIRI, best_answers)
+    path = f"/penilaian/{a.id}"
+    readers = (team.operator, team.head, team.tpi, team.tpi_lead)
+
+    def heading(user) -> str:
+        page = login(user).get(path).get_data(as_text=True)
+        return page.split('<div class="page-head">', 1)[1].split("</nav>", 1)[0]
+
+    seen = []
+    for step in (None, "submit", "start_tpi_review"):
+        if step is not None:
+            flow.step(team.tpi_lead if step == "start_tpi_review" else team.head, a, step)
+        for user in readers:
+            shown = heading(user)
+            assert shown == heading(user) and "LHE (PDF)" in shown  # the second from the cache
+            may_import = allowed(db.session.merge(user), "answer.edit", db.session.merge(a))
+            assert ("Impor Excel" in shown) == may_import, (step, user)
+            seen.append(may_import)
+    assert True in seen and False in seen
+    db.session.execute(text("UPDATE unit SET name = 'Balai Nama Baru' WHERE id = :id"), {"id": team.unit.id})
+    db.session.commit()
+    assert "Balai Nama Baru" in heading(team.operator)
