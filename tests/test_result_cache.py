@@ -331,13 +331,13 @@ def test_the_overview_tree_lives_as_long_as_the_assessment_revision(app, client,
     empty = overview()
     hits = cache.hits
     assert overview() == empty
-    # the scores, the tree, the score card, the verdicts (per assessment revision), Tabel 5 and
-    # the heading (per data revision)
-    assert cache.hits == hits + 6
-    db.session.execute(text("UPDATE unit SET name = name"))  # a write elsewhere: the first four are kept
+    # the scores, the tree, the score card, the verdicts, the steps (per assessment revision), the
+    # history (per its rows), Tabel 5 and the heading (per data revision)
+    assert cache.hits == hits + 8
+    db.session.execute(text("UPDATE unit SET name = name"))  # a write elsewhere: the first six are kept
     db.session.commit()
     client.get(f"/penilaian/{a.id}")
-    assert cache.hits == hits + 10  # (Tabel 5 and the heading read the unit: computed again)
+    assert cache.hits == hits + 14  # (Tabel 5 and the heading read the unit: computed again)
     flow.fill(team.operator, a, flow.Layer.MANDIRI)  # answers: a new assessment revision
     filled = overview()
-    assert filled != empty and cache.hits == hits + 10
+    assert filled != empty and cache.hits == hits + 15  # (the history has the same rows)

@@ -77,6 +77,22 @@ def assessment_header(assessment: Any) -> Markup:
         "assessments/_header.html", a=assessment)))
 
 
+#: stands for the session's CSRF token in markup kept in the result cache (never a token itself)
+CSRF_PLACEHOLDER = "zi-csrf-token-placeholder-4f9c2a"
+
+
+def csrf_placeholder() -> str:
+    """``csrf_token`` for a template rendered once and kept: see :func:`with_csrf_token`."""
+    return CSRF_PLACEHOLDER
+
+
+def with_csrf_token(html: Markup) -> Markup:
+    """Kept markup with this session's CSRF token put in where it was rendered with the placeholder."""
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup(html.replace(CSRF_PLACEHOLDER, generate_csrf())) if CSRF_PLACEHOLDER in html else html
+
+
 #: the only Cache-Control a signed-in page may carry besides no-store (see revalidate_privately)
 PRIVATE_REVALIDATE = "private, no-cache"
 

@@ -160,3 +160,31 @@ def test_the_assessment_heading_follows_status_roles_and_names(login, team, flow
     db.session.execute(text("UPDATE unit SET name = 'Balai Nama Baru' WHERE id = :id"), {"id": team.unit.id})
     db.session.commit()
     assert "Balai Nama Baru" in heading(team.operator)
+
+
+def test_the_kept_step_forms_carry_each_sessions_own_token(app, team, flow, best_answers):
+    """The overview's step forms are kept with a placeholder for the CSRF token: every session gets
+    its own token in them, and the step goes through with the token the page gave."""
+    a = flow.create(team.unit, team.head)
+    flow.fill(team.operator, a, flow.Layer.MANDIRI, best_answers)
+    flow.step(team.head, a, "submit")
+    clients = [app.test_client(), app.test_client()]
+    tokens = []
+    for client in clients:
+        sign_in(client, team.tpi_lead)
+        page = client.get(f"/penilaian/{a.id}").get_data(as_text=True)
+        form = page[page.index('id="step-start_tpi_review"'):]
+        form = form[:form.index("</form>")]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        assert "placeholder" not in page
+        assert f'name="csrf_token" value="{token}"' in page.split('class="lang-switch"', 1)[1]  # the live one
+        tokens.append((token, re.search(r'name="seen" value="(\d+)"', form).group(1)))
+    assert tokens[0][0] != tokens[1][0]
+    wrong = clients[0].post(f"/penilaian/{a.id}/langkah/start_tpi_review",
+                            data={"csrf_token": tokens[1][0], "seen": tokens[1][1]})
+    assert wrong.status_code == 400  # another session's token
+    done = clients[0].post(f"/penilaian/{a.id}/langkah/start_tpi_review",
+                           data={"csrf_token": tokens[0][0], "seen": tokens[0][1]})
+    assert done.status_code == 302
+    db.session.refresh(a)
+    assert a.status == "tpi_review"

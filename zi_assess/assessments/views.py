@@ -64,7 +64,7 @@ from zi_assess.labels import predicate_name
 from zi_assess.messages import answer_message
 from zi_assess.models import StatusChange, User
 from zi_assess.result_cache import cached
-from zi_assess.web import actor, can, revalidate_privately
+from zi_assess.web import actor, can, csrf_placeholder, revalidate_privately, with_csrf_token
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 
@@ -126,12 +126,24 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     verdicts_key = (*tree_key, assessment.target_predicate)
     verdicts_html = cached("overview-verdicts", verdicts_key, lambda: Markup(render_template(
         "assessments/_overview_verdicts.html", a=assessment, criteria=criteria, scores=scores)), versioned=True)
+    steps_context = dict(a=assessment, criteria=criteria, scores=scores, steps=steps, step_form=blank,
+                         refused_form=step_form, refused=refused)
+    if refused is None:  # the blank forms: the same for every reader with these steps
+        steps_key = (*verdicts_key, assessment.status, assessment.status_version, tuple(t.name for t in steps))
+        steps_html = with_csrf_token(cached("overview-steps", steps_key, lambda: Markup(render_template(
+            "assessments/_overview_steps.html", **steps_context, csrf_token=csrf_placeholder)), versioned=True))
+    else:
+        steps_html = Markup(render_template("assessments/_overview_steps.html", **steps_context))
+    # the history as shown (its rows are the key: names and notes included)
+    history_key = (assessment.id, tuple(tuple(change) for change, _name in history), assessment.decision_granted,
+                   assessment.tpi_eligible, assessment.target_predicate, criteria.id, current_locale(),
+                   request.script_root)
+    history_html = cached("overview-history", history_key, lambda: Markup(render_template(
+        "assessments/_overview_history.html", a=assessment, criteria=criteria, history=history)), versioned=True)
     return render_template(
         "assessments/overview.html", a=assessment, criteria=criteria, scores=scores, tree_html=tree_html,
-        score_html=score_html, verdicts_html=verdicts_html,
-        editable=editable, steps=steps, step_form=blank, refused_form=step_form,
-        refused=refused,
-        history=history, prerequisites_html=_prerequisites_html(assessment),
+        score_html=score_html, verdicts_html=verdicts_html, steps_html=steps_html, history_html=history_html,
+        editable=editable, prerequisites_html=_prerequisites_html(assessment),
         fixes=open_fixes(assessment_id, criteria) if returned else [],
         return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
         changes=(list(changes_since_return(assessment_id, criteria).values())
