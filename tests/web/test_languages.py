@@ -62,3 +62,24 @@ def test_numbers_follow_the_language(team, login, draft):
     assert "100,00" in client.get(f"/penilaian/{draft.id}").get_data(as_text=True)
     client.post("/bahasa/en")
     assert "100.00" in client.get(f"/penilaian/{draft.id}").get_data(as_text=True)
+
+
+def test_translations_follow_a_forced_locale_inside_a_request(app):
+    """The request keeps its translations (zi_assess.i18n.RequestDomain); a ``force_locale`` (an
+    e-mail in its reader's language) still gets its own, and the request's return after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    page = "{{ _('Keluar') }}|{{ _('%(n)d belum dibaca', n=3) }}"
+    later = lazy_gettext("Keluar")
+    # each request has its own app context (g), as served
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "id"}):
+        assert render_template_string(page) == "Keluar|3 belum dibaca"
+        assert gettext("Keluar") == "Keluar" and str(later) == "Keluar"
+        with force_locale("en"):
+            assert render_template_string(page) == "Sign out|3 unread"
+            assert gettext("Keluar") == "Sign out" and str(later) == "Sign out"
+        assert render_template_string(page) == "Keluar|3 belum dibaca"
+        assert gettext("Keluar") == "Keluar" and str(later) == "Keluar"
+    with app.app_context(), app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string(page) == "Sign out|3 unread" and str(later) == "Sign out"
