@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 
 from zi_assess import config as settings
+from zi_assess.flask_app import App
 from zi_assess.resources import MIGRATIONS_DIR, STATIC_DIR, TEMPLATES_DIR, TRANSLATIONS_DIR
 
 
@@ -28,7 +29,7 @@ def build_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> F
     settings do not allow a start, e.g. ``ZI_ENV=production`` without ``ZI_SECRET_KEY``.
     """
     instance = (config or {}).get("INSTANCE_PATH") or settings.instance_path()
-    app = Flask(
+    app = App(
         "zi_assess",
         template_folder=str(TEMPLATES_DIR),
         static_folder=str(STATIC_DIR),
