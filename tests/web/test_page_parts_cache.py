@@ -188,3 +188,14 @@ def test_the_kept_step_forms_carry_each_sessions_own_token(app, team, flow, best
     assert done.status_code == 302
     db.session.refresh(a)
     assert a.status == "tpi_review"
+
+
+def test_the_recap_filter_choices_follow_the_language(client, team):
+    """The filter's choices are made once per language and list (zi_assess.reports.forms)."""
+    sign_in(client, team.national)
+    for language, words in (("id", ("Semua status", "Nasional (semua instansi)", "Menaik")),
+                            ("en", ("All statuses", "National (all instansi)", "Ascending")),
+                            ("id", ("Semua status", "Nasional (semua instansi)", "Menaik"))):
+        client.post(f"/bahasa/{language}")
+        page = client.get("/rekap?status=proposed").get_data(as_text=True)
+        assert all(f">{word}</option>" in page for word in words), language

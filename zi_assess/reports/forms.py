@@ -20,10 +20,28 @@ def choices(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
     return [SelectChoice(value, str(label)) for value, label in pairs]
 
 
+#: filter choices made once per language and list (translating and wrapping 170 instansi and the
+#: statuses cost ~1 M instructions a request); never mutated, every form gets its own list of them
+_KEPT_CHOICES: dict[tuple[Any, ...], tuple[SelectChoice, ...]] = {}
+
+
+def _kept_choices(key: tuple[Any, ...], make: Any) -> list[SelectChoice]:
+    from zi_assess.i18n import current_locale
+
+    full = (current_locale(), *key)
+    kept = _KEPT_CHOICES.get(full)
+    if kept is None:
+        if len(_KEPT_CHOICES) > 512:
+            _KEPT_CHOICES.clear()
+        kept = _KEPT_CHOICES[full] = tuple(make())
+    return list(kept)
+
+
 def status_choices() -> list[SelectChoice]:
     from zi_assess.reports.context import status_label
 
-    return choices([("", _l("Semua status"))] + [(s.value, status_label(s.value)) for s in Status])
+    return _kept_choices(("status",), lambda: choices(
+        [("", _l("Semua status"))] + [(s.value, status_label(s.value)) for s in Status]))
 
 
 #: the sort keys' labels per language and criteria version (they never change while the app runs)
@@ -96,11 +114,11 @@ def recap_filter_form(user: Any) -> tuple[RecapFilterForm, Any]:
     instansi = instansi_names(user, "recap.view")
     national = allowed(user, "recap.national")
     form = RecapFilterForm(request.args)
-    form.instansi.choices = choices(([("", _l("Nasional (semua instansi)"))] if national else [])
-                                    + [(str(id_), name) for id_, name in instansi])
+    form.instansi.choices = _kept_choices(("instansi", national, tuple(instansi)), lambda: choices(
+        ([("", _l("Nasional (semua instansi)"))] if national else []) + [(str(id_), name) for id_, name in instansi]))
     form.status.choices = status_choices()
     form.urut.choices = sort_choices()
-    form.arah.choices = choices([("turun", _l("Menurun")), ("naik", _l("Menaik"))])
+    form.arah.choices = _kept_choices(("arah",), lambda: choices([("turun", _l("Menurun")), ("naik", _l("Menaik"))]))
     if not form.instansi.data and not national:
         form.instansi.data = str(instansi[0][0])
     if "tahun" not in request.args:  # the current evaluation year; an empty "tahun=" asks for every year
