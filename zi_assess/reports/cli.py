@@ -107,6 +107,10 @@ def recap_command(instansi_id: int | None, year: int | None, status: str | None,
     _write(output, rendered.pdf)
 
 
+#: seconds the worker's pub/sub thread waits for a message at a time (bounds how long a stop waits for it)
+PUBSUB_WAIT = 1.0
+
+
 def _worker_class() -> Any:
     from rq import SimpleWorker
 
@@ -119,6 +123,20 @@ def _worker_class() -> Any:
         def request_stop(self, signum: Any, frame: Any) -> None:
             self.stopping = True
             super().request_stop(signum, frame)
+
+        def subscribe(self) -> None:
+            """RQ's subscription to the worker's command channel, its thread waiting at most
+            :data:`PUBSUB_WAIT` seconds at a time instead of RQ's 60. RQ's teardown sends
+            UNSUBSCRIBE, then stops and joins that thread; when the thread reads the reply first
+            (no channel left) and loops back, before the stop flag is cleared, it waits in
+            ``get_message`` for a new subscription for its whole ``sleep_time``: an idle worker
+            then took 60 s to stop after SIGTERM. Messages still arrive at once; an idle worker's
+            pub/sub thread wakes once a second."""
+            self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=PUBSUB_WAIT, daemon=True,
+                                                           exception_handler=self._pubsub_exception_handler)
 
     return ReportWorker
 
