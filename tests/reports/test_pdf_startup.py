@@ -42,7 +42,8 @@ def test_weasyprint_loads_its_libraries_without_find_library(tmp_path):
 
 
 def test_the_report_command_starts_without_the_web_application(tmp_path):
-    """``zi-assess report`` builds the lean app: no blueprints, no Alembic, no openpyxl (#15)."""
+    """``zi-assess report`` builds the lean app: no blueprints, no Alembic, no openpyxl (#15), and
+    SQLAlchemy's asyncio adapters do not import asyncio."""
     _python("""
         from zi_assess import create_app
         from zi_assess.extensions import db
@@ -58,7 +59,7 @@ def test_the_report_command_starts_without_the_web_application(tmp_path):
             code = exit.code
         loaded = [m for m in ("alembic", "flask_migrate", "openpyxl", "zi_assess.main.views",
                               "zi_assess.assessments.views", "zi_assess.interop.cli", "werkzeug.serving",
-                              "http.server", "fontTools.subset") if m in sys.modules]
+                              "http.server", "fontTools.subset", "asyncio") if m in sys.modules]
         import werkzeug.serving  # imported when asked for: the real module
         print(code, loaded or "none", werkzeug.serving.is_running_from_reloader.__module__)
     """, tmp_path)
