@@ -32,8 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and args and args[0] in LEAN_COMMANDS:  # the console script's own process
         if args[0] == "report":  # one document, then os._exit: no cyclic collection at all (lean_main)
             import gc
+            import os
 
             gc.disable()
+            # pytz's own import-speed switch: Babel's import looks up the machine's time zone, and
+            # pytz then opens each of its ~600 zone files to list those present (~8 ms); its wheel
+            # ships them all
+            os.environ.setdefault("PYTZ_SKIPEXISTSCHECK", "1")
         from zi_assess import code_cache
         from zi_assess.config import instance_path
 

@@ -156,3 +156,30 @@ def test_a_deferred_function_imports_its_module_when_called():
     assert "colorsys" not in sys.modules  # the stand-in is gone; its function still works
     assert rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
     assert type(sys.modules["colorsys"]).__name__ == "module"
+
+
+def test_a_report_process_skips_pytz_zone_file_checks_which_its_wheel_makes_needless(tmp_path):
+    """pytz's import-speed switch (``PYTZ_SKIPEXISTSCHECK``) is set in a ``zi-assess report``
+    process only, and what it skips finds nothing missing: every zone pytz lists has its file."""
+    import pytz
+
+    assert len(pytz.all_timezones) == len(pytz._all_timezones_unchecked)  # checked here: all present
+    _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        with create_app().app_context():
+            db.create_all()
+    """, tmp_path)
+    out = _python(f"""
+        import os, sys
+        real_exit = os._exit
+        def report_and_exit(code):
+            print(code, os.environ.get("PYTZ_SKIPEXISTSCHECK"))
+            sys.stdout.flush()
+            real_exit(0)
+        os._exit = report_and_exit
+        sys.argv = ["zi-assess", "report", "lhe", "1", "-o", {str(tmp_path / "lhe.pdf")!r}]
+        from zi_assess.cli import main
+        main()
+    """, tmp_path)
+    assert out.endswith("1 1")  # "no assessment with id 1", in a process with the switch on
