@@ -60,11 +60,15 @@ def test_the_pubsub_thread_that_read_the_unsubscribe_reply_first_stops_at_once(w
 
 
 def test_an_idle_worker_unsubscribes_at_once(worker):
-    for _ in range(3):
+    """The thread waits for a message on its channel: told to stop before UNSUBSCRIBE is sent, it
+    ends on the reply instead of going back to wait (RQ's order: it waited ``sleep_time``)."""
+    took = []
+    for _ in range(5):
         worker.subscribe()
-        time.sleep(0.3)  # the thread waits for a message on its channel
-        assert _timed(worker.unsubscribe, 10) < 3
+        time.sleep(0.3)
+        took.append(_timed(worker.unsubscribe, 10))
         assert not worker.pubsub_thread.is_alive()
+    assert max(took) < 0.5, took
 
 
 @pytest.fixture
@@ -120,3 +124,22 @@ def test_sigterm_stops_an_idle_worker_process_within_seconds(app, database_url, 
             assert took < 5, f"round {round_}: {took:.1f} s\n{log.read_text()}"
     finally:
         queue.delete(delete_jobs=True)
+
+
+def test_a_burst_worker_with_nothing_to_do_stops_at_once(worker):
+    """``zi-assess worker --burst`` on empty queues: subscribed, nothing to do, torn down. The
+    pub/sub thread had just been woken by its subscription and was waiting for the next message
+    when RQ unsubscribed: with RQ's order every such stop waited the thread's whole ``sleep_time``."""
+    import signal
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            worker.work(burst=True, with_scheduler=False)
+            took.append(time.monotonic() - started)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    assert max(took) < 0.8, took

@@ -138,6 +138,14 @@ def _worker_class() -> Any:
             self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=PUBSUB_WAIT, daemon=True,
                                                            exception_handler=self._pubsub_exception_handler)
 
+        def unsubscribe(self) -> None:
+            """RQ's, with the pub/sub thread told to stop first: the reply to UNSUBSCRIBE, which
+            wakes it, then ends its loop at once (RQ clears the flag after sending, so the thread
+            usually went back to wait, for up to :data:`PUBSUB_WAIT`)."""
+            if self.pubsub_thread is not None:
+                self.pubsub_thread.stop(timeout=0)  # clears its flag; joins below, in RQ's unsubscribe
+            super().unsubscribe()
+
     return ReportWorker
 
 
