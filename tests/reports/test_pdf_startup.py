@@ -143,6 +143,25 @@ def test_weasyprint_loads_without_fonttools_subsetter_until_it_is_used(tmp_path)
     assert out == "none none %PDF- True instantiateVariableFont True module"
 
 
+def test_weasyprint_loads_the_woff2_decoder_only_for_a_woff2_font(tmp_path):
+    """The report fonts are TrueType files: a render with them (report.css's @font-face) never
+    imports fontTools' WOFF2 decoder and Brotli; WeasyPrint's first use of it imports the real one."""
+    from zi_assess.resources import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "reports" / "report.css").read_text(encoding="utf-8")
+    out = _python(f"""
+        import sys
+        from zi_assess.reports import pdf
+        from weasyprint.text import fonts
+        rendered = pdf.render_pdf("<p>Halo <b>tebal</b></p>", stylesheets=[{css!r}])
+        loaded = [m for m in ("fontTools.ttLib.woff2", "brotli") if m in sys.modules]
+        decompress = fonts.woff2.decompress  # the first use imports the real module
+        print(loaded or "none", rendered[:5].decode(), decompress.__module__,
+              type(sys.modules["fontTools.ttLib.woff2"]).__name__)
+    """, tmp_path)
+    assert out == "none %PDF- fontTools.ttLib.woff2 module"
+
+
 def test_a_deferred_function_imports_its_module_when_called():
     import sys
 
