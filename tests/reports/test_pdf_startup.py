@@ -77,6 +77,12 @@ def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
         pass
 
     assert gc.isenabled()
+    collections: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
     with bounds.gc_paused():
         assert not gc.isenabled()
         cycle = Node()
@@ -84,7 +90,11 @@ def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
         alive = weakref.ref(cycle)
         del cycle
         assert alive() is not None  # a cycle: only the collector frees it
+        gc.callbacks.append(record)
+    gc.callbacks.remove(record)
     assert gc.isenabled() and alive() is None
+    # the youngest generation only: what the paused collector let pile up, not what older reports left
+    assert collections == [0]
 
 
 def test_the_report_process_ends_with_its_exit_code_and_output(tmp_path):
