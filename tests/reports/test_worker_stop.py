@@ -143,3 +143,27 @@ def test_a_burst_worker_with_nothing_to_do_stops_at_once(worker):
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
     assert max(took) < 0.8, took
+
+
+def test_a_pubsub_thread_whose_stop_takes_no_timeout_is_stopped_too(worker):
+    """redis-py before 8.2 (setup.cfg allows 5.0): ``stop()`` takes no argument and only clears
+    the flag; the worker then stops it that way."""
+    calls = []
+
+    class OldThread:
+        def stop(self) -> None:
+            calls.append("stop")
+
+        def join(self, timeout: float | None = None) -> None:
+            calls.append("join")
+
+    class Pubsub:
+        def unsubscribe(self) -> None:
+            calls.append("unsubscribe")
+
+        def close(self) -> None:
+            calls.append("close")
+
+    worker.pubsub_thread, worker.pubsub = OldThread(), Pubsub()
+    worker.unsubscribe()
+    assert calls[:2] == ["stop", "unsubscribe"]  # the flag first, then UNSUBSCRIBE (then RQ's own stop and join)

@@ -129,21 +129,25 @@ def _worker_class() -> Any:
             :data:`PUBSUB_WAIT` seconds at a time instead of RQ's 60. RQ's teardown sends
             UNSUBSCRIBE, then stops and joins that thread; when the thread reads the reply first
             (no channel left) and loops back, before the stop flag is cleared, it waits in
-            ``get_message`` for a new subscription for its whole ``sleep_time``: an idle worker
-            then took 60 s to stop after SIGTERM. Messages still arrive at once; an idle worker's
-            pub/sub thread wakes once a second."""
+            ``get_message`` for a new subscription for its whole ``sleep_time``, and redis-py
+            8.2's ``stop`` joins it without a timeout: an idle worker then took 60 s to stop.
+            Messages still arrive at once; an idle worker's pub/sub thread wakes once a second."""
             self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
             self.pubsub = self.connection.pubsub()
             self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-            self.pubsub_thread = self.pubsub.run_in_thread(sleep_time=PUBSUB_WAIT, daemon=True,
-                                                           exception_handler=self._pubsub_exception_handler)
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=PUBSUB_WAIT, daemon=True, exception_handler=getattr(self, "_pubsub_exception_handler", None))
 
         def unsubscribe(self) -> None:
             """RQ's, with the pub/sub thread told to stop first: the reply to UNSUBSCRIBE, which
             wakes it, then ends its loop at once (RQ clears the flag after sending, so the thread
             usually went back to wait, for up to :data:`PUBSUB_WAIT`)."""
-            if self.pubsub_thread is not None:
-                self.pubsub_thread.stop(timeout=0)  # clears its flag; joins below, in RQ's unsubscribe
+            thread = self.pubsub_thread
+            if thread is not None:
+                try:
+                    thread.stop(timeout=0)  # redis-py 8.2: clears its flag (joined below, in RQ's unsubscribe)
+                except TypeError:
+                    thread.stop()  # earlier redis-py (setup.cfg allows 5.0): stop() only clears the flag
             super().unsubscribe()
 
     return ReportWorker
