@@ -141,18 +141,24 @@ made is there, the collector having been off): 11.2/16.0 ms (min/median) instead
 of a ~300 ms LHE in a warm loop, RSS and tracked objects flat over 60 reports. RQ's 60 s stop:
 its teardown sends UNSUBSCRIBE, then stops and joins redis-py's pub/sub thread; the thread often
 reads the reply first, loops back before its flag is cleared and waits ``sleep_time=60`` for a
-new subscription (every time in a burst worker). ``ReportWorker`` subscribes with a 1 s wait and
+new subscription (every time in the burst workers measured). ``ReportWorker`` subscribes with a 1 s wait and
 clears the thread's flag before unsubscribing: a burst worker's teardown 1.0 s → 0 s (60 s with
 RQ's own), tests force the interleaving and stop real idle workers. Bulk (``bench_bulk.py
 --units 20 --workers 1,2 --rounds 1 --redis-url …/12``, two runs alternated with 8db91ee): two
 workers 2.05 and 1.79 × two reference processes (209.6 and 286.7 /min against 102.3 and 160.2),
 before 1.48 and 1.60 × (the reference's two-process rate moved 102–160 /min with the other
 engineer's load: 20 reports take 4–6 s, too short to say more); one worker 1.89 and 1.85 ×
-(before 2.07 and 1.93 ×); worker peak 116–118 MB; before, one worker did not stop within 60 s.
-Goals: LHE ≤ 0.6 × reached at the margin (callgrind 0.58 ×, bench 0.60 ×); LKE ≤ 0.7 × not
-(0.74–0.75 ×; callgrind of a process stopped at each step: interpreter and caches 0.20 G, Flask
+(before 2.07 and 1.93 ×); worker peak 116–118 MB. With ``--units 40`` (20:19–20:24, the other
+engineer's whole test suite running): two workers 1.85 × (196.6 against 106.5 /min), before 3.82 ×
+(273.3 against 71.6: two reference processes slower than one, i.e. meaningless); a worker did not
+stop within 60 s of SIGTERM three times in the old tree's six bulk rounds, never in this work's six.
+``--processes-only`` again at 20:17–20:19 (that suite running, load 1.4–1.8): LHE CPU 0.63 and
+0.62 × (before 0.64 and 0.66 ×), LKE 0.74 and 0.77 × (before 0.75 and 0.78 ×).
+Goals: LHE ≤ 0.6 × reached in instructions (callgrind 0.58 ×) but not reliably in the bench (0.60 ×
+on a quieter machine, 0.62–0.63 × under the other engineer's load); LKE ≤ 0.7 × not
+(0.74–0.77 ×; callgrind of a process stopped at each step: interpreter and caches 0.20 G, Flask
 and click 0.35, SQLAlchemy and the lean app 0.77, WeasyPrint 0.53, then the models it uses, data,
-HTML, the render of 17 pages of text and the PDF 5.55 G); bulk ≥ 2 × seen in one of two runs, not
+HTML, the render of 17 pages of text and the PDF 5.55 G); bulk ≥ 2 × seen in one of three runs, not
 established. Left, measured: the assessments' operations package imports every
 operation module (~40 ms of imports, half of them unused by a report; not in this work's files);
 FontConfiguration() loads the system's fontconfig configuration (~8 ms) and the report fonts'
