@@ -117,6 +117,54 @@ work above (same commands): callgrind 8.71 G instructions (main at 4072a81), 0.9
 reference's 8.98 G; one ``--processes-only --rounds 5`` run (main at e1d71cd, load 4.1): LKE CPU
 0.93 ×, wall 1.12 ×, 117 MB.
 
+Third session (issue #15, items 3 and 4; 2026-12-04 19:13–21:00, the machine shared with another
+engineer's test runs, load 1.0–2.9 on 2 cores). A report process now: imports asyncio only when
+something runs a coroutine (SQLAlchemy's utilities and its SQLite dialect's async adapter import
+it; the lean deferral spans the whole ``report`` command); takes its ~240 regular expressions
+as compiled by an earlier process (``zi_assess.regex_cache``, beside the code cache: ``re``
+parsed each pattern in Python, ~18 ms); declares only the models its report uses (``zi_assess.
+models`` gives its names on first use, the web app calls ``load_all``: an LHE or LKE leaves out
+11 of the 38 models); sets pytz's ``PYTZ_SKIPEXISTSCHECK`` (Babel's import looked up the time
+zone, and pytz opened each of its ~600 zone files, ~8 ms); leaves fontTools' WOFF2 decoder and
+Brotli out (no measurable change). Callgrind, whole ``zi-assess report … 3 -o f.pdf`` (demo db,
+bytecode compiled, caches warm, ±10 M from run to run): LHE 5.48 → 5.36 (asyncio, regexes) →
+5.24 (models) → 5.19 G (pytz), LKE 7.65 → 7.51 → 7.41 → 7.35 G; ``pdf_reference.py`` 9.00 G:
+LHE 0.61 → 0.58 ×, LKE 0.85 → 0.82 ×. ``--processes-only --rounds 5``, two runs alternated with
+the tree before (8db91ee), load 1.3–1.8: after LHE CPU 0.60 and 0.60 × (0.76 s against 1.26 s,
+0.64 against 1.06 s), LKE 0.74 and 0.75 ×, peaks 101/102 MB; before LHE 0.63 and 0.64 ×, LKE
+0.76 and 0.78 ×, peaks 104/105 MB. ``/usr/bin/time`` of five LHE and reference processes: user
+0.59–0.63 against 1.02–1.08 s (0.58 ×), system 0.07–0.11 against 0.06–0.09 s (the render
+thread's Pango starts ~90 short-lived GLib threads for fontconfig matches). The PDFs are
+pixel-identical at 50 dpi (``pdftoppm``, 6 LHE and 17 LKE pages) and of the same size.
+Workers: after a report, ``bounds.gc_paused`` collects generation 0 only (everything the report
+made is there, the collector having been off): 11.2/16.0 ms (min/median) instead of 23.6/30.8 ms
+of a ~300 ms LHE in a warm loop, RSS and tracked objects flat over 60 reports. RQ's 60 s stop:
+its teardown sends UNSUBSCRIBE, then stops and joins redis-py's pub/sub thread; the thread often
+reads the reply first, loops back before its flag is cleared and waits ``sleep_time=60`` for a
+new subscription (every time in the burst workers measured). ``ReportWorker`` subscribes with a 1 s wait and
+clears the thread's flag before unsubscribing: a burst worker's teardown 1.0 s → 0 s (60 s with
+RQ's own), tests force the interleaving and stop real idle workers. Bulk (``bench_bulk.py
+--units 20 --workers 1,2 --rounds 1 --redis-url …/12``, two runs alternated with 8db91ee): two
+workers 2.05 and 1.79 × two reference processes (209.6 and 286.7 /min against 102.3 and 160.2),
+before 1.48 and 1.60 × (the reference's two-process rate moved 102–160 /min with the other
+engineer's load: 20 reports take 4–6 s, too short to say more); one worker 1.89 and 1.85 ×
+(before 2.07 and 1.93 ×); worker peak 116–118 MB. With ``--units 40`` (20:19–20:24, the other
+engineer's whole test suite running): two workers 1.85 × (196.6 against 106.5 /min), before 3.82 ×
+(273.3 against 71.6: two reference processes slower than one, i.e. meaningless); a worker did not
+stop within 60 s of SIGTERM three times in the old tree's six bulk rounds, never in this work's six.
+``--processes-only`` again at 20:17–20:19 (that suite running, load 1.4–1.8): LHE CPU 0.63 and
+0.62 × (before 0.64 and 0.66 ×), LKE 0.74 and 0.77 × (before 0.75 and 0.78 ×).
+Goals: LHE ≤ 0.6 × reached in instructions (callgrind 0.58 ×) but not reliably in the bench (0.60 ×
+on a quieter machine, 0.62–0.63 × under the other engineer's load); LKE ≤ 0.7 × not
+(0.74–0.77 ×; callgrind of a process stopped at each step: interpreter and caches 0.20 G, Flask
+and click 0.35, SQLAlchemy and the lean app 0.77, WeasyPrint 0.53, then the models it uses, data,
+HTML, the render of 17 pages of text and the PDF 5.55 G); bulk ≥ 2 × seen in one of three runs, not
+established. Left, measured: the assessments' operations package imports every
+operation module (~40 ms of imports, half of them unused by a report; not in this work's files);
+FontConfiguration() loads the system's fontconfig configuration (~8 ms) and the report fonts'
+@font-face ~7 ms; each @font-face fetch builds an ``email.message`` (2 ms); WeasyPrint's
+presentational-hints stylesheet is parsed at import (~5 ms; the reference pays it too).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """

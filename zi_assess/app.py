@@ -186,11 +186,13 @@ def _ping_after_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
 
 def _init_extensions(app: Flask, *, web: bool = True) -> None:
-    import zi_assess.models  # noqa: F401  (registers every model with the metadata)
+    import zi_assess.models
     from zi_assess import extensions
     from zi_assess.extensions import babel, db
     from zi_assess.i18n import select_locale
 
+    if web:  # every model registered (migrations, create_all); the lean app declares those it uses when first asked for
+        zi_assess.models.load_all()
     db.init_app(app)
     from zi_assess import result_cache  # registers the revision hooks on every connection
 

@@ -13,10 +13,13 @@ import sys
 
 PURE_COMMANDS = ("score", "criteria")
 LEAN_COMMANDS = ("report", "worker")
-#: what Flask and Werkzeug import that a report process never runs: Werkzeug's development server
-#: (with http.server, http.client and ssl, ~10 ms of a report process), imported on first use. Not
-#: in a worker: it lives long (its start-up is paid once), so it imports its libraries unchanged
-LEAN_DEFERRED: dict[str, tuple[str, ...]] = {"werkzeug.serving": ("run_simple", "is_running_from_reloader")}
+#: what Flask, Werkzeug and SQLAlchemy import that a report process never runs: Werkzeug's
+#: development server (with http.server, http.client and ssl, ~10 ms of a report process) and
+#: asyncio (~9 ms; SQLAlchemy's utilities and its dialects' async adapters import it, and take
+#: ``iscoroutine`` at import), imported on first use. Not in a worker: it lives long (its
+#: start-up is paid once), so it imports its libraries unchanged
+LEAN_DEFERRED: dict[str, tuple[str, ...]] = {"werkzeug.serving": ("run_simple", "is_running_from_reloader"),
+                                              "asyncio": ("iscoroutine",)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,8 +32,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None and args and args[0] in LEAN_COMMANDS:  # the console script's own process
         if args[0] == "report":  # one document, then os._exit: no cyclic collection at all (lean_main)
             import gc
+            import os
 
             gc.disable()
+            # pytz's own import-speed switch: Babel's import looks up the machine's time zone, and
+            # pytz then opens each of its ~600 zone files to list those present (~8 ms); its wheel
+            # ships them all
+            os.environ.setdefault("PYTZ_SKIPEXISTSCHECK", "1")
         from zi_assess import code_cache
         from zi_assess.config import instance_path
 
@@ -42,10 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         if args and args[0] in LEAN_COMMANDS:
             from zi_assess.deferred_imports import deferred
 
-            with deferred(LEAN_DEFERRED if args[0] == "report" else {}):  # Flask and Werkzeug load here
+            # the whole command runs within: Flask, Werkzeug and SQLAlchemy load here, the database
+            # dialect (SQLAlchemy's asyncio adapters beside it) when the app is built
+            with deferred(LEAN_DEFERRED if args[0] == "report" else {}):
                 from zi_assess.reports.cli import lean_main
 
-            return lean_main(args, own_process=argv is None)
+                return lean_main(args, own_process=argv is None)
         from zi_assess.commands import app_cli
 
         return int(app_cli.main(args=args, prog_name="zi-assess", standalone_mode=True) or 0)

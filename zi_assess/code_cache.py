@@ -131,6 +131,9 @@ def install(instance_path: str) -> bool:
         return False
     _path = cache_file(directory)
     _codes.update(_load(_path))
+    from zi_assess import regex_cache
+
+    regex_cache.install(directory)  # the regular expressions the imports below compile
     for name in MODULES:
         module = sys.modules.get(name)
         if module is not None:
@@ -173,6 +176,9 @@ class _Patcher:
 def save() -> None:
     """Write the cache if this process compiled anything new (a file that cannot be written is skipped)."""
     global _added
+    from zi_assess import regex_cache
+
+    regex_cache.save()
     if _path is None or not _added or not private(_path.parent):
         return
     try:

@@ -42,7 +42,8 @@ def test_weasyprint_loads_its_libraries_without_find_library(tmp_path):
 
 
 def test_the_report_command_starts_without_the_web_application(tmp_path):
-    """``zi-assess report`` builds the lean app: no blueprints, no Alembic, no openpyxl (#15)."""
+    """``zi-assess report`` builds the lean app: no blueprints, no Alembic, no openpyxl (#15), and
+    SQLAlchemy's asyncio adapters do not import asyncio."""
     _python("""
         from zi_assess import create_app
         from zi_assess.extensions import db
@@ -58,7 +59,7 @@ def test_the_report_command_starts_without_the_web_application(tmp_path):
             code = exit.code
         loaded = [m for m in ("alembic", "flask_migrate", "openpyxl", "zi_assess.main.views",
                               "zi_assess.assessments.views", "zi_assess.interop.cli", "werkzeug.serving",
-                              "http.server", "fontTools.subset") if m in sys.modules]
+                              "http.server", "fontTools.subset", "asyncio") if m in sys.modules]
         import werkzeug.serving  # imported when asked for: the real module
         print(code, loaded or "none", werkzeug.serving.is_running_from_reloader.__module__)
     """, tmp_path)
@@ -76,6 +77,12 @@ def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
         pass
 
     assert gc.isenabled()
+    collections: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
     with bounds.gc_paused():
         assert not gc.isenabled()
         cycle = Node()
@@ -83,7 +90,11 @@ def test_a_render_pauses_the_garbage_collector_and_collects_once_after():
         alive = weakref.ref(cycle)
         del cycle
         assert alive() is not None  # a cycle: only the collector frees it
+        gc.callbacks.append(record)
+    gc.callbacks.remove(record)
     assert gc.isenabled() and alive() is None
+    # the youngest generation only: what the paused collector let pile up, not what older reports left
+    assert collections == [0]
 
 
 def test_the_report_process_ends_with_its_exit_code_and_output(tmp_path):
@@ -142,6 +153,25 @@ def test_weasyprint_loads_without_fonttools_subsetter_until_it_is_used(tmp_path)
     assert out == "none none %PDF- True instantiateVariableFont True module"
 
 
+def test_weasyprint_loads_the_woff2_decoder_only_for_a_woff2_font(tmp_path):
+    """The report fonts are TrueType files: a render with them (report.css's @font-face) never
+    imports fontTools' WOFF2 decoder and Brotli; WeasyPrint's first use of it imports the real one."""
+    from zi_assess.resources import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "reports" / "report.css").read_text(encoding="utf-8")
+    out = _python(f"""
+        import sys
+        from zi_assess.reports import pdf
+        from weasyprint.text import fonts
+        rendered = pdf.render_pdf("<p>Halo <b>tebal</b></p>", stylesheets=[{css!r}])
+        loaded = [m for m in ("fontTools.ttLib.woff2", "brotli") if m in sys.modules]
+        decompress = fonts.woff2.decompress  # the first use imports the real module
+        print(loaded or "none", rendered[:5].decode(), decompress.__module__,
+              type(sys.modules["fontTools.ttLib.woff2"]).__name__)
+    """, tmp_path)
+    assert out == "none %PDF- fontTools.ttLib.woff2 module"
+
+
 def test_a_deferred_function_imports_its_module_when_called():
     import sys
 
@@ -155,3 +185,30 @@ def test_a_deferred_function_imports_its_module_when_called():
     assert "colorsys" not in sys.modules  # the stand-in is gone; its function still works
     assert rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
     assert type(sys.modules["colorsys"]).__name__ == "module"
+
+
+def test_a_report_process_skips_pytz_zone_file_checks_which_its_wheel_makes_needless(tmp_path):
+    """pytz's import-speed switch (``PYTZ_SKIPEXISTSCHECK``) is set in a ``zi-assess report``
+    process only, and what it skips finds nothing missing: every zone pytz lists has its file."""
+    import pytz
+
+    assert len(pytz.all_timezones) == len(pytz._all_timezones_unchecked)  # checked here: all present
+    _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        with create_app().app_context():
+            db.create_all()
+    """, tmp_path)
+    out = _python(f"""
+        import os, sys
+        real_exit = os._exit
+        def report_and_exit(code):
+            print(code, os.environ.get("PYTZ_SKIPEXISTSCHECK"))
+            sys.stdout.flush()
+            real_exit(0)
+        os._exit = report_and_exit
+        sys.argv = ["zi-assess", "report", "lhe", "1", "-o", {str(tmp_path / "lhe.pdf")!r}]
+        from zi_assess.cli import main
+        main()
+    """, tmp_path)
+    assert out.endswith("1 1")  # "no assessment with id 1", in a process with the switch on

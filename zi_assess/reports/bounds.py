@@ -83,11 +83,17 @@ def render_slot(poll: float = 0.1) -> Iterator[None]:
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Cyclic garbage collection paused while a report renders, one full collection after it.
+    """Cyclic garbage collection paused while a report renders, one collection of the youngest
+    generation after it.
 
     WeasyPrint allocates hundreds of thousands of small objects per report; at the default
     thresholds the collector walks them again and again (measured: a quarter of an LKE's render
     time). Collected once at the end, each is visited once and the worker's memory comes back.
+    With the collector off nothing was promoted, so everything the report made is in the youngest
+    generation: collecting that one frees the report's cycles (~45,600 objects for an LHE) without
+    walking what earlier reports left in the older generations, and without emptying the
+    interpreter's free lists, as a full collection does (measured in a warm worker: 11–16 ms
+    instead of 24–31 ms per LHE). Older garbage is left to the collector's own full collections.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -96,7 +102,7 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-            gc.collect()
+            gc.collect(0)
 
 
 def busy_slots() -> int:

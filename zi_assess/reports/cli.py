@@ -107,6 +107,10 @@ def recap_command(instansi_id: int | None, year: int | None, status: str | None,
     _write(output, rendered.pdf)
 
 
+#: seconds the worker's pub/sub thread waits for a message at a time (bounds how long a stop waits for it)
+PUBSUB_WAIT = 1.0
+
+
 def _worker_class() -> Any:
     from rq import SimpleWorker
 
@@ -119,6 +123,32 @@ def _worker_class() -> Any:
         def request_stop(self, signum: Any, frame: Any) -> None:
             self.stopping = True
             super().request_stop(signum, frame)
+
+        def subscribe(self) -> None:
+            """RQ's subscription to the worker's command channel, its thread waiting at most
+            :data:`PUBSUB_WAIT` seconds at a time instead of RQ's 60. RQ's teardown sends
+            UNSUBSCRIBE, then stops and joins that thread; when the thread reads the reply first
+            (no channel left) and loops back, before the stop flag is cleared, it waits in
+            ``get_message`` for a new subscription for its whole ``sleep_time``, and redis-py
+            8.2's ``stop`` joins it without a timeout: an idle worker then took 60 s to stop.
+            Messages still arrive at once; an idle worker's pub/sub thread wakes once a second."""
+            self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=PUBSUB_WAIT, daemon=True, exception_handler=getattr(self, "_pubsub_exception_handler", None))
+
+        def unsubscribe(self) -> None:
+            """RQ's, with the pub/sub thread told to stop first: the reply to UNSUBSCRIBE, which
+            wakes it, then ends its loop at once (RQ clears the flag after sending, so the thread
+            usually went back to wait, for up to :data:`PUBSUB_WAIT`)."""
+            thread = self.pubsub_thread
+            if thread is not None:
+                try:
+                    thread.stop(timeout=0)  # redis-py 8.2: clears its flag (joined below, in RQ's unsubscribe)
+                except TypeError:
+                    thread.stop()  # earlier redis-py (setup.cfg allows 5.0): stop() only clears the flag
+            super().unsubscribe()
 
     return ReportWorker
 

@@ -1,0 +1,82 @@
+"""Models declared when first asked for (issue #15, item 3): ``from zi_assess.models import X``
+imports X's module and those it depends on; the web app registers every model; a report process
+declares only the models its report uses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from zi_assess.domain.workflow import Layer
+
+#: model modules an LHE or LKE never uses (notifications, API keys, sign-in tokens, action plans)
+UNUSED_BY_REPORTS = ("zi_assess.models.notifications", "zi_assess.models.interop", "zi_assess.models.tokens",
+                     "zi_assess.models.action_plans")
+
+
+def _python(code: str, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": ":".join(sys.path), **(env or {})},
+                            timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip()
+
+
+def test_a_model_is_declared_with_its_module_when_first_asked_for():
+    out = _python("""
+        import sys
+        import zi_assess.models as models
+        from zi_assess.models.base import Base
+        declared = lambda: sorted(m.class_.__name__ for m in Base.registry.mappers)
+        assert declared() == [], declared()
+        from zi_assess.models import StoredReport  # reports.py: no model of another module
+        assert declared() == ["ExportItem", "ExportJob", "RenderJob", "StoredReport"], declared()
+        from zi_assess.models import Assessment  # with the org and users modules it imports
+        assert {"Assessment", "Unit", "Instansi", "User", "RoleAssignment"} <= set(declared())
+        assert "zi_assess.models.notifications" not in sys.modules
+        try:
+            models.NoSuchModel
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError("an unknown name was found")
+        models.load_all()
+        classes = [m.class_ for m in Base.registry.mappers]
+        assert all(getattr(models, c.__name__) is c for c in classes)  # every model is named by the package
+        print(len(classes), len(models.__all__), sorted(set(models.__all__) ^ set(models._WHERE)))
+    """)
+    assert out == "38 42 []"
+
+
+def test_the_web_app_registers_every_model(tmp_path):
+    out = _python("""
+        from zi_assess import create_app
+        from zi_assess.extensions import db
+        create_app()
+        print(len(db.metadata.tables))
+    """, {"ZI_DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}", "ZI_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert int(out) == 38
+
+
+def test_a_report_process_declares_only_the_models_its_report_uses(team, flow, fill, best_answers, database_url,
+                                                                   tmp_path):
+    from zi_assess.extensions import db
+
+    a = flow.create(team.unit, team.head)
+    fill(team.operator, a, Layer.MANDIRI, best_answers)
+    db.session.commit()
+    env = {"ZI_DATABASE_URL": database_url, "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
+           "ZI_STORAGE_PATH": str(tmp_path / "store"), "ZI_SECRET_KEY": "test-secret"}
+    for kind in ("lhe", "lke"):
+        out = _python(f"""
+            import sys
+            from zi_assess.cli import main
+            try:
+                main(["report", "{kind}", "{a.id}", "-o", {str(tmp_path / (kind + ".pdf"))!r}])
+            except SystemExit as done:
+                assert not done.code, done.code
+            print([m for m in {UNUSED_BY_REPORTS!r} if m in sys.modules] or "none")
+        """, env)
+        assert out.endswith("none"), out
+        assert (tmp_path / f"{kind}.pdf").read_bytes().startswith(b"%PDF-")
