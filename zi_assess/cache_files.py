@@ -31,3 +31,15 @@ def replace_file(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def load_marshalled(path: Path) -> object:
+    """What ``path`` holds (``marshal``), when it and its folder are private; else None."""
+    import marshal
+
+    if not (private(path.parent) and private(path)):
+        return None
+    try:
+        return marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None

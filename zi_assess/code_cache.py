@@ -36,7 +36,7 @@ import types
 from pathlib import Path
 from typing import Any
 
-from zi_assess.cache_files import private, replace_file
+from zi_assess.cache_files import load_marshalled, private, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,7 @@ def _eval(source: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _load(path: Path) -> dict[Key, types.CodeType]:
-    if not (private(path.parent) and private(path)):
-        return {}
-    try:
-        loaded = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    loaded = load_marshalled(path)
     if not isinstance(loaded, dict) or len(loaded) > MAX_ENTRIES:
         return {}
     for key, value in loaded.items():

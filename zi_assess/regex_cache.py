@@ -25,7 +25,7 @@ from pathlib import Path
 from re import _compiler, _parser  # type: ignore[attr-defined]
 from typing import Any
 
-from zi_assess.cache_files import private, replace_file
+from zi_assess.cache_files import load_marshalled, private, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,8 @@ def _valid(loaded: object) -> bool:
 
 
 def _load(path: Path) -> dict[tuple[str | bytes, int], Entry]:
-    if not (private(path.parent) and private(path)):
-        return {}
-    try:
-        loaded = marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return loaded if _valid(loaded) else {}
+    loaded = load_marshalled(path)
+    return loaded if _valid(loaded) else {}  # type: ignore[return-value]
 
 
 def install(directory: Path) -> bool:
