@@ -63,7 +63,8 @@ def build_app(config: Mapping[str, Any] | None = None, *, web: bool = True) -> F
 def _warm_start(app: Flask) -> None:
     """What a worker would otherwise do on its first requests: compile the templates (read from
     the shared bytecode cache after the first process), configure the models' mappers, read the
-    translations of every language and fingerprint the code (the result cache's key prefix)."""
+    translations of every language, fingerprint the code (the result cache's key prefix) and
+    make the Redis client (no connection is opened: Redis may start later)."""
     from flask_babel import force_locale, get_translations
     from sqlalchemy.orm import configure_mappers
 
@@ -78,6 +79,10 @@ def _warm_start(app: Flask) -> None:
         for locale in LOCALES:
             with force_locale(locale):
                 get_translations()
+        if app.config.get("REDIS_URL"):  # the result cache's client: importing redis-py is ~0.2 s
+            from zi_assess.extensions import redis_client
+
+            redis_client(socket_timeout=float(app.config["RESULT_CACHE_REDIS_TIMEOUT"]))
 
 
 def _derive_settings(app: Flask) -> None:
