@@ -40,8 +40,8 @@ one instansi 15.9 → 14.4 M (XLSX and PortalRB unchanged). The PortalRB key's a
 for the bench (the limiter still runs): with 10 rounds half the calls were 429. Runs at 20:50–21:10
 (idle but for this, load 0.8–1.9), p95 ms with ``--rounds=10`` (three runs): dashboard 71/57/61,
 TPN queue 50/56/74, recap by area 47/63/51, one instansi 162/149/137 (p50 49–58, CPU 3.9–4.8 ms),
-XLSX 104/100/80, overview 92/90/86, area page 96/85/61, PortalRB 123/93/63, national recap
-72/75/52: 7, 9 and 8 of 9 within the goal; ``--rounds=3``: all 9 (49, 41, 63, 55, 86, 74, 69, 78,
+XLSX 104/99.5/80, overview 92/90/86, area page 95.5/85/61, PortalRB 123/93/63, national recap
+72/75/52: 6, 8 and 8 of 9 within the goal; ``--rounds=3``: all 9 (49, 41, 63, 55, 86, 74, 69, 78,
 58). The one-instansi page's tail shows only in full runs (measured alone against a running
 server, its p95 is 55–60 ms); not explained (a hypothesis, not checked: a full garbage collection
 in workers whose heaps the recap pages before it filled).
