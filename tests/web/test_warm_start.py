@@ -8,6 +8,15 @@ import pytest
 from zi_assess import create_app
 
 
+@pytest.fixture(autouse=True)
+def _unfrozen():
+    """A warm app freezes the process's objects (gc.freeze); the test process gets them back."""
+    import gc
+
+    yield
+    gc.unfreeze()
+
+
 @pytest.fixture
 def compiles(monkeypatch) -> list[str]:
     """The names of the templates Jinja compiles from source."""
@@ -56,3 +65,12 @@ def test_a_warm_app_has_its_redis_client_before_the_first_request(app_config, tm
     create_app({**app_config, "WARM_START": True, "INSTANCE_PATH": str(tmp_path / "instance"), "REDIS_URL": url})
     assert _redis_for.cache_info().currsize == 1  # made (and redis-py imported) at start
     _redis_for.cache_clear()
+
+
+def test_a_warm_app_freezes_what_it_holds(app_config, tmp_path):
+    """Start-up objects leave the cyclic collector's way (each full collection walked them all)."""
+    import gc
+
+    gc.unfreeze()
+    create_app({**app_config, "WARM_START": True, "INSTANCE_PATH": str(tmp_path / "instance")})
+    assert gc.get_freeze_count() > 50_000
