@@ -42,9 +42,14 @@ for the bench (the limiter still runs): with 10 rounds half the calls were 429. 
 TPN queue 50/56/74, recap by area 47/63/51, one instansi 162/149/137 (p50 49–58, CPU 3.9–4.8 ms),
 XLSX 104/99.5/80, overview 92/90/86, area page 95.5/85/61, PortalRB 123/93/63, national recap
 72/75/52: 6, 8 and 8 of 9 within the goal; ``--rounds=3``: all 9 (49, 41, 63, 55, 86, 74, 69, 78,
-58). The one-instansi page's tail shows only in full runs (measured alone against a running
-server, its p95 is 55–60 ms); not explained (a hypothesis, not checked: a full garbage collection
-in workers whose heaps the recap pages before it filled).
+58). The one-instansi page's tail (only in full runs) was the cyclic garbage collector: a
+``gc.callbacks`` log in the workers showed generation-2 collections of 157–237 ms in all four
+workers at once during that page, each walking the ~170,000 objects of the worker's start-up.
+Warm start now ends with ``gc.collect(); gc.freeze()``: the same page's collections took 9–18 ms.
+Two runs after it (21:13–21:17, load 1.0–1.6): dashboard 126 (its first requests met workers still
+starting: cold 170 ms)/79, TPN queue 54/73, recap by area 61/70, one instansi 69/72, XLSX 105/110
+(CPU ~7 ms: every download writes its audit row), overview 93/94, area page 86/87, PortalRB 85/95,
+national recap 55/64: 7 and 8 of 9 within the goal.
 
 Usage: python benchmarks/bench_scale.py [DATABASE_URL] [--rounds=N]
 (default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
