@@ -165,7 +165,7 @@ FontConfiguration() loads the system's fontconfig configuration (~8 ms) and the 
 @font-face ~7 ms; each @font-face fetch builds an ``email.message`` (2 ms); WeasyPrint's
 presentational-hints stylesheet is parsed at import (~5 ms; the reference pays it too).
 
-After the merge with the web work (main at 821a1f7, 21:00–21:05, nothing else running, load 1.3–1.7):
+After the merge with the web work (main at aa690b3, 20:47–20:50, nothing else running, load 1.3–1.7):
 ``--processes-only --rounds 5``: reference 1.29 s CPU, ``report lhe`` 0.76 s (0.59 ×), ``report
 lke`` 0.93 s (0.72 ×), peaks 101/102 MB; ``bench_bulk.py --units 20 --workers 1,2 --rounds 1``: one
 worker 117.0 reports/min (1.68 × one reference process), two 255.2/min (1.86 × two), worker peak

@@ -37,7 +37,7 @@ app; the recap filter's choices kept per language; the Redis client made at warm
 worker's first cached page imported redis-py, ~0.2 s). Overview 21.5 → 14.5 M, area page ~18.2 →
 15.8 M, national dashboard 12.5 → 11.5 M, TPN queue 11.4 → 10.4 M, recap by area 16.4 → 13.2 M,
 one instansi 15.9 → 14.4 M (XLSX and PortalRB unchanged). The PortalRB key's allowance is raised
-for the bench (the limiter still runs): with 10 rounds half the calls were 429. Runs at 20:50–21:10
+for the bench (the limiter still runs): with 10 rounds half the calls were 429. Runs at 20:43–20:51
 (idle but for this, load 0.8–1.9), p95 ms with ``--rounds=10`` (three runs): dashboard 71/57/61,
 TPN queue 50/56/74, recap by area 47/63/51, one instansi 162/149/137 (p50 49–58, CPU 3.9–4.8 ms),
 XLSX 104/99.5/80, overview 92/90/86, area page 95.5/85/61, PortalRB 123/93/63, national recap
@@ -46,7 +46,7 @@ XLSX 104/99.5/80, overview 92/90/86, area page 95.5/85/61, PortalRB 123/93/63, n
 ``gc.callbacks`` log in the workers showed generation-2 collections of 157–237 ms in all four
 workers at once during that page, each walking the ~170,000 objects of the worker's start-up.
 Warm start now ends with ``gc.collect(); gc.freeze()``: the same page's collections took 9–18 ms.
-Two runs after it (21:13–21:17, load 1.0–1.6): dashboard 126 (its first requests met workers still
+Two runs after it (21:00–21:05, load 1.0–1.6): dashboard 126 (its first requests met workers still
 starting: cold 170 ms)/79, TPN queue 54/73, recap by area 61/70, one instansi 69/72, XLSX 105/110
 (CPU ~7 ms: every download writes its audit row), overview 93/94, area page 86/87, PortalRB 85/95,
 national recap 55/64: 7 and 8 of 9 within the goal.
