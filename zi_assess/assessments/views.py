@@ -102,10 +102,10 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     roles = assessment_roles(current_user, assessment)
     steps = available_transitions(Status(assessment.status), roles)
     # the columns the page shows, as plain rows (no ORM objects to build on every request)
-    history = [(change, change.name) for change in db.session.execute(
+    history = list(db.session.execute(
         select(StatusChange.transition, StatusChange.note, StatusChange.at, User.name)
         .join(User, User.id == StatusChange.actor_id)
-        .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc()))]
+        .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())))
     blank = StepForm(formdata=None)
     name = predicate_name(criteria, assessment.target_predicate)
     for form in (blank, step_form):
@@ -135,20 +135,20 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     else:
         steps_html = Markup(render_template("assessments/_overview_steps.html", **steps_context))
     # the history as shown (its rows are the key: names and notes included)
-    history_key = (assessment.id, tuple(tuple(change) for change, _name in history), assessment.decision_granted,
+    history_key = (assessment.id, tuple(tuple(change) for change in history), assessment.decision_granted,
                    assessment.tpi_eligible, assessment.target_predicate, criteria.id, current_locale(),
                    request.script_root)
     history_html = cached("overview-history", history_key, lambda: Markup(render_template(
         "assessments/_overview_history.html", a=assessment, criteria=criteria, history=history)), versioned=True)
     return render_template(
-        "assessments/overview.html", a=assessment, criteria=criteria, scores=scores, tree_html=tree_html,
+        "assessments/overview.html", a=assessment, criteria=criteria, tree_html=tree_html,
         score_html=score_html, verdicts_html=verdicts_html, steps_html=steps_html, history_html=history_html,
-        editable=editable, prerequisites_html=_prerequisites_html(assessment),
+        prerequisites_html=_prerequisites_html(assessment),
         fixes=open_fixes(assessment_id, criteria) if returned else [],
-        return_note=next((change.note for change, _name in history if change.transition == "return_to_unit"), ""),
+        return_note=next((change.note for change in history if change.transition == "return_to_unit"), ""),
         changes=(list(changes_since_return(assessment_id, criteria).values())
                  if Status(assessment.status) == Status.TPI_REVIEW
-                 and any(change.transition == "resubmit" for change, _name in history) else None),
+                 and any(change.transition == "resubmit" for change in history) else None),
     )
 
 

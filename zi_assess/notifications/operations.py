@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import force_locale
-from sqlalchemy import ScalarSelect, func, select, update
+from sqlalchemy import ScalarSelect, Select, func, select, update
 
 from zi_assess.audit import Actor
 from zi_assess.extensions import db
@@ -28,10 +28,14 @@ def preferences(user_ids: list[int], kind: str | None = None) -> dict[tuple[int,
 _UNREAD = "zi_unread_notifications"
 
 
+def _unread_query(user_id: int) -> Select[tuple[int]]:
+    return select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count_column(user_id: int) -> ScalarSelect[int]:
     """The user's unread count, as a column to read beside the user."""
-    return (select(func.count()).select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+    return _unread_query(user_id).scalar_subquery()
 
 
 def remember_unread(user_id: int, count: int) -> None:
@@ -49,8 +53,7 @@ def unread_count(user_id: int) -> int:
     known = g.get(_UNREAD) if has_app_context() else None
     if known is not None and known[0] == user_id:
         return int(known[1])
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_unread_query(user_id)) or 0
 
 
 def deliver(kind: str, assessment: Any, recipients: list[User], ctx: dict[str, Any]) -> int:
