@@ -7,12 +7,12 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from tests.conftest import sign_in
 from zi_assess import create_app, result_cache
 from zi_assess.extensions import db
-from zi_assess.models import Instansi, Notification, Unit
+from zi_assess.models import AuditEvent, Instansi, Notification, Unit
 from zi_assess.models.base import utcnow
 from zi_assess.recap import recap_rows
 from zi_assess.result_cache import LocalStore, cached, written_tables
@@ -235,6 +235,10 @@ def test_the_recap_export_is_built_once_per_revision(app, client, team, flow, mo
     db.session.get(Unit, team.unit.id).name = "Nama Baru"
     db.session.commit()
     assert client.get("/rekap.xlsx?tahun=2026").data != first.data and len(built) == 2
+    # every download is audited with the rows of the file it got, the cached ones too
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.recap_xlsx")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.detail["rows"]) for e in events] == [(team.manager.id, 1)] * 3
 
 
 # -- storage: local bounds, Redis shared, Redis down, switched off -----------------------------------------

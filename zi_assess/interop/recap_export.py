@@ -119,10 +119,11 @@ def to_xlsx(rows: Sequence[RecapRow], title: str, shape: RecapShape | None = Non
                                widths=widths, freeze="D2", creator="zi-assess")
 
 
-def export_bytes(kind: str, key: Hashable, build: Callable[[], bytes]) -> bytes:
-    """A recap file, built once per data revision, ``key`` (the reader's scope, the instansi, the
-    filters, the options) and language, then served from the result cache."""
-    return cached(f"recap-{kind}", (key, str(get_locale())), build)
+def export_bytes(kind: str, key: Hashable, build: Callable[[], tuple[bytes, int]]) -> tuple[bytes, int]:
+    """A recap file and the number of rows it holds, built once per data revision, ``key`` (the
+    reader's scope, the instansi, the filters, the options) and language, then served from the
+    result cache."""
+    return cached(f"recap-{kind}", (key, str(get_locale())), build, size=lambda kept: len(kept[0]) + 64)
 
 
 # -- two years side by side (issue 16) ------------------------------------------------------------

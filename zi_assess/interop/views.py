@@ -30,7 +30,7 @@ from zi_assess.interop.upload import UploadRejected
 from zi_assess.messages import layer_short
 from zi_assess.models import ApiKey, Instansi
 from zi_assess.recap import scope_key
-from zi_assess.reports.documents import compared_years, recap_lines, recap_pairs
+from zi_assess.reports.documents import compared_years, recap_lines, recap_pairs, recap_scope
 from zi_assess.reports.forms import filter_problem, recap_filter_form
 from zi_assess.web import actor, download
 
@@ -214,30 +214,29 @@ def _recap_download(kind: str) -> Response | tuple[str, int]:
     form, filters = recap_filter_form(current_user)
     if form.errors:
         return render_template("reports/problem.html", message=filter_problem(form), code=400), 400
-    rows, instansi = recap_lines(actor(), filters)
-    ops.record_export(actor(), f"recap_{kind}", detail={
-        "instansi": instansi.id if instansi else None, "rows": len(rows), "query": request.query_string.decode()[:300],
-    })
-    # read before the commit expires the user and the instansi (each would be loaded again)
-    name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
+    instansi = recap_scope(actor(), filters.instansi_id)  # authorization stays outside the cache
     decimal_comma = request.args.get("desimal") == "koma"
-    key = (scope_key(current_user), instansi.id if instansi else None, filters, decimal_comma)
-    db.session.commit()
     years = compared_years(filters)
     title = _("Rekap penilaian Zona Integritas")
 
-    def build() -> bytes:
-        # read again: the rows above were read before the commit, under what may be an older revision
-        # than the one this file is stored under (the result cache's rule: never stale under a newer key)
+    def build() -> tuple[bytes, int]:
         rows, instansi = recap_lines(actor(), filters)
         pairs = recap_pairs(actor(), filters, rows, instansi)
         if pairs is not None and years is not None:  # two years compared: the comparison (CSV) or a second sheet
             if kind == "csv":
-                return comparison_csv(pairs, *years, decimal_comma=decimal_comma)
-            return add_comparison_sheet(to_xlsx(rows, title), pairs, *years)
-        return to_csv(rows, decimal_comma=decimal_comma) if kind == "csv" else to_xlsx(rows, title)
+                return comparison_csv(pairs, *years, decimal_comma=decimal_comma), len(rows)
+            return add_comparison_sheet(to_xlsx(rows, title), pairs, *years), len(rows)
+        return (to_csv(rows, decimal_comma=decimal_comma) if kind == "csv" else to_xlsx(rows, title)), len(rows)
 
-    data = export_bytes(kind, key, build)
+    # the file first, under the revision the request began with; then its audit row, in the same transaction
+    data, row_count = export_bytes(
+        kind, (scope_key(current_user), instansi.id if instansi else None, filters, decimal_comma), build)
+    ops.record_export(actor(), f"recap_{kind}", detail={
+        "instansi": instansi.id if instansi else None, "rows": row_count, "query": request.query_string.decode()[:300],
+    })
+    # named before the commit expires the instansi (it would be loaded again)
+    name = f"rekap-{slug(instansi.name, fallback='instansi') if instansi else 'nasional'}"
+    db.session.commit()
     if years is not None:
         name += f"-{years[0]}-{years[1]}"
     if kind == "csv":
