@@ -250,3 +250,31 @@ def test_a_survey_score_of_zero_is_sent_as_an_answer(team, client, key, propose)
     assert by_soal[h2a]["jawaban_unit"] == "0" and by_soal[h2a]["jawaban_tpi"] == "0"
     terdaftar = criteria.indicators["R6.i.b"].inputs[0].soal_id
     assert by_soal[terdaftar]["jawaban_unit"] == "0"
+
+
+def test_a_keys_last_use_is_written_once_a_minute(team, client, key, propose, monkeypatch):
+    """Every call is audited; the key's row (shown to the minute) is written at most once a minute,
+    so a client's concurrent calls do not queue on it."""
+    from datetime import UTC, datetime, timedelta
+
+    propose(team.unit, team.head, team.tpi_lead)
+    plain = key()
+    now = [datetime(2026, 12, 4, 9, 0, 10, tzinfo=UTC)]
+    monkeypatch.setattr(ops, "utcnow", lambda: now[0])
+
+    def last_used():
+        db.session.expire_all()
+        value = db.session.scalar(select(ApiKey.last_used_at))
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    assert get(client, WBK + "?tahun=2026", plain).status_code == 200
+    assert last_used() == now[0]
+    first = now[0]
+    now[0] += timedelta(seconds=59)
+    assert get(client, WBK + "?tahun=2026", plain).status_code == 200
+    assert last_used() == first
+    now[0] += timedelta(seconds=1)
+    assert get(client, WBK + "?tahun=2026", plain).status_code == 200
+    assert last_used() == now[0]
+    calls = db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "api.call"))
+    assert calls == 3

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from zi_assess.evidence import operations as evidence_ops
 from zi_assess.extensions import db
 from zi_assess.interop.import_report import ImportReport
 from zi_assess.models import Answer, ApiKey, Evidence, Instansi
-from zi_assess.models.base import utcnow
+from zi_assess.models.base import as_utc, utcnow
 
 KEY_PREFIX = "zik"
 
@@ -236,8 +237,15 @@ def find_api_key(presented: str) -> ApiKey | None:
     return key
 
 
+#: a key's "last used" is shown to the minute (the audit trail holds every call): written at most
+#: once a minute, so a client's concurrent calls do not queue on the key's row
+KEY_USE_RESOLUTION = timedelta(minutes=1)
+
+
 def touch_api_key(key: ApiKey) -> None:
-    key.last_used_at = utcnow()
+    now = utcnow()
+    if key.last_used_at is None or now - as_utc(key.last_used_at) >= KEY_USE_RESOLUTION:
+        key.last_used_at = now
 
 
 def record_api_call(ip: str | None, key_label: str, *, status: int, code: str | None, path: str,
