@@ -61,10 +61,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -160,22 +162,30 @@ def pages(ids: dict[str, str]) -> list[tuple[str, str, str]]:
 
 def start_gunicorn(url: str, port: int = PORT, root: Path = ROOT) -> subprocess.Popen[bytes]:
     """gunicorn serving the code of ``root`` (its own folder first on the path), with Redis as a
-    deployment has it (deploy/zi-assess.env.example: the workers share the result cache)."""
+    deployment has it (deploy/zi-assess.env.example: the workers share the result cache); returned
+    once every worker has loaded the app (``gunicorn_ready.py``)."""
+    ready = Path(tempfile.mkdtemp(prefix="bench-ready-"))
     env = {**os.environ, "ZI_DATABASE_URL": url, "ZI_SECRET_KEY": "bench-scale-" * 4,
-           "ZI_REDIS_URL": REDIS_URL,
+           "ZI_REDIS_URL": REDIS_URL, "BENCH_READY_DIR": str(ready),
            # the PortalRB key's allowance (120 a minute) raised: the limiter still counts every
            # call in Redis, but the 220 calls of a run are all served (else half are 429)
            "ZI_PORTALRB_RATE_LIMIT_PER_MINUTE": "1000000",
            "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     exe = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen([exe, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                             "wsgi:app"], cwd=root, env=env, stdout=subprocess.DEVNULL)
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/masuk").status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
+                             "-c", str(Path(__file__).with_name("gunicorn_ready.py")), "wsgi:app"],
+                            cwd=root, env=env, stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if len(list(ready.iterdir())) >= WORKERS:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/masuk").status_code == 200:
+                        return proc
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.1)
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
     proc.terminate()
     raise RuntimeError("gunicorn did not start")
 
