@@ -120,6 +120,37 @@ def test_concurrent_writers_keep_one_chain(app):
     assert (report.rows, report.broken) == (24, None)
 
 
+def test_a_writer_waiting_for_the_chain_follows_the_row_committed_before_it(app):
+    """B asks for the chain while A holds it with a row not yet committed; once A commits, B's row
+    follows A's (on PostgreSQL B's read of the last row must come after its lock, not before)."""
+    asking = threading.Event()
+    errors = []
+
+    def writer_b():
+        try:
+            with app.app_context():
+                asking.set()
+                record(SYSTEM, "test.second")
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    record(SYSTEM, "test.first")
+    db.session.flush()  # A holds the chain, its row not committed
+    b = threading.Thread(target=writer_b)
+    b.start()
+    asking.wait(5)
+    b.join(0.5)
+    assert b.is_alive()  # B waits for the chain
+    db.session.commit()
+    b.join(10)
+    assert errors == [] and not b.is_alive()
+    report = verify_chain()
+    assert (report.rows, report.broken) == (2, None)
+    assert [r.action for r in rows()] == ["test.first", "test.second"]
+
+
 def test_web_rows_carry_the_actors_roles_and_the_request_id(team, flow, client):
     a = flow.create(team.unit, team.head)
     sign_in(client, team.manager)  # with the second factor

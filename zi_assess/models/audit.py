@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, ForeignKey, String, event, select, text
+from sqlalchemy import JSON, Connection, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from zi_assess.models.base import Base, utcnow
@@ -95,20 +95,39 @@ def row_values(event_row: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event_row, name) for name in HASHED_COLUMNS}
 
 
-def lock_chain(connection: Connection) -> None:
-    """Become the only writer of the chain until this transaction ends.
+def chain_tail(connection: Connection) -> str:
+    """Become the only writer of the chain until this transaction ends, and return the hash of its
+    last row (:data:`GENESIS_HASH` for an empty chain).
 
     PostgreSQL: a transaction-level advisory lock (concurrent writers queue; it is released at
-    commit or rollback). SQLite has one writer at a time; pysqlite begins its transaction only
+    commit or rollback), then the last row read. Both go in one round trip, as two statements of
+    one simple query: the server runs them in turn, and the second takes its snapshot only once
+    the lock is granted, so it sees the row the previous holder committed (read committed). The
+    lock is held from here to the commit: one round trip fewer holding it, when 20 clients
+    download at once. SQLite has one writer at a time; pysqlite begins its transaction only
     before the first write, so a transaction not begun yet is begun IMMEDIATE (taking the write
     lock) before the last row is read.
     """
+    table = AuditEvent.__table__
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    elif connection.dialect.name == "sqlite":
+        cursor = connection.connection.cursor()  # the driver's own: two results of one query
+        try:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {_LAST_HASH_SQL}")
+            cursor.nextset()
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return row[0] if row is not None and row[0] is not None else GENESIS_HASH
+    if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         if raw is not None and not raw.in_transaction:  # type: ignore[attr-defined]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection.execute(
+        select(table.c.row_hash).order_by(table.c.id.desc()).limit(1)).scalar_one_or_none() or GENESIS_HASH
+
+
+#: the last row's hash, as :func:`chain_tail` sends it to PostgreSQL (no parameters in a query of two statements)
+_LAST_HASH_SQL = "SELECT row_hash FROM audit_event ORDER BY id DESC LIMIT 1"
 
 
 @event.listens_for(Session, "before_flush")
@@ -133,10 +152,7 @@ def _chain_row(_mapper: Any, connection: Connection, row: AuditEvent) -> None:
     session = object_session(row)
     previous = session.info.get(_TAIL) if session is not None else None
     if previous is None:
-        lock_chain(connection)
-        previous = connection.execute(
-            select(AuditEvent.__table__.c.row_hash).order_by(AuditEvent.__table__.c.id.desc()).limit(1)
-        ).scalar_one_or_none() or GENESIS_HASH
+        previous = chain_tail(connection)
     if row.at is None:
         row.at = utcnow()
     row.prev_hash = previous
