@@ -208,7 +208,10 @@ def _init_extensions(app: Flask, *, web: bool = True) -> None:
     if web:  # every model registered (migrations, create_all); the lean app declares those it uses when first asked for
         zi_assess.models.load_all()
     db.init_app(app)
-    from zi_assess import result_cache  # registers the revision hooks on every connection
+    from zi_assess import (
+        result_cache,  # registers the revision hooks on every connection
+        transactions,  # noqa: F401  (reads outside a transaction on PostgreSQL)
+    )
 
     result_cache.init_app(app)
     if web:  # Alembic (~0.3 s of imports) only where `db upgrade` or the health check may need it

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from zi_assess.extensions import db
 from zi_assess.models.base import Base, JSONDocument
 from zi_assess.result_cache import WATCHED_TABLES, note_write
+from zi_assess.transactions import begin_writing
 
 
 class BulkWriter:
@@ -51,6 +52,7 @@ class BulkWriter:
         if table.name in WATCHED_TABLES:  # COPY through the driver's cursor: SQLAlchemy does not see it
             note_write(self.connection)
         json_columns = {name for name in columns if isinstance(table.c[name].type, (JSON, JSONDocument))}
+        begin_writing(self.connection)  # the driver's cursor: no statement hook begins the transaction
         raw = self.connection.connection.driver_connection
         assert raw is not None
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"

@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Connection, ForeignKey, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from zi_assess.models.base import Base, utcnow
+from zi_assess.transactions import begin_writing
 
 #: ``prev_hash`` of the first row of the chain
 GENESIS_HASH = "0" * 64
@@ -110,6 +111,7 @@ def chain_tail(connection: Connection) -> str:
     """
     table = AuditEvent.__table__
     if connection.dialect.name == "postgresql":
+        begin_writing(connection)  # the lock lasts until the transaction ends: there must be one
         cursor = connection.connection.cursor()  # the driver's own: two results of one query
         try:
             cursor.execute(f"SELECT pg_advisory_xact_lock({int(CHAIN_LOCK_KEY)}); {_LAST_HASH_SQL}")
