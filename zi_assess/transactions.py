@@ -34,7 +34,7 @@ _NOT_ONLY_A_READ = re.compile(
     re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def only_reads(statement: str) -> bool:
     """Whether ``statement`` may run outside a transaction (see the module's docstring). Kept per
     statement: SQLAlchemy hands out the same compiled strings again, and a page's statements run
