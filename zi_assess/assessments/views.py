@@ -106,12 +106,13 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
         select(StatusChange.transition, StatusChange.note, StatusChange.at, User.name)
         .join(User, User.id == StatusChange.actor_id)
         .where(StatusChange.assessment_id == assessment_id).order_by(StatusChange.id.desc())))
-    blank = StepForm(formdata=None)
     name = predicate_name(criteria, assessment.target_predicate)
-    for form in (blank, step_form):
-        if form is not None:
-            form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
-                                            ("tidak", _("Predikat %(p)s tidak diberikan", p=name))])
+
+    def with_choices(form: StepForm) -> StepForm:
+        form.granted.choices = choices([("ya", _("Predikat %(p)s diberikan", p=name)),
+                                        ("tidak", _("Predikat %(p)s tidak diberikan", p=name))])
+        return form
+
     returned = Status(assessment.status) == Status.RETURNED
     editable = editable_layer(current_user, assessment)
     # the tree: once per assessment revision, layer the reader may edit and language (no form in it)
@@ -126,14 +127,18 @@ def render_overview(assessment_id: int, step_form: StepForm | None = None,
     verdicts_key = (*tree_key, assessment.target_predicate)
     verdicts_html = cached("overview-verdicts", verdicts_key, lambda: Markup(render_template(
         "assessments/_overview_verdicts.html", a=assessment, criteria=criteria, scores=scores)), versioned=True)
-    steps_context = dict(a=assessment, criteria=criteria, scores=scores, steps=steps, step_form=blank,
-                         refused_form=step_form, refused=refused)
+    def steps_html_now(**token: Any) -> Markup:  # the blank forms (made only when rendered) and a refused one
+        return Markup(render_template(
+            "assessments/_overview_steps.html", a=assessment, criteria=criteria, scores=scores, steps=steps,
+            step_form=with_choices(StepForm(formdata=None)),
+            refused_form=with_choices(step_form) if step_form is not None else None, refused=refused, **token))
+
     if refused is None:  # the blank forms: the same for every reader with these steps
         steps_key = (*verdicts_key, assessment.status, assessment.status_version, tuple(t.name for t in steps))
-        steps_html = with_csrf_token(cached("overview-steps", steps_key, lambda: Markup(render_template(
-            "assessments/_overview_steps.html", **steps_context, csrf_token=csrf_placeholder)), versioned=True))
+        steps_html = with_csrf_token(cached("overview-steps", steps_key,
+                                            lambda: steps_html_now(csrf_token=csrf_placeholder), versioned=True))
     else:
-        steps_html = Markup(render_template("assessments/_overview_steps.html", **steps_context))
+        steps_html = steps_html_now()
     # the history as shown (its rows are the key: names and notes included)
     history_key = (assessment.id, tuple(tuple(change) for change in history), assessment.decision_granted,
                    assessment.tpi_eligible, assessment.target_predicate, criteria.id, current_locale(),
