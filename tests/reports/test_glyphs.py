@@ -1,0 +1,134 @@
+"""Lines of text written into the PDF a run at a time (``zi_assess.reports.glyphs``, issue #15):
+the same file as WeasyPrint's own glyph-by-glyph loop writes, byte for byte."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from zi_assess.reports import glyphs, pdf
+from zi_assess.resources import TEMPLATES_DIR
+
+#: what exercises the loop: two fonts (regular and bold runs on one line), kerning pairs, pre-line
+#: text (its line ends are empty glyphs), a right-to-left run, sizes, an ellipsis and a character
+#: the report fonts do not have (both left to WeasyPrint's own function)
+DOCUMENT = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Glyphs</title></head><body>
+<h1>Lembar Kerja Evaluasi — AVATAR Tahun 2026</h1>
+<p>Kantor Pelayanan <b>Surabaya</b> (KP-SBY) · Wajib Pajak · <b>A</b> (Mandiri) · Nilai 0,25 · 100,00 %</p>
+<div style="white-space: pre-line">P1.i.a Unit kerja telah membentuk tim — Bobot 0,25
+A. Jika dengan prosedur/mekanisme yang jelas
+B. Jika sebagian menggunakan prosedur
+Catatan: "Kutipan" 'tunggal' … VA To Ty Wa yo.</div>
+<p dir="rtl" lang="ar">مرحبا بالعالم</p>
+<p style="width: 30mm; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">Sebuah kalimat yang terlalu panjang untuk kotaknya</p>
+<p style="font-size: 6pt">Kecil 0123456789</p><p>漢字</p>
+</body></html>"""
+
+
+def _render(html: str) -> bytes:
+    from weasyprint import HTML
+
+    font_config, sheets = pdf._stylesheets(((TEMPLATES_DIR / "reports" / "report.css").read_text(encoding="utf-8"),
+                                            (TEMPLATES_DIR / "reports" / "lke.css").read_text(encoding="utf-8")))
+    return HTML(string=html, base_url=pdf.STATIC_URL, url_fetcher=pdf._FETCHER).write_pdf(
+        stylesheets=sheets, font_config=font_config, uncompressed_pdf=True)
+
+
+def _without_dates(data: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \([^)]*\)|/ID \[[^\]]*\]", b"", data)
+
+
+def test_weasyprint_draws_text_through_the_run_at_a_time_loop():
+    import weasyprint
+    import weasyprint.draw.text as text
+    import weasyprint.text.ffi
+
+    assert text.draw_first_line is glyphs.draw_first_line
+    assert glyphs.install(weasyprint.__version__, text, weasyprint.text.ffi) is True  # again: nothing changes
+
+
+def test_the_pdf_is_the_one_weasyprint_writes_itself(monkeypatch):
+    import weasyprint.draw.text as text
+
+    fast = _render(DOCUMENT)
+    monkeypatch.setattr(text, "draw_first_line", glyphs._original)
+    own = _render(DOCUMENT)
+    assert b"TJ" in own
+    assert _without_dates(fast) == _without_dates(own)
+
+
+def test_a_report_is_the_same_pdf_with_either_loop(monkeypatch):
+    """A whole report's sheet, as the LKE writes it (its own stylesheet, hundreds of lines)."""
+    import weasyprint.draw.text as text
+
+    rows = "".join(
+        f'<div class="i"><b>P{n}.a</b> Indikator nomor {n} — Bobot 0,{n:02d} · Jawaban: <b>B</b> (TPI) · Nilai 0,{n:02d}\n'
+        f"A. Jika semua unit kerja telah melaksanakan kegiatan {n}\nB. Jika sebagian\nCatatan: VA To {n * 7}</div>"
+        for n in range(1, 40))
+    html = DOCUMENT.replace("<h1>", rows + "<h1>").replace('<body>', '<body class="wide lke">')
+    fast = _render(html)
+    monkeypatch.setattr(text, "draw_first_line", glyphs._original)
+    assert _without_dates(fast) == _without_dates(_render(html))
+
+
+def test_unusual_lines_go_to_weasyprint_own_function(monkeypatch):
+    calls: list[str] = []
+    original = glyphs._original
+    assert original is not None
+
+    def counting(stream, textbox, *args):
+        calls.append(textbox.text)
+        return original(stream, textbox, *args)
+
+    monkeypatch.setattr(glyphs, "_original", counting)
+    _render(DOCUMENT)
+    assert any("Sebuah" in line for line in calls)  # the ellipsis
+    assert any("漢" in line for line in calls)  # no font has it: WeasyPrint draws .notdef and warns
+    assert not any("Surabaya" in line or "Kecil" in line for line in calls)
+
+
+def test_another_weasyprint_release_keeps_its_own_function(monkeypatch):
+    import weasyprint.draw.text as text
+    import weasyprint.text.ffi
+
+    assert glyphs._original is not None
+    monkeypatch.setattr(text, "draw_first_line", glyphs._original)
+    assert glyphs.install("71.0", text, weasyprint.text.ffi) is False
+    assert text.draw_first_line is glyphs._original
+
+
+def test_a_glyph_record_laid_out_otherwise_goes_to_weasyprint(monkeypatch):
+    """Should cffi's declaration of PangoGlyphInfo not be the one read, every line goes to WeasyPrint."""
+    monkeypatch.setattr(glyphs, "_record", False)
+    calls: list[str] = []
+    original = glyphs._original
+    assert original is not None
+    monkeypatch.setattr(glyphs, "_original", lambda stream, textbox, *args: calls.append(textbox.text)
+                        or original(stream, textbox, *args))
+    _render("<p>Halo dunia</p>")
+    assert "Halo dunia" in calls  # (and the page number, in its margin box)
+
+
+@pytest.mark.parametrize("fields", [
+    {"glyph": 0, "geometry": 4, "inner": {"width": 0, "x_offset": 4, "y_offset": 8}, "size": 20},
+    {"glyph": 0, "geometry": 8, "inner": {"width": 0, "x_offset": 4, "y_offset": 8}, "size": 24},
+    {"glyph": 0, "geometry": 4, "inner": {"width": 0, "x_offset": 8, "y_offset": 4}, "size": 20},
+])
+def test_the_glyph_record_is_read_only_as_declared(monkeypatch, fields):
+    """The fast path reads (glyph, width, x_offset, y_offset) at offsets 0, 4, 8, 12."""
+    from types import SimpleNamespace
+
+    def field(offset: int, type_: object = None) -> SimpleNamespace:
+        return SimpleNamespace(offset=offset, type=type_)
+
+    geometry = SimpleNamespace(fields=[(name, field(offset)) for name, offset in fields["inner"].items()])
+    info = SimpleNamespace(fields=[("glyph", field(fields["glyph"])), ("geometry", field(fields["geometry"], geometry)),
+                                   ("attr", field(16))])
+    fake_ffi = SimpleNamespace(typeof=lambda cdata: SimpleNamespace(item=info), sizeof=lambda t: fields["size"])
+    monkeypatch.setattr(glyphs, "_record", None)
+    record = glyphs._read_record(fake_ffi, object())
+    laid_out_as_read = fields["geometry"] == 4 and fields["inner"]["x_offset"] == 4
+    assert bool(record) is laid_out_as_read
+    if laid_out_as_read:
+        assert isinstance(record, tuple) and record[0].size == 20
