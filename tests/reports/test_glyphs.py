@@ -23,6 +23,14 @@ Catatan: "Kutipan" 'tunggal' … VA To Ty Wa yo.</div>
 <p dir="rtl" lang="ar">مرحبا بالعالم</p>
 <p style="width: 30mm; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">Sebuah kalimat yang terlalu panjang untuk kotaknya</p>
 <p style="font-size: 6pt">Kecil 0123456789</p><p>漢字</p>
+<p style="width: 60mm; text-align: justify">Unit kerja telah melaksanakan kegiatan sosialisasi pembangunan zona
+integritas secara berkala dengan bukti notulen daftar hadir dan dokumentasi foto.</p>
+<p style="width: 25mm; hyphens: auto">Pertanggungjawaban penyelenggaraan pemerintahan berkelanjutan</p>
+<p style="width: 20mm; overflow-wrap: anywhere">Kode12345678901234567890123456789 panjang</p>
+<p style="text-decoration: underline; letter-spacing: 1pt; word-spacing: 2pt">Garis bawah dan jarak</p>
+<svg width="60mm" height="10mm"><text x="2" y="20" font-size="12">Teks SVG</text></svg>
+<table><thead><tr><th>Kolom berulang</th></tr></thead><tbody>
+<tr><td style="height: 150mm">Baris satu</td></tr><tr><td style="height: 150mm">Baris dua</td></tr></tbody></table>
 </body></html>"""
 
 
@@ -132,3 +140,77 @@ def test_the_glyph_record_is_read_only_as_declared(monkeypatch, fields):
     assert bool(record) is laid_out_as_read
     if laid_out_as_read:
         assert isinstance(record, tuple) and record[0].size == 20
+
+
+def _original_layout_methods(monkeypatch) -> None:
+    import weasyprint.text.line_break as line_break
+
+    assert glyphs._layout_methods is not None
+    deactivate, reactivate = glyphs._layout_methods
+    monkeypatch.setattr(line_break.Layout, "deactivate", deactivate)
+    monkeypatch.setattr(line_break.Layout, "reactivate", reactivate)
+
+
+def test_lines_are_drawn_with_the_layouts_they_were_laid_out_with(monkeypatch):
+    import weasyprint
+    import weasyprint.text.line_break as line_break
+
+    assert line_break.Layout.deactivate is glyphs._deactivate
+    assert glyphs.keep_line_layouts(weasyprint.__version__, line_break) is True  # again: nothing changes
+    made = []
+    assert glyphs._layout_methods is not None
+    own_reactivate = glyphs._layout_methods[1]
+    monkeypatch.setattr(glyphs, "_layout_methods", (glyphs._layout_methods[0],
+                                                    lambda layout, style: made.append(layout.text)
+                                                    or own_reactivate(layout, style)))
+    _render(DOCUMENT)
+    assert made  # justified lines, the repeated header's second drawing …
+    assert not any("Surabaya" in text or "prosedur" in text for text in made)  # … but not plain lines
+    assert any("Unit kerja" in text for text in made)  # justified: WeasyPrint adds its spacing
+
+
+def test_the_pdf_is_the_same_with_new_layouts_for_drawing(monkeypatch):
+    kept = _render(DOCUMENT)
+    _original_layout_methods(monkeypatch)
+    own = _render(DOCUMENT)
+    assert _without_dates(kept) == _without_dates(own)
+
+
+class _Layout:
+    def __init__(self, style: object, justification_spacing: float = 0) -> None:
+        self.layout, self.language, self.style = object(), "id", style
+        self.justification_spacing = justification_spacing
+
+
+@pytest.mark.parametrize("case", ["same style", "other style", "justified", "drawn before"])
+def test_a_kept_layout_serves_one_drawing_of_its_own_style_without_justification(monkeypatch, case):
+    made = []
+
+    def own_reactivate(layout, style):  # WeasyPrint's: a new Pango layout
+        made.append(style)
+        layout.layout, layout.language, layout.style = object(), "id", style
+
+    assert glyphs._layout_methods is not None
+    monkeypatch.setattr(glyphs, "_layout_methods", (glyphs._layout_methods[0], own_reactivate))
+    style, other = object(), object()
+    line = _Layout(style, justification_spacing=1.5 if case == "justified" else 0)
+    pango_layout = line.layout
+    glyphs._deactivate(line)  # laid out
+    assert not hasattr(line, "layout")
+    if case == "drawn before":
+        glyphs._reactivate(line, style)
+        glyphs._deactivate(line)
+    glyphs._reactivate(line, other if case == "other style" else style)
+    if case == "same style":
+        assert made == [] and line.layout is pango_layout and line.style is style
+    else:
+        assert len(made) == 1 and line.layout is not pango_layout
+
+
+def test_another_weasyprint_release_keeps_its_own_layout_methods(monkeypatch):
+    import weasyprint.text.line_break as line_break
+
+    _original_layout_methods(monkeypatch)
+    own = line_break.Layout.deactivate
+    assert glyphs.keep_line_layouts("71.0", line_break) is False
+    assert line_break.Layout.deactivate is own

@@ -1,4 +1,4 @@
-"""WeasyPrint's text drawing with the glyphs of a line read at once (issue #15, item 3).
+"""WeasyPrint's text drawing: a line's glyphs read at once, its Pango layout kept (issue #15, item 3).
 
 WeasyPrint writes a line of text into the PDF glyph by glyph in Python
 (``weasyprint.draw.text.draw_first_line``): for each glyph it reads four fields of Pango's
@@ -11,9 +11,13 @@ glyph widths and ToUnicode entries (tests compare the two files byte for byte). 
 (an ellipsis, an unknown glyph, a raised glyph, a colour, bitmap or SVG font) goes to
 WeasyPrint's own function.
 
-:func:`install` puts it in place for the WeasyPrint release it was written against (setup.cfg
-pins 70.x); with any other the original stays. It is given WeasyPrint's modules by
-:mod:`zi_assess.reports.pdf`, the one module that imports WeasyPrint.
+:func:`keep_line_layouts`: a line is drawn with the Pango layout it was laid out with, where
+WeasyPrint would make a new one and shape the line's text again (LKE: ~0.09 G instructions, a
+few MB more memory held until the document is written).
+
+:func:`install` and :func:`keep_line_layouts` put them in place for the WeasyPrint release they
+were written against (setup.cfg pins 70.x); with any other the originals stay. They are given
+WeasyPrint's modules by :mod:`zi_assess.reports.pdf`, the one module that imports WeasyPrint.
 """
 
 from __future__ import annotations
@@ -174,4 +178,50 @@ def install(version: str, text: Any, ffi: Any) -> bool:
         return False
     _original, _ffi = text.draw_first_line, ffi
     text.draw_first_line = draw_first_line
+    return True
+
+
+# -- a line drawn with the Pango layout it was laid out with -------------------------------------------
+
+#: ``weasyprint.text.line_break.Layout``'s own ``deactivate`` and ``reactivate``
+_layout_methods: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+
+
+def _deactivate(self: Any) -> None:
+    """``Layout.deactivate``, keeping the Pango layout of a line as it was laid out, for drawing it.
+
+    WeasyPrint drops a line's Pango layout once the line is laid out and makes a new one to draw it
+    (``reactivate``: a new Pango context, font description and layout, the line's text shaped
+    again). The layout it drops holds that text already shaped with the same style. A layout that
+    was drawn is not kept again (a box drawn twice, e.g. a repeated table header, gets a new one)."""
+    if self.__dict__.pop("_zi_drawn", False):
+        self.__dict__.pop("_zi_kept", None)
+    else:
+        self._zi_kept = (self.layout, self.language, self.style)
+    del self.layout, self.language, self.style
+
+
+def _reactivate(self: Any, style: Any) -> None:
+    """``Layout.reactivate``: the kept layout when the style is the one it was laid out with and no
+    justification spacing was added since (WeasyPrint's own ``reactivate`` applies it)."""
+    assert _layout_methods is not None
+    kept = self.__dict__.pop("_zi_kept", None)
+    if kept is not None and kept[2] is style and not self.justification_spacing:
+        self.layout, self.language, self.style = kept
+        self._zi_drawn = True
+        return
+    _layout_methods[1](self, style)
+
+
+def keep_line_layouts(version: str, line_break: Any) -> bool:
+    """Draw lines with the Pango layouts they were laid out with, in WeasyPrint ``version`` (its
+    module ``weasyprint.text.line_break``) if it is the release this mirrors; whether it is in place."""
+    global _layout_methods
+    layout = line_break.Layout
+    if layout.deactivate is _deactivate:
+        return True
+    if version.split(".")[0] != WEASYPRINT_MAJOR:
+        return False
+    _layout_methods = (layout.deactivate, layout.reactivate)
+    layout.deactivate, layout.reactivate = _deactivate, _reactivate
     return True

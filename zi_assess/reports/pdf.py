@@ -108,12 +108,15 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 
 def _draw_text_faster() -> None:
-    """Lines of text written into the PDF a run at a time, not a glyph at a time (:mod:`.glyphs`)."""
+    """Lines of text written into the PDF a run at a time, not a glyph at a time, and with the Pango
+    layouts they were laid out with (:mod:`.glyphs`)."""
     import weasyprint
     import weasyprint.draw.text
     import weasyprint.text.ffi
+    import weasyprint.text.line_break
 
     glyphs.install(weasyprint.__version__, weasyprint.draw.text, weasyprint.text.ffi)
+    glyphs.keep_line_layouts(weasyprint.__version__, weasyprint.text.line_break)
 
 
 _draw_text_faster()
