@@ -32,6 +32,8 @@ WEASYPRINT_MAJOR = "70"
 #: PANGO_GLYPH_EMPTY and PANGO_GLYPH_UNKNOWN_FLAG (pango/pango-glyph.h)
 GLYPH_EMPTY = 0x0FFFFFFF
 GLYPH_UNKNOWN_FLAG = 0x10000000
+#: what Pango takes for the end of a paragraph unless in single-paragraph mode (pango_find_paragraph_boundary)
+PARAGRAPH_SEPARATORS = frozenset("\n\r\u2029")
 
 _original: Callable[..., Any] | None = None
 #: WeasyPrint's cffi handles (``weasyprint.text.ffi``: ``ffi``, ``pango``, ``FROM_UNITS``), set by install
@@ -57,7 +59,10 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
 
     ffi, pango = _ffi.ffi, _ffi.pango
     layout = textbox.pango_layout
-    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    if not PARAGRAPH_SEPARATORS.isdisjoint(layout.text):
+        # WeasyPrint sets it for every line; it changes nothing but for these characters, and
+        # setting it lays a kept layout (keep_line_layouts) out again
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     first_line, _index = layout.get_first_line()
 
     # Every run is read first: anything out of the ordinary goes to the original before a byte is written.
