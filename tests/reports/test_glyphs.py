@@ -28,6 +28,7 @@ integritas secara berkala dengan bukti notulen daftar hadir dan dokumentasi foto
 <p style="width: 25mm; hyphens: auto">Pertanggungjawaban penyelenggaraan pemerintahan berkelanjutan</p>
 <p style="width: 20mm; overflow-wrap: anywhere">Kode12345678901234567890123456789 panjang</p>
 <p style="text-decoration: underline; letter-spacing: 1pt; word-spacing: 2pt">Garis bawah dan jarak</p>
+<p style="white-space: pre-wrap">Pisah\u2029paragraf dan\rbaris</p>
 <svg width="60mm" height="10mm"><text x="2" y="20" font-size="12">Teks SVG</text></svg>
 <table><thead><tr><th>Kolom berulang</th></tr></thead><tbody>
 <tr><td style="height: 150mm">Baris satu</td></tr><tr><td style="height: 150mm">Baris dua</td></tr></tbody></table>
@@ -214,3 +215,28 @@ def test_another_weasyprint_release_keeps_its_own_layout_methods(monkeypatch):
     own = line_break.Layout.deactivate
     assert glyphs.keep_line_layouts("71.0", line_break) is False
     assert line_break.Layout.deactivate is own
+
+
+def test_lines_without_a_paragraph_separator_are_not_set_to_single_paragraph_mode(monkeypatch):
+    """WeasyPrint sets every line to single-paragraph mode before drawing it, which makes Pango lay a
+    kept layout out again; the mode changes nothing for a text without a paragraph separator (and
+    the lines WeasyPrint draws have none: it breaks lines at them)."""
+    from types import SimpleNamespace
+
+    import weasyprint.text.ffi as ffi_module
+
+    set_calls, drawn = [], []
+
+    class Pango:
+        def __getattr__(self, name):
+            if name == "pango_layout_set_single_paragraph_mode":
+                return lambda *args: set_calls.append(args) or ffi_module.pango.pango_layout_set_single_paragraph_mode(
+                    *args)
+            if name == "pango_font_get_glyph_extents":
+                drawn.append(name)
+            return getattr(ffi_module.pango, name)
+
+    monkeypatch.setattr(glyphs, "_ffi", SimpleNamespace(ffi=ffi_module.ffi, pango=Pango(),
+                                                        FROM_UNITS=ffi_module.FROM_UNITS))
+    _render(DOCUMENT)
+    assert drawn and set_calls == []
