@@ -12,8 +12,10 @@ glyph widths and ToUnicode entries (tests compare the two files byte for byte). 
 WeasyPrint's own function.
 
 :func:`keep_line_layouts`: a line is drawn with the Pango layout it was laid out with, where
-WeasyPrint would make a new one and shape the line's text again (LKE: ~0.09 G instructions, a
-few MB more memory held until the document is written).
+WeasyPrint would make a new one and shape the line's text again; :func:`draw_first_line` sets a line
+to single-paragraph mode only when it holds a paragraph separator, which would make Pango lay the
+kept layout out again (LKE: ~0.3 G instructions together, a few MB more memory held until the
+document is written).
 
 :func:`install` and :func:`keep_line_layouts` put them in place for the WeasyPrint release they
 were written against (setup.cfg pins 70.x); with any other the originals stay. They are given
