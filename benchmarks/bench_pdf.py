@@ -171,6 +171,47 @@ lke`` 0.93 s (0.72 ×), peaks 101/102 MB; ``bench_bulk.py --units 20 --workers 1
 worker 117.0 reports/min (1.68 × one reference process), two 255.2/min (1.86 × two), worker peak
 116–117 MB, 0 failed, no 60 s stop. Goals: LHE met in this run, LKE and bulk not.
 
+Fourth session (issue #15, item 3; 2026-12-04 22:01–23:10, the machine shared with another
+engineer's work, load 0.5–2.7 on 2 cores). Callgrind of the render alone (each phase on a thread
+of its own) put the LKE's 4.75 G render-thread instructions at: stylesheets 0.16 G, HTML 0.22,
+layout 2.62, drawing and writing the PDF 1.85 — the last mostly WeasyPrint's glyph-by-glyph loop
+in Python (``draw_first_line``: four cffi reads and a string append per glyph, 77,000 glyphs). Now:
+``zi_assess.reports.glyphs`` draws a line's runs with the glyph array read at once (``struct``) and
+a glyph record's operators worked out once per font and size; a line is drawn with the Pango layout
+it was laid out with (WeasyPrint made a new one and shaped the text again), and is set to
+single-paragraph mode only when it holds a paragraph separator (setting it made Pango lay a kept
+layout out again); the LKE's level rows lose their ``<b>`` (the paragraph is bold: each inline
+element is more text boxes to lay out and draw); an LKE process no longer imports the LHE's context,
+year-comparison and sanggah modules, the appeals operations or the answer and workflow operations
+(``zi_assess.assessments.operations`` loads those on first use), nor declares the models only they
+use. WeasyPrint's own functions stay for ellipses, unknown or raised glyphs, colour/bitmap/SVG fonts,
+justified lines and any WeasyPrint but 70.x. Callgrind, whole ``zi-assess report … 3 -o f.pdf``
+(demo db, bytecode compiled, caches warm): LKE 7.34 → 6.57 (glyph loop) → 6.41 (level codes) → 6.33
+(kept layouts) → 6.24 (imports) → 5.99 G (single-paragraph mode); LHE 5.17 → 5.08 → 5.06 → 4.97 G;
+``pdf_reference.py`` 9.00 G: LKE 0.82 → 0.67 ×, LHE 0.57 → 0.55 ×. The PDFs: the LHE's six pages
+pixel-identical at 50 dpi and its text the same; the LKE's text the same, 15 pixels or fewer differ
+on five of its 17 pages at 50 dpi (a level row's code and label are one run now, so Pango kerns
+across the space between them), 70.9 → 70.2 KB; the drawing changes are byte-identical in the
+uncompressed PDF (tests compare them with WeasyPrint's own functions). Peak memory 102 → 104 MB
+(kept layouts). ``--processes-only --rounds 5``, two runs alternated with the tree before
+(bc69aa3), 22:53–22:55, load 1.4–2.3: after LKE CPU 0.65 and 0.65 × (0.91 and 0.92 s against 1.41
+and 1.43 s), LHE 0.58 and 0.57 ×; before LKE 0.79 and 0.77 ×, LHE 0.62 and 0.60 × (an earlier
+after-run at 22:48, load 2.4: LKE 0.65 ×, LHE 0.57 ×; a later one at 23:07, load 0.5–0.7: LKE 0.65 ×,
+LHE 0.58 ×, the reference 1.36 s of CPU). Bulk (``bench_bulk.py --units 20 --workers
+1,2 --rounds 1 --redis-url …/12``, 22:55–22:56, load 2.5–2.7): two workers 2.54 × two reference
+processes (202.2 against 79.5 /min), before 1.53 × (166.2 against 109.0): the two reference
+processes rendered at 1.3–1.7 × one (the other core busy), so the ratio is noise-bound; one worker
+2.29 × (before 1.99 ×); worker peak 118–119 MB (before 117–118). Goals: LKE ≤ 0.7 × and LHE ≤ 0.6 ×
+met in these runs (in instructions 0.67 and 0.55 ×); bulk ≥ 2 × seen in one run, not established.
+Tried, not kept: each line of an indicator as a block of its own (one Pango shaping per line instead
+of three, but the blocks cost more: layout +0.63 G); no ``break-inside: avoid`` (−0.16 G, but
+indicators would split across pages); no bottom border (−0.06 G, a visible change); no
+``break-after: avoid`` (−0.01 G); the whitespace between the blocks (−0.01 G); ``font-kerning: none``
+(−0.05 G, a visible change); Pango font descriptions kept by style (−0.05 G; with one Pango context
+shared too −0.085 G: a copy of WeasyPrint's ``Layout.setup`` for ~1 %). Measured, left: the four page
+margin boxes cost ~0.26 G on 17 pages; an indicator's two ``<b>`` (code and answer) ~0.5 G (the look
+needs them).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """

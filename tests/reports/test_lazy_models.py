@@ -80,3 +80,57 @@ def test_a_report_process_declares_only_the_models_its_report_uses(team, flow, f
         """, env)
         assert out.endswith("none"), out
         assert (tmp_path / f"{kind}.pdf").read_bytes().startswith(b"%PDF-")
+
+
+#: modules an LKE process does not import: the LHE's own, the sanggah's, writing answers and steps
+UNUSED_BY_THE_LKE = ("zi_assess.reports.context_lhe", "zi_assess.reports.context_years", "zi_assess.appeals.operations",
+                     "zi_assess.assessments.operations.answers", "zi_assess.assessments.operations.workflow")
+
+
+def test_an_lke_process_imports_neither_the_lhe_nor_the_workflow(team, flow, fill, best_answers, database_url,
+                                                                 tmp_path):
+    from zi_assess.extensions import db
+
+    a = flow.create(team.unit, team.head)
+    fill(team.operator, a, Layer.MANDIRI, best_answers)
+    db.session.commit()
+    env = {"ZI_DATABASE_URL": database_url, "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
+           "ZI_STORAGE_PATH": str(tmp_path / "store"), "ZI_SECRET_KEY": "test-secret"}
+    out = _python(f"""
+        import sys
+        from zi_assess.cli import main
+        from zi_assess.models.base import Base
+        try:
+            main(["report", "lke", "{a.id}", "-o", {str(tmp_path / "lke.pdf")!r}])
+        except SystemExit as done:
+            assert not done.code, done.code
+        declared = {{m.class_.__name__ for m in Base.registry.mappers}}
+        print([m for m in {UNUSED_BY_THE_LKE!r} if m in sys.modules] or "none", "Appeal" in declared)
+    """, env)
+    assert out.endswith("none False"), out
+    assert (tmp_path / "lke.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_the_operations_package_loads_answers_and_workflow_on_first_use():
+    out = _python("""
+        import sys
+        from zi_assess.assessments import operations as ops
+        from zi_assess.assessments.operations import NotFound, get_assessment  # lookup: loaded with the package
+        workflow = "zi_assess.assessments.operations.workflow"
+        answers = "zi_assess.assessments.operations.answers"
+        before = (workflow in sys.modules, answers in sys.modules)
+        from zi_assess.assessments.operations import transition
+        from zi_assess.assessments.operations.workflow import transition as defined
+        assert transition is defined and ops.transition is defined
+        assert ops.save_answers is sys.modules[answers].save_answers
+        assert set(ops.__all__) <= set(dir(ops))
+        assert all(getattr(ops, name) is not None for name in ops.__all__)
+        try:
+            ops.no_such_operation
+        except AttributeError:
+            pass
+        else:
+            raise AssertionError("an unknown name was found")
+        print(before)
+    """)
+    assert out == "(False, False)"

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from zi_assess import labels
 from zi_assess.answer_text import answer_text
-from zi_assess.appeals.operations import appeal_of, sanggah_scores
 from zi_assess.assessments.scores import EFFECTIVE
 from zi_assess.clock import to_local
 from zi_assess.domain.workflow import Layer
 from zi_assess.messages import sanggah_state
-from zi_assess.models import Appeal
 from zi_assess.reports.context import Fmt, ReportData
+
+if TYPE_CHECKING:  # declared on first use: an LKE never loads an appeal
+    from zi_assess.models import Appeal
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ def sanggah_context(data: ReportData, upto: Layer | None, locale: str,
     the one after the TPN decision, reports the sanggah)."""
     if upto is not None:
         return None
+    from zi_assess.appeals.operations import appeal_of, sanggah_scores  # an LHE's (not an LKE's)
+
     appeal = appeal or appeal_of(data.bundle.assessment.id)
     if appeal is None:
         return None
@@ -113,6 +117,8 @@ def stored_as(assessment_id: int, kind: str, layer_key: str, lock: int | None) -
     and, once the sanggah is decided (final), is stored under :data:`STORED_LAYER`."""
     if kind != "lhe" or layer_key != EFFECTIVE or lock is None:
         return lock, layer_key
+    from zi_assess.appeals.operations import appeal_of  # an LKE's process never needs it
+
     appeal = appeal_of(assessment_id)
     if appeal is None:
         return lock, layer_key

@@ -44,11 +44,9 @@ from zi_assess.reports.context import (
     lock_change_id,
     status_label,
 )
-from zi_assess.reports.context_lhe import lhe_context
 from zi_assess.reports.context_recap_years import RecapYears, recap_comparison
-from zi_assess.reports.context_sanggah import sanggah_context, stored_as
+from zi_assess.reports.context_sanggah import stored_as
 from zi_assess.reports.context_sheets import RecapContext, lke_context, recap_context
-from zi_assess.reports.context_years import year_comparison
 from zi_assess.reports.trends import instansi_trend
 from zi_assess.resources import TEMPLATES_DIR
 
@@ -231,6 +229,11 @@ def assessment_report(actor: Actor, assessment_id: int, kind: str, layer_key: st
     years = None
     with force_locale(locale):
         if kind == "lhe":
+            # the LHE's own modules: an LKE process does not import them (or declare their models)
+            from zi_assess.reports.context_lhe import lhe_context
+            from zi_assess.reports.context_sanggah import sanggah_context
+            from zi_assess.reports.context_years import year_comparison
+
             upto = None if layer_key == EFFECTIVE else Layer(layer_key)
             context: object = lhe_context(data, upto, draft=draft, locale=locale, lock_change=lock)
             years = year_comparison(bundle, upto, locale)

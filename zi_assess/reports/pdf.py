@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from zi_assess.deferred_imports import deferred
+from zi_assess.reports import glyphs
 from zi_assess.resources import STATIC_DIR
 
 
@@ -104,6 +105,21 @@ _compress_streams_faster()
 from weasyprint import CSS, HTML  # noqa: E402  (after _load_weasyprint)
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
+
+
+def _draw_text_faster() -> None:
+    """Lines of text written into the PDF a run at a time, not a glyph at a time, and with the Pango
+    layouts they were laid out with (:mod:`.glyphs`)."""
+    import weasyprint
+    import weasyprint.draw.text
+    import weasyprint.text.ffi
+    import weasyprint.text.line_break
+
+    glyphs.install(weasyprint.__version__, weasyprint.draw.text, weasyprint.text.ffi)
+    glyphs.keep_line_layouts(weasyprint.__version__, weasyprint.text.line_break)
+
+
+_draw_text_faster()
 
 log = logging.getLogger(__name__)
 
