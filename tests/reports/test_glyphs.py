@@ -240,3 +240,17 @@ def test_lines_without_a_paragraph_separator_are_not_set_to_single_paragraph_mod
                                                         FROM_UNITS=ffi_module.FROM_UNITS))
     _render(DOCUMENT)
     assert drawn and set_calls == []
+
+
+@pytest.mark.parametrize(("setting", "ours"), [("false", False), ("true", True)])
+def test_the_switch_leaves_weasyprint_own_functions(setting, ours):
+    """``ZI_PDF_FAST_TEXT=false``: a report process draws with WeasyPrint's own functions."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import weasyprint.draw.text as t, weasyprint.text.line_break as lb; import zi_assess.reports.pdf; "
+             "print(t.draw_first_line.__module__, lb.Layout.deactivate.__module__)")
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "ZI_PDF_FAST_TEXT": setting},
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert len(out) == 2 and out.count("zi_assess.reports.glyphs") == (2 if ours else 0)

@@ -15,6 +15,7 @@ each), so renders are serialised by a lock; the parsed stylesheets and their
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import zlib
@@ -109,7 +110,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 def _draw_text_faster() -> None:
     """Lines of text written into the PDF a run at a time, not a glyph at a time, and with the Pango
-    layouts they were laid out with (:mod:`.glyphs`)."""
+    layouts they were laid out with (:mod:`.glyphs`); ``ZI_PDF_FAST_TEXT=false`` leaves WeasyPrint's
+    own functions (the same PDF, slower: should a rendering ever differ, the switch tells)."""
+    if os.environ.get("ZI_PDF_FAST_TEXT", "true").strip().lower() in ("false", "0", "no", "off"):
+        return
     import weasyprint
     import weasyprint.draw.text
     import weasyprint.text.ffi
