@@ -13,7 +13,9 @@ inside; a transaction still holds everything written from the first write to the
 SQLAlchemy's commit and rollback cost nothing when no transaction was begun. SQLite already
 works this way (pysqlite begins before the first write), and the code that must hold a
 transaction before it writes (:func:`zi_assess.extensions.savepoint`, the audit chain) says so
-on both: writes through the driver's own cursor call :func:`begin_writing` first.
+on both: writes through the driver's own cursor call :func:`begin_writing` first. A connection
+asked for another isolation level, or to autocommit (an execution option, an engine made so), is
+left as asked.
 """
 
 from __future__ import annotations
@@ -63,10 +65,14 @@ def begin_writing(conn: Connection) -> None:
     """Make the next statement on ``conn`` begin a transaction if none is open: for statements
     sent through the driver's own cursor, which :func:`_choose_mode` does not see."""
     driver = _driver(conn)
-    if driver is not None and driver.autocommit and driver.pgconn.transaction_status == _IDLE:
+    if driver is not None and driver.autocommit and conn.connection.info.get(_OURS) \
+            and driver.pgconn.transaction_status == _IDLE:
         driver.autocommit = False
 
 
+#: the connection record's mark: its driver autocommits because :func:`_choose_mode` set it so for
+#: reads (a driver found autocommitting without it was asked to by its engine, and is left alone)
+_OURS = "zi_autocommit_reads"
 #: psycopg's ``TransactionStatus.IDLE`` (no transaction open)
 _IDLE = 0
 
@@ -77,6 +83,10 @@ def _choose_mode(conn: Connection, cursor: Any, statement: str, parameters: Any,
     driver = _driver(conn)
     if driver is None or driver.pgconn.transaction_status != _IDLE:
         return  # inside a transaction already: it goes on
+    marks = conn.connection.info
+    if driver.autocommit and not marks.get(_OURS):
+        return  # autocommit asked for (an engine made with isolation_level="AUTOCOMMIT")
     reading = only_reads(statement)
     if driver.autocommit != reading:
         driver.autocommit = reading
+        marks[_OURS] = reading
