@@ -212,6 +212,12 @@ shared too −0.085 G: a copy of WeasyPrint's ``Layout.setup`` for ~1 %). Measur
 margin boxes cost ~0.26 G on 17 pages; an indicator's two ``<b>`` (code and answer) ~0.5 G (the look
 needs them).
 
+After the merge (main, 23:17–23:19, the machine otherwise idle, load 1.1–1.5): ``--processes-only
+--rounds 5`` three runs: LKE CPU 0.66, 0.66, 0.66 ×; LHE 0.63, 0.58, 0.58 × (reference 1.35–1.37 s);
+peaks 102/104 MB. Bulk, two runs: two workers 287.0 and 287.2 reports/min against two reference
+processes' 127.5 and 125.5 (2.25 and 2.29 ×), one worker 2.31 and 2.18 ×, worker peak 118–119 MB,
+0 failed. ``ZI_PDF_FAST_TEXT=false`` leaves WeasyPrint's own text drawing (the same PDF, slower).
+
 Run with ``make bench-pdf`` (needs Redis at 127.0.0.1:6379; uses a throw-away SQLite database).
 The bare baseline imports WeasyPrint here on purpose: it is what the helper is measured against.
 """

@@ -51,6 +51,27 @@ starting: cold 170 ms)/79, TPN queue 54/73, recap by area 61/70, one instansi 69
 (CPU ~7 ms: every download writes its audit row), overview 93/94, area page 86/87, PortalRB 85/95,
 national recap 55/64: 7 and 8 of 9 within the goal.
 
+Fourth session (2026-12-04, 22:00–23:20): the round trips of every request, and the audit writes.
+On PostgreSQL reads run outside a transaction until the first statement that writes or locks
+(``zi_assess.transactions``): a page that only reads no longer sends ``BEGIN`` and ``ROLLBACK`` (two
+of its three to five round trips, each a wait for the scheduler under load); the audit chain's lock
+and its last row go in one round trip (one fewer holding the lock); the recap CSV/XLSX comes from
+the result cache with its row count before the audit row is written (no rows unpickled, no second
+transaction); a PortalRB key's last use is written at most once a minute (20 clients queued on its
+row); the overview makes its step forms only when their HTML is rendered (14.5 → 13.5 M
+instructions). The bench now waits for every worker to load the app (``gunicorn_ready.py``).
+``ab_scale.py bc69aa3 --rounds=10`` (23:09, interleaved), CPU ms/request and p95 ms, A → B:
+dashboard 2.7–3.0 → 2.4–2.8 (38.5–56.3 → 33.2–38.5), TPN queue 2.5–3.2 → 2.5–2.7 (36.8–48.6 →
+31.4–36.8), recap by area 3.0–3.5 → 2.8–3.1 (42.8–60.7 → 35.6–46.0), one instansi 3.3–3.6 → 3.0–3.4
+(47.6–59.1 → 38.9–50.2), XLSX 4.6–5.6 → 3.5–4.1 (71.2–93.6 → 50.8–62.9), overview 4.0–4.5 → 3.4–4.0
+(60.3–68.9 → 44.7–82.1), area page 3.8–4.4 → 3.5–4.1 (57.1–69.2 → 45.1–60.0), PortalRB 3.3–4.3 →
+2.5–3.2 (54.3–72.1 → 38.2–50.6), national recap 3.0–3.6 → 2.8–3.4 (43.7–55.3 → 37.2–45.8).
+Three runs of this script at 23:08–23:11 (load 0.4–3.3), p95 ms: dashboard 42/37/39, TPN queue
+37/32/35, recap by area 41/42/40, one instansi 40/71/40, XLSX 73/54/63, overview 52/52/53, area page
+55/51/54, PortalRB 66/40/46, national recap 43/49/43: 9 of 9 within the goal in all three
+(300–630 req/s per page). The earlier runs' machine was busier: A's figures above are this
+session's, on the same machine, for the comparison.
+
 Usage: python benchmarks/bench_scale.py [DATABASE_URL] [--rounds=N]
 (default $BENCH_SCALE_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/bench_scale; the
 database is migrated, and the national set is generated into it once — about four minutes —
