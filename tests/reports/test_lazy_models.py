@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from zi_assess.domain.workflow import Layer
 
 #: model modules an LHE or LKE never uses (notifications, API keys, sign-in tokens, action plans)
@@ -59,15 +61,20 @@ def test_the_web_app_registers_every_model(tmp_path):
     assert int(out) == 38
 
 
-def test_a_report_process_declares_only_the_models_its_report_uses(team, flow, fill, best_answers, database_url,
-                                                                   tmp_path):
+@pytest.fixture
+def report_process(team, flow, fill, best_answers, database_url, tmp_path):
+    """A filled assessment, and the environment of a report process run on it."""
     from zi_assess.extensions import db
 
     a = flow.create(team.unit, team.head)
     fill(team.operator, a, Layer.MANDIRI, best_answers)
     db.session.commit()
-    env = {"ZI_DATABASE_URL": database_url, "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ZI_STORAGE_PATH": str(tmp_path / "store"), "ZI_SECRET_KEY": "test-secret"}
+    return a, {"ZI_DATABASE_URL": database_url, "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
+               "ZI_STORAGE_PATH": str(tmp_path / "store"), "ZI_SECRET_KEY": "test-secret"}
+
+
+def test_a_report_process_declares_only_the_models_its_report_uses(report_process, tmp_path):
+    a, env = report_process
     for kind in ("lhe", "lke"):
         out = _python(f"""
             import sys
@@ -87,15 +94,8 @@ UNUSED_BY_THE_LKE = ("zi_assess.reports.context_lhe", "zi_assess.reports.context
                      "zi_assess.assessments.operations.answers", "zi_assess.assessments.operations.workflow")
 
 
-def test_an_lke_process_imports_neither_the_lhe_nor_the_workflow(team, flow, fill, best_answers, database_url,
-                                                                 tmp_path):
-    from zi_assess.extensions import db
-
-    a = flow.create(team.unit, team.head)
-    fill(team.operator, a, Layer.MANDIRI, best_answers)
-    db.session.commit()
-    env = {"ZI_DATABASE_URL": database_url, "ZI_INSTANCE_PATH": str(tmp_path / "instance"),
-           "ZI_STORAGE_PATH": str(tmp_path / "store"), "ZI_SECRET_KEY": "test-secret"}
+def test_an_lke_process_imports_neither_the_lhe_nor_the_workflow(report_process, tmp_path):
+    a, env = report_process
     out = _python(f"""
         import sys
         from zi_assess.cli import main
